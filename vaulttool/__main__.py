@@ -1,0 +1,3 @@
+from vaulttool.cli import main
+
+main()

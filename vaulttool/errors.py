@@ -1,0 +1,40 @@
+"""The few exception types vaulttool raises on purpose.
+
+Every error a user can cause is one of these; anything else escaping to the top is a bug.
+"""
+
+from __future__ import annotations
+
+
+class VaultToolError(Exception):
+    """A problem the user can fix; the CLI prints it without a traceback."""
+
+
+class ConfigError(VaultToolError):
+    """`vaulttool.toml` or a command-line option is invalid (exit code 2)."""
+
+
+class UsageError(VaultToolError):
+    """The command was called with arguments that cannot work (exit code 2)."""
+
+
+class NoteError(VaultToolError):
+    """A note cannot be read or edited; carries the position of the problem.
+
+    `line` and `col` are 1-based positions in the note file.
+    """
+
+    def __init__(self, code: str, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+class EditError(VaultToolError):
+    """A planned edit would not read back as intended; nothing was written."""
+
+
+class ConcurrentChangeError(VaultToolError):
+    """A file changed on disk between being read and being replaced."""

@@ -1,0 +1,71 @@
+"""Findings: what vaulttool reports about a note, and the three ways it prints them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+# code -> (severity, short name). The README's table of codes is written from this.
+CODES: dict[str, tuple[str, str]] = {
+    "VT101": (ERROR, "invalid UTF-8"),
+    "VT102": (ERROR, "frontmatter not closed"),
+    "VT103": (ERROR, "YAML syntax error"),
+    "VT104": (ERROR, "frontmatter is not a mapping"),
+    "VT105": (ERROR, "duplicate key"),
+    "VT106": (ERROR, "tab in YAML indentation"),
+    "VT107": (ERROR, "frontmatter too large"),
+    "VT108": (ERROR, "YAML anchor or alias"),
+    "VT109": (ERROR, "non-standard YAML tag"),
+    "VT110": (ERROR, "unreadable file"),
+    "VT201": (ERROR, "unquoted wikilink"),
+    "VT202": (ERROR, "plain scalar read differently by YAML 1.1 and 1.2"),
+    "VT203": (WARNING, "leading or trailing whitespace in a value"),
+    "VT301": (ERROR, "invalid Wikidata id"),
+    "VT302": (ERROR, "value does not match the schema's type"),
+    "VT303": (ERROR, "value does not match the schema's shape"),
+    "VT304": (ERROR, "value does not match the schema's pattern or enum"),
+    "VT305": (ERROR, "required key missing"),
+    "VT306": (ERROR, "property type differs between notes"),
+    "VT307": (WARNING, "key not in the schema"),
+}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+
+    @property
+    def severity(self) -> str:
+        return CODES[self.code][0]
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+    def github(self) -> str:
+        level = "error" if self.severity == ERROR else "warning"
+        message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        return f"::{level} file={path},line={self.line},col={self.col},title={self.code}::{message}"
+
+
+def render(findings: Iterable[Finding], output_format: str, summary: dict[str, int] | None = None) -> str:
+    """All findings in one of the formats `text`, `json` or `github`."""
+    findings = list(findings)
+    if output_format == "json":
+        records = [dict(asdict(f), severity=f.severity) for f in findings]
+        return json.dumps({"findings": records, "summary": summary or {}}, ensure_ascii=False, indent=2) + "\n"
+    if output_format == "github":
+        return "".join(f.github() + "\n" for f in findings)
+    return "".join(f.text() + "\n" for f in findings)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)

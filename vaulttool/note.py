@@ -1,0 +1,283 @@
+"""The lossless note engine: bytes in, bytes out, nothing touched that was not meant to change.
+
+A note is split into BOM, frontmatter and body exactly; the frontmatter is read into positioned nodes
+(`yamlnodes`) and cut into top-level entries. Rendering an unedited note gives back its input bytes.
+An edit re-emits only the lines of the keys that changed (`emit`), splices them into the original
+text, and re-reads the result: if it does not read back as intended, the edit is refused.
+
+Pure: no disk, no network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from vaulttool import emit, yamlnodes
+from vaulttool.errors import EditError, NoteError
+from vaulttool.values import node_value
+from vaulttool.yamlnodes import Document, MapN, Node, ScalarN
+
+BOM = b"\xef\xbb\xbf"
+DELIMITER = "---"
+DELETE = object()  # pass as a value to `Note.edit` to remove a key
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One top-level frontmatter key: its node, value and the text lines it occupies."""
+
+    key: str
+    key_node: Node
+    value_node: Node
+    start: int  # offset in `Note.text` of the key's first line
+    end: int  # offset just past the entry's last line (before the next key or the closing line)
+
+
+class Note:
+    """A parsed note. Construct with `Note.parse(data)`; raises NoteError for unreadable input."""
+
+    def __init__(self, data: bytes, text: str, bom: bool, fm_start: int, fm_end: int, body_start: int,
+                 document: Document | None) -> None:
+        self.data = data
+        self.text = text
+        self.bom = bom
+        self.fm_start = fm_start  # offset of the first frontmatter line (after the opening `---`)
+        self.fm_end = fm_end  # offset of the closing `---` line
+        self.body_start = body_start
+        self.document = document  # None when the note has no frontmatter
+        self._entries: list[Entry] | None = None
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @classmethod
+    def parse(cls, data: bytes, max_frontmatter_bytes: int | None = None) -> Note:
+        text, bom = decode(data)
+        bounds = find_frontmatter(text)
+        if bounds is None:
+            return cls(data, text, bom, 0, 0, 0, None)
+        fm_start, fm_end, body_start = bounds
+        if max_frontmatter_bytes is not None and (fm_end - fm_start) * 4 > max_frontmatter_bytes:
+            size = len(text[fm_start:fm_end].encode("utf-8"))
+            if size > max_frontmatter_bytes:
+                raise NoteError("VT107", f"frontmatter is {size} bytes, over the limit of {max_frontmatter_bytes}")
+        _refuse_tab_indentation(text, fm_start, fm_end)
+        try:
+            document = yamlnodes.read(text[fm_start:fm_end])
+        except yamlnodes.YamlSyntaxError as error:
+            raise NoteError("VT103", f"YAML syntax error: {error.message}", error.line + 2, error.col + 1) from None
+        return cls(data, text, bom, fm_start, fm_end, body_start, document)
+
+    @property
+    def has_frontmatter(self) -> bool:
+        return self.document is not None
+
+    @property
+    def frontmatter_text(self) -> str:
+        return self.text[self.fm_start:self.fm_end]
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_start:] if self.has_frontmatter else self.text
+
+    @property
+    def root(self) -> Node | None:
+        return self.document.root if self.document else None
+
+    @property
+    def is_mapping(self) -> bool:
+        return self.root is None or isinstance(self.root, MapN)
+
+    def entries(self) -> list[Entry]:
+        """Top-level keys in order (duplicates included), each with the span of text it owns."""
+        if self._entries is None:
+            self._entries = self._cut_entries()
+        return self._entries
+
+    def values(self) -> dict[str, Any]:
+        """Plain Python values of the top-level keys; the last of duplicate keys wins, as in YAML readers."""
+        return {entry.key: node_value(entry.value_node) for entry in self.entries()}
+
+    def file_position(self, node: Node) -> tuple[int, int]:
+        """1-based line and column of a node in the note file."""
+        return node.line + 2, node.col + 1
+
+    def _cut_entries(self) -> list[Entry]:
+        root = self.root
+        if not isinstance(root, MapN) or root.flow:
+            return []
+        line_starts = _line_starts(self.text, self.fm_start, self.fm_end)
+        entries: list[Entry] = []
+        for index, (key_node, value_node) in enumerate(root.pairs):
+            start = line_starts[key_node.line]
+            if index + 1 < len(root.pairs):
+                end = line_starts[root.pairs[index + 1][0].line]
+            else:
+                end = self.fm_end
+            key = key_node.text if isinstance(key_node, ScalarN) else str(node_value(key_node))
+            entries.append(Entry(key, key_node, value_node, start, end))
+        return entries
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def render(self) -> bytes:
+        """The note's bytes, reassembled from its parts: identical to the input for an unedited note."""
+        pieces = [self.text[: self.fm_start]]
+        cursor = self.fm_start
+        for entry in self.entries():
+            pieces.append(self.text[cursor: entry.start])
+            pieces.append(self.text[entry.start: entry.end])
+            cursor = entry.end
+        pieces.append(self.text[cursor:])
+        return (BOM if self.bom else b"") + "".join(pieces).encode("utf-8")
+
+    def edit(self, changes: Mapping[str, Any]) -> Note:
+        """Return a new note with `changes` applied (value, or DELETE); untouched bytes stay.
+
+        Keys whose value is already equal are left as they are. New keys are appended in the order
+        given. Raises EditError when the note cannot be edited or the result would not read back.
+        """
+        if not self.has_frontmatter:
+            raise EditError("the note has no frontmatter to edit")
+        if not self.is_mapping:
+            raise EditError("the frontmatter is not a mapping")
+        current = self.values()
+        entries = {entry.key: entry for entry in self.entries()}
+        if len(entries) != len(self.entries()):
+            raise EditError("the frontmatter has duplicate keys; fix them before editing")
+        style = emit.detect_style(self)
+        replacements: list[tuple[int, int, str]] = []
+        appended: list[str] = []
+        intended = dict(current)
+        for key, value in changes.items():
+            if value is DELETE:
+                if key in entries:
+                    start, end = _content_span(self.text, entries[key])
+                    replacements.append((start, end, ""))
+                    del intended[key]
+                continue
+            if key in current and _same(current[key], value):
+                continue
+            intended[key] = value
+            if key in entries:
+                start, end = _content_span(self.text, entries[key])
+                newline = _newline_of(self.text, start)
+                replacements.append((start, end, emit.entry(key, value, style, newline)))
+            else:
+                appended.append(key)
+        if not replacements and not appended:
+            return self
+        text = self.text
+        for start, end, new in sorted(replacements, reverse=True):
+            text = text[:start] + new + text[end:]
+        if appended:
+            newline = _newline_of(self.text, max(self.fm_start, self.fm_end - 1))
+            insert_at = self.fm_end + (len(text) - len(self.text))
+            block = "".join(emit.entry(key, changes[key], style, newline) for key in appended)
+            text = text[:insert_at] + block + text[insert_at:]
+        data = (BOM if self.bom else b"") + text.encode("utf-8")
+        try:
+            edited = Note.parse(data)
+        except NoteError as error:
+            raise EditError(f"the edited frontmatter would not parse: {error.message}") from None
+        got = edited.values()
+        if list(got) != list(intended) or not all(_same(got[k], intended[k]) for k in intended):
+            raise EditError("the edited frontmatter would not read back as intended")
+        return edited
+
+
+# --- splitting --------------------------------------------------------------------------------
+
+_OPENING = re.compile(r"---\r?\n")
+_CLOSING = re.compile(r"^---(?:\r?\n|\Z)", re.MULTILINE)
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """Decode UTF-8 (with or without BOM). Raises NoteError at the first invalid byte."""
+    bom = data.startswith(BOM)
+    raw = data[3:] if bom else data
+    try:
+        return raw.decode("utf-8"), bom
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+        raise NoteError("VT101", f"invalid UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded", line, col) from None
+
+
+def find_frontmatter(text: str) -> tuple[int, int, int] | None:
+    """(start, end, body_start) of the frontmatter, or None when the note has none.
+
+    Like Obsidian: the note must open with a line that is exactly `---`; the next such line closes it.
+    Raises NoteError when it is never closed.
+    """
+    opening = _OPENING.match(text)
+    if opening is None:
+        if text == DELIMITER:
+            raise NoteError("VT102", "frontmatter is opened but never closed by a '---' line")
+        return None
+    start = opening.end()
+    closing = _CLOSING.search(text, start)
+    if closing is None:
+        raise NoteError("VT102", "frontmatter is opened but never closed by a '---' line")
+    return start, closing.start(), closing.end()
+
+
+_TAB_INDENT = re.compile(r"^ *\t+(?=[^\s])", re.MULTILINE)
+
+
+def _refuse_tab_indentation(text: str, start: int, end: int) -> None:
+    """YAML indents with spaces only; name the first tab that indents a line, before any parser does."""
+    match = _TAB_INDENT.search(text, start, end)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        col = text.index("\t", match.start()) - match.start() + 1
+        raise NoteError("VT106", "tab in indentation: YAML indents with spaces only", line, col)
+
+
+def _line_starts(text: str, start: int, end: int) -> list[int]:
+    starts = [start]
+    position = text.find("\n", start, end)
+    while position >= 0:
+        starts.append(position + 1)
+        position = text.find("\n", position + 1, end)
+    return starts
+
+
+def _newline_of(text: str, offset: int) -> str:
+    """The line ending of the line containing `offset`; LF when the text has none."""
+    end = text.find("\n", offset)
+    if end < 0:
+        end = text.rfind("\n")
+    if end < 0:
+        return "\n"
+    return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
+
+
+def _content_span(text: str, entry: Entry) -> tuple[int, int]:
+    """The entry's span without the blank and column-0 comment lines that trail it.
+
+    Those lines sit between this key and the next; an edit of this key leaves them where they are.
+    """
+    end = entry.end
+    while end > entry.start:
+        line_start = text.rfind("\n", entry.start, end - 1) + 1
+        if line_start <= entry.start:
+            break
+        line = text[line_start:end].rstrip("\r\n")
+        if line.strip() and not line.startswith("#"):
+            break
+        end = line_start
+    return entry.start, end
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that tells 1 from True and 1 from 1.0, as a YAML reader would."""
+    if type(a) is not type(b) and not (isinstance(a, (dict, list)) and isinstance(b, type(a))):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    return a == b or (a != a and b != b)

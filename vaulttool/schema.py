@@ -1,0 +1,210 @@
+"""Field types and schema rules, and the one-type-per-property rule across notes. Pure."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
+
+from vaulttool.config import FieldRule, Schema
+from vaulttool.scalars import ISO_DATE, ISO_DATETIME
+
+WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
+WIKILINK = re.compile(r"!?\[\[[^\[\]|#^\n]+(?:#[^\[\]|\n]*)?(?:\|[^\[\]\n]*)?\]\]")
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        return False
+    if value.startswith("-"):
+        return True  # BCE dates: the calendar check below only knows years 1-9999
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_url(value: Any) -> bool:
+    if not isinstance(value, str) or not _URL_SCHEME.fullmatch(value):
+        return False
+    parts = urlsplit(value)
+    return bool(parts.netloc) if parts.scheme in ("http", "https") else True
+
+
+TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "any": lambda value: True,
+    "text": lambda value: isinstance(value, str),
+    "wikilink": lambda value: isinstance(value, str) and WIKILINK.fullmatch(value) is not None,
+    "url": _is_url,
+    "date": _is_date,
+    "datetime": lambda value: isinstance(value, str) and ISO_DATETIME.fullmatch(value) is not None
+    and _is_date(value.split("T")[0]),
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "number": lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
+    "boolean": lambda value: isinstance(value, bool),
+    "wikidata_id": lambda value: isinstance(value, str) and WIKIDATA_ID.fullmatch(value) is not None,
+    "external_id": lambda value: isinstance(value, str) and value != "" and value == value.strip(),
+}
+
+
+def check_element(rule: FieldRule, value: Any) -> tuple[str, str] | None:
+    """(code, message) when one scalar value breaks the rule's type, pattern or enum; else None."""
+    if value is None:
+        return None  # an empty property: Obsidian's way of saying "not filled in yet"
+    if not TYPE_CHECKS[rule.type](value):
+        if rule.type == "wikidata_id":
+            return "VT301", f"{describe(value)} is not a Wikidata item id (Q followed by digits, no leading 0)"
+        return "VT302", f"expected {rule.type}, got {describe(value)}"
+    if rule.pattern is not None and not (isinstance(value, str) and _compiled(rule.pattern).fullmatch(value)):
+        return "VT304", f"{describe(value)} does not match the pattern {rule.pattern!r}"
+    if rule.enum is not None and value not in rule.enum:
+        return "VT304", f"{describe(value)} is not one of " + ", ".join(repr(item) for item in rule.enum)
+    return None
+
+
+def check_shape(rule: FieldRule, value: Any) -> str | None:
+    if value is None or rule.shape == "either":
+        return None
+    if rule.shape == "list" and not isinstance(value, list):
+        return f"expected a list, got {describe(value)}"
+    if rule.shape == "scalar" and isinstance(value, (list, dict)):
+        return f"expected a single value, got a {'list' if isinstance(value, list) else 'mapping'}"
+    return None
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        return f"text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "null"
+
+
+def rule_for(schema: Schema, key: str) -> FieldRule | None:
+    """The rule for a key; the Wikidata id key is a single Wikidata id unless the schema says more."""
+    rule = schema.fields.get(key)
+    if rule is None and key == schema.id_key:
+        return FieldRule(type="wikidata_id", shape="scalar")
+    return rule
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@lru_cache(maxsize=64)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A vault-path glob: `**` crosses folders, `*` and `?` stay within one."""
+    out = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(out))
+
+
+def matches_any(path: str, globs: Iterable[str]) -> bool:
+    return any(glob_regex(glob).fullmatch(path) for glob in globs)
+
+
+# --- one type per property name, as Obsidian has it ------------------------------------------
+
+# Obsidian's property types (.obsidian/types.json) and the kinds of value each accepts.
+OBSIDIAN_KINDS = {
+    "text": "text", "multitext": "text", "aliases": "text", "tags": "text",
+    "number": "number", "checkbox": "checkbox", "date": "date", "datetime": "datetime",
+}
+
+
+def kind_of(value: Any) -> str | None:
+    """The Obsidian kind of a value (lists count as their items' kind), or None for empty values."""
+    if isinstance(value, list):
+        kinds = {kind_of(item) for item in value} - {None}
+        if not kinds:
+            return None
+        if len(kinds) == 1:
+            return kinds.pop()
+        return "text" if kinds <= {"text", "date", "datetime"} else "mixed"
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "checkbox"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if ISO_DATETIME.fullmatch(value):
+        return "datetime"
+    if ISO_DATE.fullmatch(value):
+        return "date"
+    return "text"
+
+
+def compatible(kind: str, property_kind: str) -> bool:
+    if property_kind == "text":
+        return kind in ("text", "date", "datetime")
+    return kind == property_kind
+
+
+@dataclass(frozen=True, slots=True)
+class KindUse:
+    """Where one note gives a property a value of some kind."""
+
+    path: str
+    key: str
+    kind: str
+    line: int
+    col: int
+
+
+def property_kind_findings(uses: Iterable[KindUse], declared: dict[str, str]) -> list[tuple[KindUse, str]]:
+    """Uses whose kind does not fit the property's type, with the message to report.
+
+    The type is the one declared in .obsidian/types.json, else the kind most notes use (ties go to
+    the note that comes first by path).
+    """
+    by_key: dict[str, list[KindUse]] = {}
+    for use in sorted(uses, key=lambda use: use.path):
+        by_key.setdefault(use.key, []).append(use)
+    problems: list[tuple[KindUse, str]] = []
+    for key, key_uses in by_key.items():
+        if key in declared and declared[key] in OBSIDIAN_KINDS:
+            property_kind = OBSIDIAN_KINDS[declared[key]]
+            reason = f"declared {declared[key]} in .obsidian/types.json"
+        else:
+            counts = Counter(use.kind for use in key_uses)
+            first_seen = {use.kind: index for index, use in reversed(list(enumerate(key_uses)))}
+            property_kind = max(counts, key=lambda kind: (counts[kind], -first_seen[kind]))
+            if all(compatible(kind, property_kind) for kind in counts):
+                continue
+            reason = f"{property_kind} in {counts[property_kind]} note{'s' if counts[property_kind] != 1 else ''}"
+        for use in key_uses:
+            if not compatible(use.kind, property_kind):
+                problems.append((use, f"property {key!r} is {reason}, but {use.kind} here"))
+    return problems

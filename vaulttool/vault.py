@@ -1,0 +1,189 @@
+"""The vault on disk: the only module that reads or writes files.
+
+Discovery skips what is not a note (`.obsidian/`, `.git/`, `.trash/`, `.vaulttool/`, the templates
+folder, anything not `.md`) and never follows a symlink out of the vault. Writes are atomic, happen
+only when bytes differ, keep the file's mode, and refuse to replace a file that changed since it was read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from vaulttool import config as config_module
+from vaulttool.config import Config
+from vaulttool.errors import ConcurrentChangeError, ConfigError, UsageError
+
+ALWAYS_SKIPPED = frozenset({".obsidian", ".git", ".trash", ".vaulttool"})
+TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    path: Path  # absolute
+    vault_path: str  # relative to the vault root, with `/`
+    display: str  # how findings name it: relative to the working folder where possible
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A file's bytes as read, and what is needed to replace it safely later."""
+
+    data: bytes
+    digest: str
+    mode: int
+
+
+def open_vault(start: Path) -> Config:
+    """The config of the vault that holds `start` (defaults when there is no vaulttool.toml)."""
+    if not start.exists():
+        raise UsageError(f"{start}: no such file or folder")
+    root = config_module.find_root(start)
+    if root is None:
+        root = start.resolve() if start.is_dir() else start.resolve().parent
+    toml_path = root / config_module.CONFIG_NAME
+    text = _read_text(toml_path) if toml_path.is_file() else None
+    return config_module.load(root, text, _obsidian_types(root), _obsidian_templates(root))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from None
+
+
+def _obsidian_json(root: Path, name: str) -> dict:  # type: ignore[type-arg]
+    path = root / ".obsidian" / name
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError(f"{path}: is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must hold a JSON object")
+    return data
+
+
+def _obsidian_types(root: Path) -> dict[str, str]:
+    types = _obsidian_json(root, "types.json").get("types", {})
+    if not isinstance(types, dict):
+        raise ConfigError(f"{root / '.obsidian' / 'types.json'}: 'types' must be an object")
+    return {str(key): str(value) for key, value in types.items()}
+
+
+def _obsidian_templates(root: Path) -> str | None:
+    folder = _obsidian_json(root, "templates.json").get("folder")
+    return folder.strip("/") if isinstance(folder, str) and folder.strip("/") else None
+
+
+def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
+    """The notes under `paths` (the whole vault when empty), sorted, each once."""
+    root = config.root.resolve()
+    skipped_folders = {*config.exclude, *([config.templates_folder] if config.templates_folder else [])}
+    found: dict[str, NoteFile] = {}
+    for given in paths or [root]:
+        resolved = given.resolve()
+        if not resolved.exists():
+            raise UsageError(f"{given}: no such file or folder")
+        if resolved != root and root not in resolved.parents:
+            raise UsageError(f"{given}: is outside the vault at {root}")
+        candidates = [resolved] if resolved.is_file() else _walk(resolved)
+        for path in candidates:
+            vault_path = path.relative_to(root).as_posix()
+            if path.suffix != ".md" or _is_skipped(vault_path, skipped_folders):
+                continue
+            found.setdefault(vault_path, NoteFile(path, vault_path, _display(path)))
+    return [found[key] for key in sorted(found)]
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    # followlinks=False: a symlinked folder is never entered, so nothing outside the vault is read.
+    for current, folders, files in os.walk(folder, followlinks=False):
+        folders[:] = sorted(name for name in folders if name not in ALWAYS_SKIPPED)
+        for name in sorted(files):
+            path = Path(current, name)
+            if not path.is_symlink():
+                yield path
+
+
+def _is_skipped(vault_path: str, skipped_folders: set[str]) -> bool:
+    parts = vault_path.split("/")
+    if any(part in ALWAYS_SKIPPED for part in parts[:-1]):
+        return True
+    return any(vault_path == folder or vault_path.startswith(folder + "/") or folder in parts[:-1]
+               for folder in skipped_folders)
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        data = handle.read()
+    return Snapshot(data, digest(data), stat.S_IMODE(info.st_mode))
+
+
+def replace_if_changed(path: Path, data: bytes, snapshot: Snapshot) -> bool:
+    """Atomically replace `path` with `data` unless the bytes are the same. Returns True if written.
+
+    Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot`.
+    """
+    if data == snapshot.data:
+        return False
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
+    if digest(current) != snapshot.digest:
+        raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
+    _write_atomic(path, data, snapshot.mode)
+    return True
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some filesystems cannot sync a folder; the file itself is already on disk
+    finally:
+        os.close(descriptor)

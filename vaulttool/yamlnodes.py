@@ -1,0 +1,267 @@
+"""Read frontmatter YAML into positioned nodes.
+
+Two readers produce the same nodes:
+
+* `scan_simple` — a line scanner for the shape nearly every vault note has (top-level `key: scalar`
+  and `key:` followed by `- scalar` items, comments, blank lines). It is what makes a whole-vault
+  validate fast. Whenever a line is outside that shape it gives up and returns None.
+* `compose` — ruamel.yaml's composer for everything else (flow and block collections, block scalars,
+  anchors, tags), with its syntax errors turned into `YamlSyntaxError`.
+
+A property test holds the two to identical output on every input the scanner accepts.
+Positions are 0-based line and column within the frontmatter text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Union
+
+from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+STANDARD_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
+
+
+@dataclass(slots=True)
+class ScalarN:
+    text: str
+    style: str  # "" plain, '"' or "'" quoted, "|" or ">" block
+    line: int
+    col: int
+    tag: str | None = None  # an explicit tag (`!!str x`); None when resolved implicitly
+    anchor: str | None = None
+
+
+@dataclass(slots=True)
+class SeqN:
+    items: list[Node]
+    flow: bool
+    line: int
+    col: int
+    tag: str | None = None
+    anchor: str | None = None
+
+
+@dataclass(slots=True)
+class MapN:
+    pairs: list[tuple[Node, Node]]
+    flow: bool
+    line: int
+    col: int
+    tag: str | None = None
+    anchor: str | None = None
+
+
+Node = Union[ScalarN, SeqN, MapN]
+
+
+@dataclass(slots=True)
+class Document:
+    """The frontmatter's top-level node, plus what the reader saw on the way."""
+
+    root: Node | None  # None for an empty frontmatter
+    aliases: list[tuple[int, int]] = field(default_factory=list)  # positions of `*alias` uses
+    too_deep: bool = False
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+# --- the fast scanner -------------------------------------------------------------------------
+
+# Anything a YAML reader treats specially in a line: tabs, odd line breaks, non-printables.
+_UNUSUAL = re.compile("[^\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|\r(?!\n)")
+# A top-level key: a plain scalar of unremarkable characters, then `:` and a space or the line end.
+_KEY = re.compile(r"([^\s#'\"\[\]{}&*!|>%@`,?:\-][^:#]{0,1000}?)(?<! ):(?: +|$)")
+_ITEM = re.compile(r"( *)- +")
+_PLAIN_FIRST_FORBIDDEN = frozenset("[]{},#&*!|>'\"%@`")
+
+
+def _scalar_at(line_text: str, start: int, line: int) -> ScalarN | None | bool:
+    """Read the scalar that starts at `start`; False when the line is outside the simple shape.
+
+    Returns None for an empty value (nothing but an optional comment).
+    """
+    rest = line_text[start:]
+    if not rest or rest[0] == "#":
+        return None
+    first = rest[0]
+    if first == '"':
+        end = rest.find('"', 1)
+        if end < 0 or "\\" in rest[1:end]:
+            return False
+        text, after = rest[1:end], rest[end + 1 :]
+        style = '"'
+    elif first == "'":
+        pos = 1
+        while True:
+            end = rest.find("'", pos)
+            if end < 0:
+                return False
+            if rest.startswith("''", end):
+                pos = end + 2
+                continue
+            break
+        text, after = rest[1:end].replace("''", "'"), rest[end + 1 :]
+        style = "'"
+    else:
+        if first in _PLAIN_FIRST_FORBIDDEN:
+            return False
+        if first in "-?:" and (len(rest) == 1 or rest[1] == " "):
+            return False
+        comment = rest.find(" #")
+        text = (rest if comment < 0 else rest[:comment]).rstrip(" ")
+        if ": " in text or text.endswith(":"):
+            return False
+        return ScalarN(text, "", line, start)
+    stripped = after.lstrip(" ")
+    if stripped and not (stripped[0] == "#" and len(stripped) < len(after)):
+        return False
+    return ScalarN(text, style, line, start)
+
+
+def scan_simple(text: str) -> Document | None:
+    """Read frontmatter of the simple shape, or return None so the caller uses `compose`."""
+    if _UNUSUAL.search(text):
+        return None
+    pairs: list[tuple[Node, Node]] = []
+    open_key: ScalarN | None = None  # a `key:` with no inline value, which may own `- item` lines
+    items: list[Node] = []
+    item_indent = -1
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, raw in enumerate(lines):
+        line_text = raw[:-1] if raw.endswith("\r") else raw
+        stripped = line_text.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            continue
+        if line_text[0] in " -":
+            match = _ITEM.match(line_text)
+            if open_key is None or match is None:
+                return None
+            indent = len(match.group(1))
+            if item_indent < 0:
+                item_indent = indent
+            elif indent != item_indent:
+                return None
+            scalar = _scalar_at(line_text, match.end(), number)
+            if scalar is False or scalar is None:
+                return None
+            items.append(scalar)
+            continue
+        if open_key is not None:
+            pairs.append((open_key, _open_value(open_key, items, item_indent)))
+            open_key, items, item_indent = None, [], -1
+        match = _KEY.match(line_text)
+        if match is None:
+            return None
+        key = ScalarN(match.group(1), "", number, 0)
+        scalar = _scalar_at(line_text, match.end(), number)
+        if scalar is False:
+            return None
+        if scalar is None:
+            open_key = key
+        else:
+            pairs.append((key, scalar))
+            # A following indented line would continue this scalar: outside the simple shape.
+            open_key = None
+            if number + 1 < len(lines) and lines[number + 1][:1] == " " and lines[number + 1].strip():
+                return None
+    if open_key is not None:
+        pairs.append((open_key, _open_value(open_key, items, item_indent)))
+    if not pairs:
+        return None  # empty or comment-only: let the composer decide what that document is
+    return Document(MapN(pairs, False, pairs[0][0].line, 0))
+
+
+def _open_value(key: ScalarN, items: list[Node], indent: int) -> Node:
+    if items:
+        return SeqN(items, False, items[0].line, indent)
+    return ScalarN("", "", key.line, len(key.text) + 1)
+
+
+# --- the full reader --------------------------------------------------------------------------
+
+class _AliasRecordingComposer(Composer):
+    """ruamel.yaml's composer, noting where each `*alias` is used (it returns the anchored node)."""
+
+    alias_marks: list[tuple[int, int]]
+
+    def compose_node(self, parent: object, index: object) -> object:
+        if self.parser.check_event(AliasEvent):
+            mark = self.parser.peek_event().start_mark
+            self.alias_marks.append((mark.line, mark.column))
+        return super().compose_node(parent, index)
+
+
+_YAML = YAML(typ="rt")
+_YAML.Composer = _AliasRecordingComposer
+_MAX_DEPTH = 200
+
+
+def compose(text: str) -> Document:
+    """Read any YAML document with ruamel.yaml's composer. Raises YamlSyntaxError."""
+    _YAML.composer.alias_marks = []
+    try:
+        root = _YAML.compose(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = error.problem or error.context or "invalid YAML"
+        raise YamlSyntaxError(message, mark.line if mark else 0, mark.column if mark else 0) from None
+    except YAMLError as error:
+        raise YamlSyntaxError(str(error).splitlines()[0], 0, 0) from None
+    except RecursionError:
+        raise YamlSyntaxError("nesting too deep", 0, 0) from None
+    document = Document(None, aliases=list(_YAML.composer.alias_marks))
+    if root is not None:
+        document.root = _convert(root, document, set(), 0)
+    return document
+
+
+def _explicit_tag(node: ScalarNode) -> str | None:
+    if node.style is not None:  # a quoted or block scalar is a string unless tagged otherwise
+        return None if node.tag == "tag:yaml.org,2002:str" else str(node.tag)
+    implicit = _YAML.resolver.resolve(ScalarNode, node.value, (True, False))
+    return None if str(implicit) == str(node.tag) else str(node.tag)
+
+
+def _convert(node: object, document: Document, seen: set[int], depth: int) -> Node:
+    if depth > _MAX_DEPTH:
+        document.too_deep = True
+        return ScalarN("", "", node.start_mark.line, node.start_mark.column)  # type: ignore[attr-defined]
+    line, col = node.start_mark.line, node.start_mark.column  # type: ignore[attr-defined]
+    anchor = getattr(node, "anchor", None)
+    if id(node) in seen:
+        # The composer hands back the anchored node for every alias; never walk it twice, so an
+        # alias bomb costs nothing here. Where the alias stood is in `document.aliases`.
+        return ScalarN("", "", line, col)
+    seen.add(id(node))
+    if isinstance(node, ScalarNode):
+        return ScalarN(node.value, node.style or "", line, col, _explicit_tag(node), anchor)
+    tag = None if str(node.tag) in STANDARD_TAGS else str(node.tag)  # type: ignore[attr-defined]
+    if isinstance(node, SequenceNode):
+        items = [_convert(item, document, seen, depth + 1) for item in node.value]
+        return SeqN(items, bool(node.flow_style), line, col, tag, anchor)
+    assert isinstance(node, MappingNode)
+    pairs = [
+        (_convert(k, document, seen, depth + 1), _convert(v, document, seen, depth + 1)) for k, v in node.value
+    ]
+    return MapN(pairs, bool(node.flow_style), line, col, tag, anchor)
+
+
+def read(text: str) -> Document:
+    """Read frontmatter text: the fast scanner where it applies, ruamel.yaml's composer otherwise."""
+    return scan_simple(text) or compose(text)
