@@ -100,14 +100,18 @@ def _check_node(note: Note, node: Node, add) -> None:  # type: ignore[no-untyped
 
 
 def _is_wikilink_list(node: SeqN) -> bool:
+    """`[[X]]` read as YAML: a flow list whose items are flow lists of scalars (split at commas)."""
     return bool(node.items) and all(
-        isinstance(item, SeqN) and item.flow and len(item.items) == 1 and isinstance(item.items[0], ScalarN)
+        isinstance(item, SeqN) and item.flow and item.items and all(isinstance(x, ScalarN) for x in item.items)
         for item in node.items
     )
 
 
 def _wikilink_text(node: SeqN) -> str:
-    return ", ".join("[[" + item.items[0].text + "]]" for item in node.items)  # type: ignore[union-attr]
+    return ", ".join(
+        "[[" + ",".join(part.text for part in item.items) + "]]"  # type: ignore[union-attr]
+        for item in node.items
+    )
 
 
 def _short_tag(tag: str) -> str:

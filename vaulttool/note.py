@@ -10,14 +10,16 @@ Pure: no disk, no network.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from vaulttool import emit, yamlnodes
 from vaulttool.errors import EditError, NoteError
+from vaulttool.scalars import format_scalar
 from vaulttool.values import node_value
-from vaulttool.yamlnodes import Document, MapN, Node, ScalarN
+from vaulttool.yamlnodes import Document, MapN, Node, ScalarN, SeqN
 
 BOM = b"\xef\xbb\xbf"
 DELIMITER = "---"
@@ -163,7 +165,10 @@ class Note:
             if key in entries:
                 start, end = _content_span(self.text, entries[key])
                 newline = _newline_of(self.text, start)
-                replacements.append((start, end, emit.entry(key, value, style, newline)))
+                new_text = _splice_list_items(self.text, start, end, entries[key].value_node, value, style, newline)
+                if new_text is None:
+                    new_text = emit.entry(key, value, style, newline)
+                replacements.append((start, end, new_text))
             else:
                 appended.append(key)
         if not replacements and not appended:
@@ -224,7 +229,7 @@ def find_frontmatter(text: str) -> tuple[int, int, int] | None:
     return start, closing.start(), closing.end()
 
 
-_TAB_INDENT = re.compile(r"^ *\t+(?=[^\s])", re.MULTILINE)
+_TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
 
 
 def _refuse_tab_indentation(text: str, start: int, end: int) -> None:
@@ -270,6 +275,41 @@ def _content_span(text: str, entry: Entry) -> tuple[int, int]:
             break
         end = line_start
     return entry.start, end
+
+
+def _splice_list_items(text: str, start: int, end: int, node: Node, new: Any, style: emit.Style,
+                       newline: str) -> str | None:
+    """The entry's new text when a block list of scalars stays one: kept items keep their lines
+    (and comments), removed items lose theirs, new items are written in the list's own indent.
+    None when the old or new value is not such a list."""
+    if not (isinstance(node, SeqN) and not node.flow and node.items and isinstance(new, list) and new):
+        return None
+    if not all(isinstance(item, ScalarN) and item.style in ("", '"', "'") for item in node.items):
+        return None
+    if any(isinstance(value, (list, dict)) for value in new):
+        return None
+    line_starts = _line_starts(text, start, end)
+    entry_line = text.count("\n", 0, start) - 1  # node lines count from the first frontmatter line
+    bounds = [line_starts[item.line - entry_line] for item in node.items] + [end]
+    spans = [text[bounds[i]:bounds[i + 1]] for i in range(len(node.items))]
+    old_values = [node_value(item) for item in node.items]
+    prefix = " " * node.col + "-"
+    pieces = [text[start:bounds[0]]]
+    matcher = difflib.SequenceMatcher(a=[_tagged(v) for v in old_values], b=[_tagged(v) for v in new], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pieces.extend(spans[i1:i2])
+        else:
+            for value in new[j1:j2]:
+                scalar = format_scalar(value, style.quote)
+                pieces.append(prefix + (" " + scalar if scalar else "") + newline)
+    if not pieces[-1].endswith("\n"):
+        return None  # the last kept item had no line ending of its own
+    return "".join(pieces)
+
+
+def _tagged(value: Any) -> tuple[str, Any]:
+    return type(value).__name__, value
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -110,7 +110,7 @@ def _walk(folder: Path) -> Iterable[Path]:
         folders[:] = sorted(name for name in folders if name not in ALWAYS_SKIPPED)
         for name in sorted(files):
             path = Path(current, name)
-            if not path.is_symlink():
+            if not path.is_symlink() and path.is_file():  # no links, and no FIFOs that would block a read
                 yield path
 
 

@@ -250,7 +250,9 @@ def _convert(node: object, document: Document, seen: set[int], depth: int) -> No
         return ScalarN("", "", line, col)
     seen.add(id(node))
     if isinstance(node, ScalarNode):
-        return ScalarN(node.value, node.style or "", line, col, _explicit_tag(node), anchor)
+        # ruamel.yaml's round-trip scanner marks the folds of a `>` scalar with BEL characters.
+        text = node.value.replace("\a", "") if node.style == ">" else node.value
+        return ScalarN(text, node.style or "", line, col, _explicit_tag(node), anchor)
     tag = None if str(node.tag) in STANDARD_TAGS else str(node.tag)  # type: ignore[attr-defined]
     if isinstance(node, SequenceNode):
         items = [_convert(item, document, seen, depth + 1) for item in node.value]

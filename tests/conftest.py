@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+REPO = TESTS.parent
+EXAMPLE_VAULT = REPO / "example_vault"
+REFERENCE_NOTE = DATA / "roundtrip" / "reference_note.md"
+
+
+@pytest.fixture
+def example_vault(tmp_path: Path) -> Path:
+    """A private copy of example_vault/ that a test may change."""
+    target = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, target, ignore=shutil.ignore_patterns("cache", "lock"))
+    return target
+
+
+@pytest.fixture
+def reference_bytes() -> bytes:
+    return REFERENCE_NOTE.read_bytes()
