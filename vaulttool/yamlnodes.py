@@ -258,9 +258,13 @@ def _convert(node: object, document: Document, seen: set[int], depth: int) -> No
         items = [_convert(item, document, seen, depth + 1) for item in node.value]
         return SeqN(items, bool(node.flow_style), line, col, tag, anchor)
     assert isinstance(node, MappingNode)
-    pairs = [
-        (_convert(k, document, seen, depth + 1), _convert(v, document, seen, depth + 1)) for k, v in node.value
-    ]
+    pairs = []
+    for key, value in node.value:
+        converted = _convert(value, document, seen, depth + 1)
+        if isinstance(converted, ScalarN) and converted.text == "" and not converted.style:
+            # ruamel.yaml places an empty value at the next token; report it right after its key.
+            converted.line, converted.col = key.end_mark.line, key.end_mark.column + 1
+        pairs.append((_convert(key, document, seen, depth + 1), converted))
     return MapN(pairs, bool(node.flow_style), line, col, tag, anchor)
 
 
