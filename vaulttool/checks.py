@@ -60,16 +60,16 @@ def check_note(path: str, vault_path: str, data: bytes, schema: Schema, max_fron
 
 
 def _walk(node: Node | None) -> Iterator[Node]:
-    if node is None:
-        return
-    yield node
-    if isinstance(node, SeqN):
-        for item in node.items:
-            yield from _walk(item)
-    elif isinstance(node, MapN):
-        for key, value in node.pairs:
-            yield from _walk(key)
-            yield from _walk(value)
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, SeqN):
+            stack.extend(reversed(current.items))
+        elif isinstance(current, MapN):
+            for key, value in reversed(current.pairs):
+                stack.append(value)
+                stack.append(key)
 
 
 def _check_node(note: Note, node: Node, add) -> None:  # type: ignore[no-untyped-def]

@@ -26,31 +26,41 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> list[Result]:
+def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
+         setup: Callable[..., None] | None = None, setup_args: tuple[object, ...] = ()) -> list[Result]:
+    """`function` over `items`, in worker processes when there are enough items to pay for them.
+
+    `setup(*setup_args)` runs once in each worker (and here, for a serial run), so shared settings
+    travel once per worker instead of once per item.
+    """
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(items) < _PARALLEL_FROM:
+        if setup:
+            setup(*setup_args)
         return [function(item) for item in items]
-    chunk = max(1, len(items) // (workers * 8))
+    chunk = max(1, len(items) // (workers * 4))
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=setup,
+                             initargs=setup_args) as pool:
         return list(pool.map(function, items, chunksize=chunk))
 
 
-@dataclass(frozen=True, slots=True)
-class _ValidateTask:
-    note: NoteFile
-    schema: Schema
-    max_frontmatter_bytes: int
+_settings: dict[str, object] = {}  # per process: what `_setup_validate` was given
 
 
-def _validate_one(task: _ValidateTask) -> checks.NoteReport:
+def _setup_validate(schema: Schema, max_frontmatter_bytes: int) -> None:
+    _settings.update(schema=schema, max_frontmatter_bytes=max_frontmatter_bytes)
+
+
+def _validate_one(note: NoteFile) -> checks.NoteReport:
     try:
-        data = vault.read_bytes(task.note.path)
+        data = vault.read_bytes(note.path)
     except OSError as error:
         report = checks.NoteReport()
-        report.findings.append(Finding(task.note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}"))
+        report.findings.append(Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}"))
         return report
-    return checks.check_note(task.note.display, task.note.vault_path, data, task.schema, task.max_frontmatter_bytes)
+    return checks.check_note(note.display, note.vault_path, data, _settings["schema"],  # type: ignore[arg-type]
+                             _settings["max_frontmatter_bytes"])  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -60,8 +70,8 @@ class ValidateResult:
 
 
 def validate(config: Config, notes: Sequence[NoteFile]) -> ValidateResult:
-    tasks = [_ValidateTask(note, config.schema, config.max_frontmatter_bytes) for note in notes]
-    reports = _map(_validate_one, tasks, config.jobs)
+    reports = _map(_validate_one, list(notes), config.jobs, _setup_validate,
+                   (config.schema, config.max_frontmatter_bytes))
     findings = [finding for report in reports for finding in report.findings]
     uses: list[KindUse] = [use for report in reports for use in report.kinds]
     for use, message in property_kind_findings(uses, dict(config.schema.obsidian_types)):

@@ -46,11 +46,19 @@ ISO_DATETIME = re.compile(
 )
 
 
+# Plain scalars starting with any other character are strings in both YAML versions; checking the
+# first character spares the regular expressions for nearly every value in a vault.
+_MAY_RESOLVE_12 = frozenset("0123456789+-.~nNtTfF")
+_MAY_RESOLVE_11 = _MAY_RESOLVE_12 | frozenset("yYoO")
+
+
 def resolve_plain(text: str) -> Scalar:
     """The value of a plain (unquoted) scalar under the YAML 1.2 core schema.
 
     Timestamps are not a 1.2 core type, so `1951-01-01T00:00:00Z` stays the string Obsidian shows.
     """
+    if text and text[0] not in _MAY_RESOLVE_12:
+        return text
     if _NULL_12.fullmatch(text):
         return None
     if text in _BOOL_12:
@@ -126,6 +134,8 @@ def reads_differently(text: str) -> str | None:
     Timestamps are left out on purpose: unquoted ISO dates are how Obsidian writes date properties,
     and a 1.1 reader turning them into a date object is the intended reading.
     """
+    if text and text[0] not in _MAY_RESOLVE_11:
+        return None
     kind = kind_11(text)
     if kind == "timestamp":
         return None

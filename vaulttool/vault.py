@@ -86,31 +86,33 @@ def _obsidian_templates(root: Path) -> str | None:
 
 def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
     """The notes under `paths` (the whole vault when empty), sorted, each once."""
-    root = config.root.resolve()
+    root = str(config.root.resolve())
     skipped_folders = {*config.exclude, *([config.templates_folder] if config.templates_folder else [])}
+    cwd = os.getcwd()
     found: dict[str, NoteFile] = {}
-    for given in paths or [root]:
-        resolved = given.resolve()
-        if not resolved.exists():
+    for given in paths or [Path(root)]:
+        resolved = os.path.realpath(given)
+        if not os.path.exists(resolved):
             raise UsageError(f"{given}: no such file or folder")
-        if resolved != root and root not in resolved.parents:
+        if resolved != root and not resolved.startswith(root + os.sep):
             raise UsageError(f"{given}: is outside the vault at {root}")
-        candidates = [resolved] if resolved.is_file() else _walk(resolved)
+        candidates = [resolved] if os.path.isfile(resolved) else _walk(resolved)
         for path in candidates:
-            vault_path = path.relative_to(root).as_posix()
-            if path.suffix != ".md" or _is_skipped(vault_path, skipped_folders):
+            vault_path = os.path.relpath(path, root).replace(os.sep, "/")
+            if not path.endswith(".md") or vault_path in found or _is_skipped(vault_path, skipped_folders):
                 continue
-            found.setdefault(vault_path, NoteFile(path, vault_path, _display(path)))
+            display = path[len(cwd) + 1:] if path.startswith(cwd + os.sep) else path
+            found[vault_path] = NoteFile(Path(path), vault_path, display.replace(os.sep, "/"))
     return [found[key] for key in sorted(found)]
 
 
-def _walk(folder: Path) -> Iterable[Path]:
+def _walk(folder: str) -> Iterable[str]:
     # followlinks=False: a symlinked folder is never entered, so nothing outside the vault is read.
     for current, folders, files in os.walk(folder, followlinks=False):
         folders[:] = sorted(name for name in folders if name not in ALWAYS_SKIPPED)
         for name in sorted(files):
-            path = Path(current, name)
-            if not path.is_symlink() and path.is_file():  # no links, and no FIFOs that would block a read
+            path = os.path.join(current, name)
+            if not os.path.islink(path) and os.path.isfile(path):  # no links, no FIFOs that block a read
                 yield path
 
 
@@ -118,15 +120,7 @@ def _is_skipped(vault_path: str, skipped_folders: set[str]) -> bool:
     parts = vault_path.split("/")
     if any(part in ALWAYS_SKIPPED for part in parts[:-1]):
         return True
-    return any(vault_path == folder or vault_path.startswith(folder + "/") or folder in parts[:-1]
-               for folder in skipped_folders)
-
-
-def _display(path: Path) -> str:
-    try:
-        return path.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    return any(vault_path.startswith(folder + "/") or folder in parts[:-1] for folder in skipped_folders)
 
 
 def digest(data: bytes) -> str:

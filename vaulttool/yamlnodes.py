@@ -16,13 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
-
-from ruamel.yaml import YAML
-from ruamel.yaml.composer import Composer
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from functools import lru_cache
+from typing import Any, Union
 
 STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
@@ -195,28 +190,40 @@ def _open_value(key: ScalarN, items: list[Node], indent: int) -> Node:
 
 # --- the full reader --------------------------------------------------------------------------
 
-class _AliasRecordingComposer(Composer):
-    """ruamel.yaml's composer, noting where each `*alias` is used (it returns the anchored node)."""
-
-    alias_marks: list[tuple[int, int]]
-
-    def compose_node(self, parent: object, index: object) -> object:
-        if self.parser.check_event(AliasEvent):
-            mark = self.parser.peek_event().start_mark
-            self.alias_marks.append((mark.line, mark.column))
-        return super().compose_node(parent, index)
-
-
-_YAML = YAML(typ="rt")
-_YAML.Composer = _AliasRecordingComposer
 _MAX_DEPTH = 200
+
+
+@lru_cache(maxsize=1)
+def _ruamel() -> Any:
+    """ruamel.yaml, set up on first use: most notes never need it, and importing it takes a while."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.events import AliasEvent
+
+    class AliasRecordingComposer(Composer):  # type: ignore[misc]
+        """ruamel.yaml's composer, noting where each `*alias` is used (it returns the anchored node)."""
+
+        alias_marks: list[tuple[int, int]]
+
+        def compose_node(self, parent: object, index: object) -> object:
+            if self.parser.check_event(AliasEvent):
+                mark = self.parser.peek_event().start_mark
+                self.alias_marks.append((mark.line, mark.column))
+            return super().compose_node(parent, index)
+
+    yaml = YAML(typ="rt")
+    yaml.Composer = AliasRecordingComposer
+    return yaml
 
 
 def compose(text: str) -> Document:
     """Read any YAML document with ruamel.yaml's composer. Raises YamlSyntaxError."""
-    _YAML.composer.alias_marks = []
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = _ruamel()
+    yaml.composer.alias_marks = []
     try:
-        root = _YAML.compose(text)
+        root = yaml.compose(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = error.problem or error.context or "invalid YAML"
@@ -225,20 +232,24 @@ def compose(text: str) -> Document:
         raise YamlSyntaxError(str(error).splitlines()[0], 0, 0) from None
     except RecursionError:
         raise YamlSyntaxError("nesting too deep", 0, 0) from None
-    document = Document(None, aliases=list(_YAML.composer.alias_marks))
+    document = Document(None, aliases=list(yaml.composer.alias_marks))
     if root is not None:
         document.root = _convert(root, document, set(), 0)
     return document
 
 
-def _explicit_tag(node: ScalarNode) -> str | None:
+def _explicit_tag(node: Any) -> str | None:
+    from ruamel.yaml.nodes import ScalarNode
+
     if node.style is not None:  # a quoted or block scalar is a string unless tagged otherwise
         return None if node.tag == "tag:yaml.org,2002:str" else str(node.tag)
-    implicit = _YAML.resolver.resolve(ScalarNode, node.value, (True, False))
+    implicit = _ruamel().resolver.resolve(ScalarNode, node.value, (True, False))
     return None if str(implicit) == str(node.tag) else str(node.tag)
 
 
-def _convert(node: object, document: Document, seen: set[int], depth: int) -> Node:
+def _convert(node: Any, document: Document, seen: set[int], depth: int) -> Node:
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     if depth > _MAX_DEPTH:
         document.too_deep = True
         return ScalarN("", "", node.start_mark.line, node.start_mark.column)  # type: ignore[attr-defined]

@@ -1,0 +1,108 @@
+"""Time a whole `vaulttool validate` beside python-frontmatter's bare parse of the same files.
+
+Generates a vault of N notes shaped like the reference note, each with its six access-tier siblings,
+then times, in the same run and alternating, whole processes:
+
+* `vaulttool validate VAULT` (cold: no cache of any kind is kept between runs);
+* python-frontmatter loading every note (`frontmatter.load`), the peer;
+* reading every file's bytes and nothing else, the floor.
+
+Prints medians and the ratio to the peer. Not a test: figures depend on the machine.
+
+    python benchmarks/bench_validate.py --notes 10000 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO / "tests" / "data" / "roundtrip" / "reference_note.md"
+TIERS = ("public", "internal", "protect", "private", "personal", "secret")
+
+PEER = """
+import sys, frontmatter
+from pathlib import Path
+for path in Path(sys.argv[1]).rglob("*.md"):
+    frontmatter.load(path)
+"""
+FLOOR = """
+import sys
+from pathlib import Path
+for path in Path(sys.argv[1]).rglob("*.md"):
+    path.read_bytes()
+"""
+
+
+def generate(root: Path, count: int) -> int:
+    """Write `count` reference-shaped notes and their tier siblings; return the number of files."""
+    (root / ".obsidian").mkdir(parents=True)
+    shutil.copy(REPO / "example_vault" / "vaulttool.toml", root / "vaulttool.toml")
+    reference = REFERENCE.read_text(encoding="utf-8")
+    files = 0
+    for index in range(count):
+        folder = f"Org{index // 100:03}"
+        stem = f"ORG{index:05}(Organization_{index})"
+        text = (reference.replace("IOM(International_Organization_for_Migration)", stem)
+                .replace("Q472311", f"Q{1000 + index}").replace("49000", str(1000 + index)))
+        standard = root / "_Standards" / folder / f"{stem}.md"
+        standard.parent.mkdir(parents=True, exist_ok=True)
+        standard.write_text(text, encoding="utf-8")
+        files += 1
+        for tier in TIERS:
+            sibling = root / f"_{tier}" / folder / f"{stem}.{tier}.md"
+            sibling.parent.mkdir(parents=True, exist_ok=True)
+            publish = "" if tier == "public" else "publish: false\n"
+            sibling.write_text(
+                f'---\ntier: {tier}\nsource: "[[_Standards/{folder}/{stem}]]"\n'
+                f"has_id_wikidata: Q{1000 + index}\n{publish}---\n\n# {stem}.{tier}\n",
+                encoding="utf-8",
+            )
+            files += 1
+    return files
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{command} failed: {result.stderr.decode()}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=10_000, help="standard notes (each gets 6 siblings)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    vaulttool = [sys.executable, "-m", "vaulttool", "validate"]
+    with tempfile.TemporaryDirectory(prefix="vaulttool-bench-") as folder:
+        vault = Path(folder) / "vault"
+        files = generate(vault, args.notes)
+        commands = {
+            "vaulttool validate": vaulttool + [str(vault)],
+            "python-frontmatter parse": [sys.executable, "-c", PEER, str(vault)],
+            "read bytes only": [sys.executable, "-c", FLOOR, str(vault)],
+        }
+        timed(commands["read bytes only"])  # fill the page cache once, for every contender alike
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.repeat):
+            for name, command in commands.items():
+                samples[name].append(timed(command))
+    medians = {name: statistics.median(times) for name, times in samples.items()}
+    peer = medians["python-frontmatter parse"]
+    print(f"{args.notes} standard notes + siblings = {files} files, {args.repeat} runs each, medians:")
+    for name, median in medians.items():
+        print(f"  {name:26} {median:7.2f} s   {median / peer:5.2f}x python-frontmatter")
+
+
+if __name__ == "__main__":
+    main()
