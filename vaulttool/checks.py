@@ -1,31 +1,44 @@
-"""The findings of one note: structure, YAML pitfalls and schema rules. Pure: bytes in, findings out."""
+"""The findings of one note: structure, YAML pitfalls and schema rules. Pure: bytes in, findings out.
+
+This runs once per note on every whole-vault validate, so it walks each note's nodes once and keeps
+the common case (plain and quoted strings) to a few comparisons.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Callable
 
 from vaulttool import schema as rules
 from vaulttool.config import Schema
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
-from vaulttool.note import Note
+from vaulttool.note import Entry, Note
 from vaulttool.scalars import reads_differently
 from vaulttool.schema import KindUse
 from vaulttool.values import node_value
 from vaulttool.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
 
+# Node lines and columns are 0-based within the frontmatter, which starts on the file's line 2.
+_LINE, _COL = 2, 1
+
+Add = Callable[[int, int, str, str], None]
 
 
 @dataclass(slots=True)
 class NoteReport:
+    path: str
     findings: list[Finding] = field(default_factory=list)
-    kinds: list[KindUse] = field(default_factory=list)
+    # (key, Obsidian kind, line, col) of each key with a value; plain tuples, as they cross processes
+    kinds: list[tuple[str, str, int, int]] = field(default_factory=list)
+
+    def kind_uses(self) -> list[KindUse]:
+        return [KindUse(self.path, *kind) for kind in self.kinds]
 
 
 def check_note(path: str, vault_path: str, data: bytes, schema: Schema, max_frontmatter_bytes: int) -> NoteReport:
     """Every finding for one note. `path` is how findings name it, `vault_path` its path in the vault."""
-    report = NoteReport()
+    report = NoteReport(path)
 
     def add(line: int, col: int, code: str, message: str) -> None:
         report.findings.append(Finding(path, line, col, code, message))
@@ -35,68 +48,67 @@ def check_note(path: str, vault_path: str, data: bytes, schema: Schema, max_fron
     except NoteError as error:
         add(error.line, error.col, error.code, error.message)
         return report
-    if not note.has_frontmatter:
-        _check_required(note, vault_path, schema, add)
-        return report
     document = note.document
-    assert document is not None
+    if document is None:
+        _check_required([], vault_path, schema, add)
+        return report
     if document.too_deep:
-        add(2, 1, "VT103", "YAML syntax error: nesting too deep")
+        add(_LINE, _COL, "VT103", "YAML syntax error: nesting too deep")
         return report
     for line, col in document.aliases:
-        add(line + 2, col + 1, "VT108", "YAML aliases are not allowed in frontmatter; write the value out")
-    if not note.is_mapping:
-        line, col = note.file_position(note.root)  # type: ignore[arg-type]
-        add(line, col, "VT104", "frontmatter must be a mapping of keys to values")
+        add(line + _LINE, col + _COL, "VT108", "YAML aliases are not allowed in frontmatter; write the value out")
+    root = document.root
+    if root is not None and (not isinstance(root, MapN) or root.flow):
+        what = "a mapping of keys to values" if not isinstance(root, MapN) else "a block mapping, one key per line"
+        add(root.line + _LINE, root.col + _COL, "VT104", f"frontmatter must be {what}")
         return report
-    if isinstance(note.root, MapN) and note.root.flow:
-        line, col = note.file_position(note.root)
-        add(line, col, "VT104", "frontmatter must be a block mapping (one key per line), not a {flow} mapping")
-        return report
-    for node in _walk(note.root):
-        _check_node(note, node, add)
-    _check_schema(note, path, vault_path, schema, add, report)
+    if root is not None:
+        _check_yaml(root, add)
+    entries = note.entries()
+    values = [node_value(entry.value_node) for entry in entries]
+    _collect_kinds(entries, values, report.kinds)
+    _check_schema(entries, values, schema, add)
+    _check_required([key for key, value in zip((e.key for e in entries), values) if value is not None],
+                    vault_path, schema, add)
     return report
 
 
-def _walk(node: Node | None) -> Iterator[Node]:
-    stack = [node] if node is not None else []
+def _check_yaml(root: Node, add: Add) -> None:
+    """YAML pitfalls anywhere in the tree: anchors, tags, unquoted wikilinks, duplicate keys,
+    scalars that YAML 1.1 and 1.2 read differently, and stray whitespace in quoted values."""
+    stack: list[Node] = [root]
     while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, SeqN):
-            stack.extend(reversed(current.items))
-        elif isinstance(current, MapN):
-            for key, value in reversed(current.pairs):
+        node = stack.pop()
+        line, col = node.line + _LINE, node.col + _COL
+        if node.anchor is not None:
+            add(line, col, "VT108", f"YAML anchor &{node.anchor} is not allowed in frontmatter")
+        if node.tag is not None and node.tag not in STANDARD_TAGS:
+            add(line, col, "VT109", f"non-standard YAML tag {_short_tag(node.tag)} is not allowed")
+        if isinstance(node, ScalarN):
+            if not node.style:
+                if node.tag is None and node.text:
+                    difference = reads_differently(node.text)
+                    if difference:
+                        add(line, col, "VT202", f"{node.text!r} is ambiguous: {difference}; quote it")
+            elif node.style in ('"', "'") and node.text != node.text.strip():
+                add(line, col, "VT203", f"value {node.text!r} has leading or trailing whitespace")
+        elif isinstance(node, SeqN):
+            if node.flow and _is_wikilink_list(node):
+                link = _wikilink_text(node)
+                add(line, col, "VT201", f'unquoted wikilink {link} reads as a nested list; quote it: "{link}"')
+            else:
+                stack.extend(reversed(node.items))
+        else:
+            seen: set[str] = set()
+            for key, value in reversed(node.pairs):
                 stack.append(value)
                 stack.append(key)
-
-
-def _check_node(note: Note, node: Node, add) -> None:  # type: ignore[no-untyped-def]
-    line, col = note.file_position(node)
-    if node.anchor is not None:
-        add(line, col, "VT108", f"YAML anchor &{node.anchor} is not allowed in frontmatter")
-    if node.tag is not None and node.tag not in STANDARD_TAGS:
-        add(line, col, "VT109", f"non-standard YAML tag {_short_tag(node.tag)} is not allowed")
-    if isinstance(node, SeqN) and node.flow and _is_wikilink_list(node):
-        link = _wikilink_text(node)
-        add(line, col, "VT201", f'unquoted wikilink {link} reads as a nested list; quote it: "{link}"')
-    elif isinstance(node, MapN):
-        seen: set[str] = set()
-        for key, _ in node.pairs:
-            name = key.text if isinstance(key, ScalarN) else None
-            if name is not None and name in seen:
-                key_line, key_col = note.file_position(key)
-                add(key_line, key_col, "VT105", f"duplicate key {name!r}: YAML readers keep only one of them")
-            if name is not None:
-                seen.add(name)
-    elif isinstance(node, ScalarN):
-        if node.style == "" and node.tag is None and node.text:
-            difference = reads_differently(node.text)
-            if difference:
-                add(line, col, "VT202", f"{node.text!r} is ambiguous: {difference}; quote it")
-        elif node.style in ('"', "'") and node.text != node.text.strip():
-            add(line, col, "VT203", f"value {node.text!r} has leading or trailing whitespace")
+            for key, _ in node.pairs:
+                if isinstance(key, ScalarN):
+                    if key.text in seen:
+                        add(key.line + _LINE, key.col + _COL, "VT105",
+                            f"duplicate key {key.text!r}: YAML readers keep only one of them")
+                    seen.add(key.text)
 
 
 def _is_wikilink_list(node: SeqN) -> bool:
@@ -118,42 +130,46 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-def _check_schema(note: Note, path: str, vault_path: str, schema: Schema, add, report: NoteReport) -> None:  # type: ignore[no-untyped-def]
-    effective = {entry.key: entry for entry in note.entries()}  # the last of duplicate keys, as readers keep
-    for entry in effective.values():
-        kind = rules.kind_of(node_value(entry.value_node))
+def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[tuple[str, str, int, int]]) -> None:
+    """The Obsidian kind each key has here; of duplicate keys the last counts, as YAML readers keep it."""
+    seen: set[str] = set()
+    for entry, value in zip(reversed(entries), reversed(values)):
+        if entry.key in seen:
+            continue
+        seen.add(entry.key)
+        kind = rules.kind_of(value)
         if kind is not None:
-            line, col = note.file_position(entry.value_node)
-            report.kinds.append(KindUse(path, entry.key, kind, line, col))
-    for entry in note.entries():
-        value = node_value(entry.value_node)
-        line, col = note.file_position(entry.value_node)
+            node = entry.value_node
+            kinds.append((entry.key, kind, node.line + _LINE, node.col + _COL))
+
+
+def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add) -> None:
+    for entry, value in zip(entries, values):
         rule = rules.rule_for(schema, entry.key)
         if rule is None:
             if schema.unknown_keys == "warn" and schema.fields:
-                key_line, key_col = note.file_position(entry.key_node)
-                add(key_line, key_col, "VT307", f"key {entry.key!r} is not in the schema")
+                key = entry.key_node
+                add(key.line + _LINE, key.col + _COL, "VT307", f"key {entry.key!r} is not in the schema")
             continue
+        node = entry.value_node
         shape_problem = rules.check_shape(rule, value)
         if shape_problem:
-            add(line, col, "VT303", f"{entry.key}: {shape_problem}")
+            add(node.line + _LINE, node.col + _COL, "VT303", f"{entry.key}: {shape_problem}")
             continue
-        if isinstance(value, list) and isinstance(entry.value_node, SeqN):
-            elements = list(zip(value, entry.value_node.items))
+        if isinstance(value, list) and isinstance(node, SeqN):
+            elements = zip(value, node.items)
         else:
-            elements = [(value, entry.value_node)]
-        for element, node in elements:
+            elements = zip((value,), (node,))
+        for element, element_node in elements:
             problem = rules.check_element(rule, element)
             if problem:
-                element_line, element_col = note.file_position(node)
-                add(element_line, element_col, problem[0], f"{entry.key}: {problem[1]}")
-    _check_required(note, vault_path, schema, add)
+                add(element_node.line + _LINE, element_node.col + _COL, problem[0], f"{entry.key}: {problem[1]}")
 
 
-def _check_required(note: Note, vault_path: str, schema: Schema, add) -> None:  # type: ignore[no-untyped-def]
-    if not rules.matches_any(vault_path, schema.required_in):
+def _check_required(present: list[str], vault_path: str, schema: Schema, add: Add) -> None:
+    required = [key for key, rule in schema.fields.items() if rule.required]
+    if not required or not rules.matches_any(vault_path, schema.required_in):
         return
-    present = {entry.key for entry in note.entries() if node_value(entry.value_node) is not None}
-    for key, rule in schema.fields.items():
-        if rule.required and key not in present:
+    for key in required:
+        if key not in present:
             add(1, 1, "VT305", f"required key {key!r} is missing or empty")

@@ -56,7 +56,7 @@ def _validate_one(note: NoteFile) -> checks.NoteReport:
     try:
         data = vault.read_bytes(note.path)
     except OSError as error:
-        report = checks.NoteReport()
+        report = checks.NoteReport(note.display)
         report.findings.append(Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}"))
         return report
     return checks.check_note(note.display, note.vault_path, data, _settings["schema"],  # type: ignore[arg-type]
@@ -73,7 +73,7 @@ def validate(config: Config, notes: Sequence[NoteFile]) -> ValidateResult:
     reports = _map(_validate_one, list(notes), config.jobs, _setup_validate,
                    (config.schema, config.max_frontmatter_bytes))
     findings = [finding for report in reports for finding in report.findings]
-    uses: list[KindUse] = [use for report in reports for use in report.kinds]
+    uses: list[KindUse] = [use for report in reports for use in report.kind_uses()]
     for use, message in property_kind_findings(uses, dict(config.schema.obsidian_types)):
         findings.append(Finding(use.path, use.line, use.col, "VT306", message))
     findings.sort()

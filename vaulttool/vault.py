@@ -88,7 +88,7 @@ def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
     """The notes under `paths` (the whole vault when empty), sorted, each once."""
     root = str(config.root.resolve())
     skipped_folders = {*config.exclude, *([config.templates_folder] if config.templates_folder else [])}
-    cwd = os.getcwd()
+    cwd = os.getcwd() + os.sep
     found: dict[str, NoteFile] = {}
     for given in paths or [Path(root)]:
         resolved = os.path.realpath(given)
@@ -98,22 +98,27 @@ def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
             raise UsageError(f"{given}: is outside the vault at {root}")
         candidates = [resolved] if os.path.isfile(resolved) else _walk(resolved)
         for path in candidates:
-            vault_path = os.path.relpath(path, root).replace(os.sep, "/")
+            vault_path = path[len(root) + 1:].replace(os.sep, "/")
             if not path.endswith(".md") or vault_path in found or _is_skipped(vault_path, skipped_folders):
                 continue
-            display = path[len(cwd) + 1:] if path.startswith(cwd + os.sep) else path
+            display = path[len(cwd):] if path.startswith(cwd) else path
             found[vault_path] = NoteFile(Path(path), vault_path, display.replace(os.sep, "/"))
     return [found[key] for key in sorted(found)]
 
 
 def _walk(folder: str) -> Iterable[str]:
-    # followlinks=False: a symlinked folder is never entered, so nothing outside the vault is read.
-    for current, folders, files in os.walk(folder, followlinks=False):
-        folders[:] = sorted(name for name in folders if name not in ALWAYS_SKIPPED)
-        for name in sorted(files):
-            path = os.path.join(current, name)
-            if not os.path.islink(path) and os.path.isfile(path):  # no links, no FIFOs that block a read
-                yield path
+    """Regular files below `folder`. Symlinks are never followed, so nothing outside the vault is
+    read; FIFOs and other special files, which could block a read, are passed over."""
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            if entry.name not in ALWAYS_SKIPPED:
+                yield from _walk(entry.path)
+        elif entry.is_file():
+            yield entry.path
 
 
 def _is_skipped(vault_path: str, skipped_folders: set[str]) -> bool:
