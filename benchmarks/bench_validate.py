@@ -82,9 +82,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=10_000, help="standard notes (each gets 6 siblings)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--dir", default="/dev/shm" if Path("/dev/shm").is_dir() else None,
+                        help="where to generate the vault [default: /dev/shm, memory-backed, so that the "
+                             "kernel reclaiming the page cache does not decide the figures]")
     args = parser.parse_args()
     vaulttool = [sys.executable, "-m", "vaulttool", "validate"]
-    with tempfile.TemporaryDirectory(prefix="vaulttool-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="vaulttool-bench-", dir=args.dir) as folder:
         vault = Path(folder) / "vault"
         files = generate(vault, args.notes)
         commands = {

@@ -29,11 +29,7 @@ Add = Callable[[int, int, str, str], None]
 class NoteReport:
     path: str
     findings: list[Finding] = field(default_factory=list)
-    # (key, Obsidian kind, line, col) of each key with a value; plain tuples, as they cross processes
-    kinds: list[tuple[str, str, int, int]] = field(default_factory=list)
-
-    def kind_uses(self) -> list[KindUse]:
-        return [KindUse(self.path, *kind) for kind in self.kinds]
+    kinds: list[KindUse] = field(default_factory=list)  # each key's Obsidian kind here
 
 
 def check_note(path: str, vault_path: str, data: bytes, schema: Schema, max_frontmatter_bytes: int) -> NoteReport:
@@ -66,7 +62,7 @@ def check_note(path: str, vault_path: str, data: bytes, schema: Schema, max_fron
         _check_yaml(root, add)
     entries = note.entries()
     values = [node_value(entry.value_node) for entry in entries]
-    _collect_kinds(entries, values, report.kinds)
+    _collect_kinds(path, entries, values, report.kinds)
     _check_schema(entries, values, schema, add)
     _check_required([key for key, value in zip((e.key for e in entries), values) if value is not None],
                     vault_path, schema, add)
@@ -130,7 +126,7 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[tuple[str, str, int, int]]) -> None:
+def _collect_kinds(path: str, entries: list[Entry], values: list[Any], kinds: list[KindUse]) -> None:
     """The Obsidian kind each key has here; of duplicate keys the last counts, as YAML readers keep it."""
     seen: set[str] = set()
     for entry, value in zip(reversed(entries), reversed(values)):
@@ -140,7 +136,7 @@ def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[tuple[st
         kind = rules.kind_of(value)
         if kind is not None:
             node = entry.value_node
-            kinds.append((entry.key, kind, node.line + _LINE, node.col + _COL))
+            kinds.append((path, entry.key, kind, node.line + _LINE, node.col + _COL))
 
 
 def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add) -> None:

@@ -73,9 +73,9 @@ def validate(config: Config, notes: Sequence[NoteFile]) -> ValidateResult:
     reports = _map(_validate_one, list(notes), config.jobs, _setup_validate,
                    (config.schema, config.max_frontmatter_bytes))
     findings = [finding for report in reports for finding in report.findings]
-    uses: list[KindUse] = [use for report in reports for use in report.kind_uses()]
-    for use, message in property_kind_findings(uses, dict(config.schema.obsidian_types)):
-        findings.append(Finding(use.path, use.line, use.col, "VT306", message))
+    uses: list[KindUse] = [use for report in reports for use in report.kinds]
+    for (path, _, _, line, col), message in property_kind_findings(uses, dict(config.schema.obsidian_types)):
+        findings.append(Finding(path, line, col, "VT306", message))
     findings.sort()
     return ValidateResult(len(notes), findings)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from vaulttool.config import FieldRule, Schema
@@ -172,39 +171,32 @@ def compatible(kind: str, property_kind: str) -> bool:
     return kind == property_kind
 
 
-@dataclass(frozen=True, slots=True)
-class KindUse:
-    """Where one note gives a property a value of some kind."""
-
-    path: str
-    key: str
-    kind: str
-    line: int
-    col: int
+# Where one note gives a property a value of some kind: (path, key, kind, line, col). Plain tuples,
+# as a large vault has hundreds of thousands of them.
+KindUse = tuple[str, str, str, int, int]
 
 
-def property_kind_findings(uses: Iterable[KindUse], declared: dict[str, str]) -> list[tuple[KindUse, str]]:
+def property_kind_findings(uses: Sequence[KindUse], declared: dict[str, str]) -> list[tuple[KindUse, str]]:
     """Uses whose kind does not fit the property's type, with the message to report.
 
     The type is the one declared in .obsidian/types.json, else the kind most notes use (ties go to
-    the note that comes first by path).
+    the kind seen first; `uses` come in path order).
     """
-    by_key: dict[str, list[KindUse]] = {}
-    for use in sorted(uses, key=lambda use: use.path):
-        by_key.setdefault(use.key, []).append(use)
-    problems: list[tuple[KindUse, str]] = []
-    for key, key_uses in by_key.items():
+    counts: dict[str, Counter[str]] = {}
+    for _, key, kind, _, _ in uses:
+        counts.setdefault(key, Counter())[kind] += 1  # Counter keeps first-seen order for ties
+    expected: dict[str, tuple[str, str]] = {}
+    for key, kinds in counts.items():
         if key in declared and declared[key] in OBSIDIAN_KINDS:
-            property_kind = OBSIDIAN_KINDS[declared[key]]
-            reason = f"declared {declared[key]} in .obsidian/types.json"
-        else:
-            counts = Counter(use.kind for use in key_uses)
-            first_seen = {use.kind: index for index, use in reversed(list(enumerate(key_uses)))}
-            property_kind = max(counts, key=lambda kind: (counts[kind], -first_seen[kind]))
-            if all(compatible(kind, property_kind) for kind in counts):
-                continue
-            reason = f"{property_kind} in {counts[property_kind]} note{'s' if counts[property_kind] != 1 else ''}"
-        for use in key_uses:
-            if not compatible(use.kind, property_kind):
-                problems.append((use, f"property {key!r} is {reason}, but {use.kind} here"))
+            expected[key] = (OBSIDIAN_KINDS[declared[key]], f"declared {declared[key]} in .obsidian/types.json")
+            continue
+        property_kind = max(kinds, key=kinds.__getitem__)
+        if not all(compatible(kind, property_kind) for kind in kinds):
+            notes = kinds[property_kind]
+            expected[key] = (property_kind, f"{property_kind} in {notes} note{'s' if notes != 1 else ''}")
+    problems: list[tuple[KindUse, str]] = []
+    for use in uses:
+        key, kind = use[1], use[2]
+        if key in expected and not compatible(kind, expected[key][0]):
+            problems.append((use, f"property {key!r} is {expected[key][1]}, but {kind} here"))
     return problems

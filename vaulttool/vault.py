@@ -26,7 +26,7 @@ TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a 
 
 @dataclass(frozen=True, slots=True)
 class NoteFile:
-    path: Path  # absolute
+    path: str  # absolute
     vault_path: str  # relative to the vault root, with `/`
     display: str  # how findings name it: relative to the working folder where possible
 
@@ -87,7 +87,7 @@ def _obsidian_templates(root: Path) -> str | None:
 def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
     """The notes under `paths` (the whole vault when empty), sorted, each once."""
     root = str(config.root.resolve())
-    skipped_folders = {*config.exclude, *([config.templates_folder] if config.templates_folder else [])}
+    skipped = {*config.exclude, *([config.templates_folder] if config.templates_folder else [])}
     cwd = os.getcwd() + os.sep
     found: dict[str, NoteFile] = {}
     for given in paths or [Path(root)]:
@@ -96,44 +96,61 @@ def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
             raise UsageError(f"{given}: no such file or folder")
         if resolved != root and not resolved.startswith(root + os.sep):
             raise UsageError(f"{given}: is outside the vault at {root}")
-        candidates = [resolved] if os.path.isfile(resolved) else _walk(resolved)
-        for path in candidates:
-            vault_path = path[len(root) + 1:].replace(os.sep, "/")
-            if not path.endswith(".md") or vault_path in found or _is_skipped(vault_path, skipped_folders):
+        if os.path.isfile(resolved):
+            relative = resolved[len(root) + 1:].replace(os.sep, "/")
+            folders = relative.split("/")[:-1]
+            if any(part in ALWAYS_SKIPPED for part in folders) or _is_skipped(folders, skipped):
                 continue
-            display = path[len(cwd):] if path.startswith(cwd) else path
-            found[vault_path] = NoteFile(Path(path), vault_path, display.replace(os.sep, "/"))
+            candidates: Iterable[str] = [resolved]
+        else:
+            start = resolved[len(root) + 1:].replace(os.sep, "/")
+            if _is_skipped(start.split("/") if start else [], skipped):
+                continue
+            candidates = _walk(resolved, start, skipped)
+        for path in candidates:
+            if not path.endswith(".md"):
+                continue
+            vault_path = path[len(root) + 1:].replace(os.sep, "/")
+            if vault_path not in found:
+                display = path[len(cwd):] if path.startswith(cwd) else path
+                found[vault_path] = NoteFile(path, vault_path, display.replace(os.sep, "/"))
     return [found[key] for key in sorted(found)]
 
 
-def _walk(folder: str) -> Iterable[str]:
-    """Regular files below `folder`. Symlinks are never followed, so nothing outside the vault is
-    read; FIFOs and other special files, which could block a read, are passed over."""
+def _walk(folder: str, relative: str, skipped: set[str]) -> Iterable[str]:
+    """Regular files below `folder`, skipping excluded folders. Symlinks are never followed, so nothing
+    outside the vault is read; FIFOs and other special files, which could block a read, are passed over."""
     with os.scandir(folder) as scan:
         entries = sorted(scan, key=lambda entry: entry.name)
     for entry in entries:
         if entry.is_symlink():
             continue
         if entry.is_dir():
-            if entry.name not in ALWAYS_SKIPPED:
-                yield from _walk(entry.path)
+            child = f"{relative}/{entry.name}" if relative else entry.name
+            if entry.name not in ALWAYS_SKIPPED and not _is_skipped([entry.name], skipped, child):
+                yield from _walk(entry.path, child, skipped)
         elif entry.is_file():
             yield entry.path
 
 
-def _is_skipped(vault_path: str, skipped_folders: set[str]) -> bool:
-    parts = vault_path.split("/")
-    if any(part in ALWAYS_SKIPPED for part in parts[:-1]):
-        return True
-    return any(vault_path.startswith(folder + "/") or folder in parts[:-1] for folder in skipped_folders)
+def _is_skipped(folders: list[str], skipped: set[str], relative: str | None = None) -> bool:
+    """Whether a folder (given by its parts, or its last part and vault path) is excluded: an entry in
+    `skipped` names a folder anywhere by its name, or one folder by its vault path."""
+    if not skipped:
+        return False
+    path = relative if relative is not None else "/".join(folders)
+    return any(part in skipped for part in folders) or any(
+        path == folder or path.startswith(folder + "/") for folder in skipped
+    )
 
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_bytes(path: Path) -> bytes:
-    return path.read_bytes()
+def read_bytes(path: str | Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def read_snapshot(path: Path) -> Snapshot:
