@@ -5,6 +5,8 @@ Exit codes: 0 clean, 1 findings (or, with --check, something would change), 2 us
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -93,3 +95,76 @@ def roundtrip(paths: tuple[Path, ...], check: bool, jobs: int | None) -> None:
                f"{len(skipped)} skipped", err=True)
     sys.exit(EXIT_FINDINGS if check and differing else EXIT_CLEAN)
 
+
+
+@main.command()
+@paths_argument
+@click.option("--qid", "qids", multiple=True, metavar="Q…", help="Only notes about these items (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Print a unified diff of what would change; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if any note would change (CI drift check).")
+@click.option("--offline", is_flag=True, help="Work from the responses stored under .vaulttool/ alone.")
+@click.option("--fix-redirects", is_flag=True, help="Rewrite a note's Wikidata id when it redirects.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              help="Report as text lines or one JSON document. [default: text]")
+def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check: bool, offline: bool,
+            fix_redirects: bool, output_format: str) -> None:
+    """Update the frontmatter keys Wikidata owns from the Wikidata API; every other byte stays.
+
+    Notes name their item with `has_id_wikidata: Q…`. The endpoint and the User-Agent contact come
+    from vaulttool.toml or VAULTTOOL_WIKIDATA_URL and VAULTTOOL_CONTACT.
+    """
+    from vaulttool import refresher
+
+    try:
+        config, notes = _load(paths)
+        client = None
+        if not offline:
+            from vaulttool import wikidata
+
+            client = wikidata.Client(wikidata.make_session(), config.wikidata)
+        with _progress(len(notes)) as step:
+            report = refresher.run(config, notes, client, write=not (dry_run or check), diff=dry_run,
+                                   fix_redirects=fix_redirects, qids=frozenset(qids) if qids else None,
+                                   progress=step)
+    except VaultToolError as error:
+        _fail(error)
+        return
+    failed = report.count(refresher.FAILED)
+    changed = report.count(refresher.CHANGED) + report.count(refresher.WOULD_CHANGE)
+    summary = {"checked": len(report.outcomes), "changed": changed, "failed": failed, "requests": report.requests}
+    if output_format == "json":
+        records = [{"path": o.display, "id": o.entity_id, "status": o.status, "reason": o.reason, "keys": o.keys,
+                    "messages": o.messages} for o in report.outcomes]
+        click.echo(json.dumps({"notes": records, "summary": summary}, ensure_ascii=False, indent=2))
+    else:
+        for outcome in report.outcomes:
+            if outcome.diff:
+                click.echo(outcome.diff, nl=False)
+            if outcome.status == refresher.FAILED:
+                click.echo(f"{outcome.display}: failed: {outcome.reason}")
+            elif outcome.status != refresher.UNCHANGED:
+                click.echo(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
+            for message in outcome.messages:
+                click.echo(f"{outcome.display}: note: {message}")
+        verb = "changed" if not (dry_run or check) else "would change"
+        click.echo(f"{summary['checked']} notes checked, {changed} {verb}, {failed} failed; "
+                   f"{report.requests} requests", err=True)
+    sys.exit(EXIT_FINDINGS if failed or (check and changed) else EXIT_CLEAN)
+
+
+class _progress:
+    """A progress bar on a terminal; nothing in CI logs or pipes."""
+
+    def __init__(self, total: int) -> None:
+        show = sys.stderr.isatty() and not os.environ.get("CI") and total > 1
+        self.bar = click.progressbar(length=total, label="refreshing", file=sys.stderr) if show else None
+
+    def __enter__(self):  # noqa: ANN204
+        if self.bar is None:
+            return None
+        self.bar.__enter__()
+        return lambda: self.bar.update(1)  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)

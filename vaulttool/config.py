@@ -43,6 +43,32 @@ class Schema:
     obsidian_types: Mapping[str, str] = field(default_factory=dict)  # from .obsidian/types.json
 
 
+DEFAULT_ENDPOINT = "https://www.wikidata.org/w/api.php"
+DEFAULT_LINK_PATTERN = "[[_Standards/WikiData/WD~{label},{numeric_id}]]"
+
+
+@dataclass(frozen=True, slots=True)
+class WikidataConfig:
+    endpoint: str = DEFAULT_ENDPOINT
+    contact: str = ""  # for the User-Agent; required to call wikidata.org
+    languages: tuple[str, ...] = ("en",)
+    link_pattern: str = DEFAULT_LINK_PATTERN
+    time_format: str = "wdqs"  # "wdqs": 1951-01-01T00:00:00Z as the reference note; "precision": 1951
+    max_label_bytes: int = 200
+    duplicates: str = "keep"  # or "drop"
+    rename: Mapping[str, str] = field(default_factory=dict)  # derived key -> vault key
+    properties: Mapping[str, str] = field(default_factory=dict)  # property id -> vault key, fixed
+    allow: tuple[str, ...] = ()  # property ids or keys; when given, only these are refreshed
+    block: tuple[str, ...] = ()
+    strip_spaces: tuple[str, ...] = ("P213",)  # ISNI: Wikidata stores it with spaces
+    drop_ended: bool = True  # drop statements whose end time (P582) lies in the past
+    timeout: float = 30.0  # seconds, to connect and to read
+    max_retries: int = 5
+    retry_base_seconds: float = 1.0
+    max_retry_wait: float = 120.0  # the longest one wait may be, Retry-After included
+    label_max_age_days: int = 30
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     root: Path
@@ -54,6 +80,7 @@ class Config:
     output_format: str = "text"
     strict: bool = False
     schema: Schema = field(default_factory=Schema)
+    wikidata: WikidataConfig = field(default_factory=WikidataConfig)
 
     def override(self, **flags: Any) -> Config:
         """The config with command-line flags applied; flags left at None keep the file's value."""
@@ -74,8 +101,21 @@ def find_root(start: Path) -> Path | None:
 
 
 def load(root: Path, text: str | None, obsidian_types: Mapping[str, str] | None = None,
-         obsidian_templates: str | None = None) -> Config:
-    """Build the config of the vault at `root` from the text of its vaulttool.toml (None: defaults)."""
+         obsidian_templates: str | None = None, environment: Mapping[str, str] | None = None) -> Config:
+    """Build the config of the vault at `root` from the text of its vaulttool.toml (None: defaults).
+
+    `environment` may set VAULTTOOL_WIKIDATA_URL and VAULTTOOL_CONTACT, which win over the file.
+    """
+    config = _load_file(root, text, obsidian_types, obsidian_templates)
+    environment = environment or {}
+    endpoint = environment.get("VAULTTOOL_WIKIDATA_URL") or config.wikidata.endpoint
+    contact = environment.get("VAULTTOOL_CONTACT") or config.wikidata.contact
+    return dataclasses.replace(config, wikidata=dataclasses.replace(config.wikidata, endpoint=endpoint,
+                                                                    contact=contact))
+
+
+def _load_file(root: Path, text: str | None, obsidian_types: Mapping[str, str] | None,
+               obsidian_templates: str | None) -> Config:
     path = root / CONFIG_NAME
     base = Config(root=root, templates_folder=obsidian_templates,
                   schema=Schema(obsidian_types=dict(obsidian_types or {})))
@@ -86,7 +126,7 @@ def load(root: Path, text: str | None, obsidian_types: Mapping[str, str] | None 
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
     reader = _Reader(path, text)
-    reader.only(data, (), {"vault", "validate", "schema"})
+    reader.only(data, (), {"vault", "validate", "schema", "wikidata"})
     vault = reader.table(data, ("vault",))
     reader.only(vault, ("vault",), {"exclude", "templates_folder", "max_frontmatter_bytes", "jobs"})
     validate = reader.table(data, ("validate",))
@@ -102,7 +142,26 @@ def load(root: Path, text: str | None, obsidian_types: Mapping[str, str] | None 
         output_format=reader.get(validate, ("validate", "format"), _one_of(OUTPUT_FORMATS), base.output_format),
         strict=reader.get(validate, ("validate", "strict"), _boolean, base.strict),
         schema=_schema(reader, reader.table(data, ("schema",)), base.schema),
+        wikidata=_wikidata(reader, reader.table(data, ("wikidata",)), base.wikidata),
     )
+
+
+def _wikidata(reader: _Reader, table: dict[str, Any], base: WikidataConfig) -> WikidataConfig:
+    known = {f.name for f in dataclasses.fields(WikidataConfig)}
+    reader.only(table, ("wikidata",), known)
+    checks: dict[str, Callable[[Any], Any]] = {
+        "endpoint": _url, "contact": _string, "languages": _language_list, "link_pattern": _link_pattern,
+        "time_format": _one_of(("wdqs", "precision")), "max_label_bytes": _positive_int,
+        "duplicates": _one_of(("keep", "drop")), "rename": _key_map, "properties": _property_map,
+        "allow": _string_list, "block": _string_list, "strip_spaces": _string_list, "drop_ended": _boolean,
+        "timeout": _positive_number, "max_retries": _non_negative_int, "retry_base_seconds": _non_negative_number,
+        "max_retry_wait": _non_negative_number, "label_max_age_days": _non_negative_int,
+    }
+    values = {}
+    for name, check in checks.items():
+        value = reader.get(table, ("wikidata", name), check, getattr(base, name))
+        values[name] = tuple(value) if isinstance(value, list) else value
+    return WikidataConfig(**values)
 
 
 def _schema(reader: _Reader, table: dict[str, Any], base: Schema) -> Schema:
@@ -165,6 +224,61 @@ def _relative_path(value: Any) -> str:
     if Path(value).is_absolute() or ".." in parts:
         raise ValueError("must be a path inside the vault (no leading '/', no '..')")
     return value.strip("/")
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError("must be a number above 0")
+    return float(value)
+
+
+def _non_negative_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError("must be a number, 0 or more")
+    return float(value)
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+def _language_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or not all(
+        isinstance(item, str) and re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)*", item) for item in value
+    ):
+        raise ValueError("must be a non-empty list of language codes such as \"en\"")
+    return value
+
+
+def _link_pattern(value: Any) -> str:
+    value = _non_empty_string(value)
+    try:
+        value.format(label="x", numeric_id=1, id="Q1")
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValueError(f"may use only {{label}}, {{numeric_id}} and {{id}} ({error})") from None
+    return value
+
+
+def _key_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
+        raise ValueError("must be a table of key = \"new key\"")
+    return dict(value)
+
+
+def _property_map(value: Any) -> dict[str, str]:
+    value = _key_map(value)
+    for key in value:
+        if not re.fullmatch(r"P[1-9][0-9]*", key):
+            raise ValueError(f"keys must be property ids such as P17, not {key!r}")
+    return value
 
 
 def _string_list(value: Any) -> list[str]:

@@ -159,7 +159,7 @@ class Note:
                     replacements.append((start, end, ""))
                     del intended[key]
                 continue
-            if key in current and _same(current[key], value):
+            if key in current and same_value(current[key], value):
                 continue
             intended[key] = value
             if key in entries:
@@ -187,7 +187,7 @@ class Note:
         except NoteError as error:
             raise EditError(f"the edited frontmatter would not parse: {error.message}") from None
         got = edited.values()
-        if list(got) != list(intended) or not all(_same(got[k], intended[k]) for k in intended):
+        if list(got) != list(intended) or not all(same_value(got[k], intended[k]) for k in intended):
             raise EditError("the edited frontmatter would not read back as intended")
         return edited
 
@@ -312,12 +312,12 @@ def _tagged(value: Any) -> tuple[str, Any]:
     return type(value).__name__, value
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equality that tells 1 from True and 1 from 1.0, as a YAML reader would."""
     if type(a) is not type(b) and not (isinstance(a, (dict, list)) and isinstance(b, type(a))):
         return False
     if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+        return list(a) == list(b) and all(same_value(a[k], b[k]) for k in a)
     return a == b or (a != a and b != b)

@@ -49,7 +49,7 @@ def open_vault(start: Path) -> Config:
         root = start.resolve() if start.is_dir() else start.resolve().parent
     toml_path = root / config_module.CONFIG_NAME
     text = _read_text(toml_path) if toml_path.is_file() else None
-    return config_module.load(root, text, _obsidian_types(root), _obsidian_templates(root))
+    return config_module.load(root, text, _obsidian_types(root), _obsidian_templates(root), os.environ)
 
 
 def _read_text(path: Path) -> str:
@@ -153,20 +153,21 @@ def read_bytes(path: str | Path) -> bytes:
         return handle.read()
 
 
-def read_snapshot(path: Path) -> Snapshot:
+def read_snapshot(path: str | Path) -> Snapshot:
     with open(path, "rb") as handle:
         info = os.fstat(handle.fileno())
         data = handle.read()
     return Snapshot(data, digest(data), stat.S_IMODE(info.st_mode))
 
 
-def replace_if_changed(path: Path, data: bytes, snapshot: Snapshot) -> bool:
+def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> bool:
     """Atomically replace `path` with `data` unless the bytes are the same. Returns True if written.
 
     Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot`.
     """
     if data == snapshot.data:
         return False
+    path = Path(path)
     try:
         current = path.read_bytes()
     except FileNotFoundError:
@@ -175,6 +176,26 @@ def replace_if_changed(path: Path, data: bytes, snapshot: Snapshot) -> bool:
         raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
     _write_atomic(path, data, snapshot.mode)
     return True
+
+
+def write_file(path: Path, data: bytes) -> bool:
+    """Create or replace one of vaulttool's own files (not a note) atomically, if its bytes differ."""
+    try:
+        info = path.stat()
+        if path.read_bytes() == data:
+            return False
+        mode = stat.S_IMODE(info.st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, data, mode)
+    return True
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:

@@ -1,0 +1,76 @@
+"""A Wikidata API stand-in for the tests: a real HTTP server on localhost (pytest-httpserver) that
+answers `wbgetentities` from the recorded JSON in tests/data/wikidata/, honouring `ids` and `props`.
+
+Scripted failures (`fail_next`) are replayed verbatim from the recorded error envelopes first.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+DATA = Path(__file__).parent / "data" / "wikidata"
+INFO_KEYS = ("pageid", "ns", "title", "lastrevid", "modified", "type", "id", "datatype", "redirects", "missing")
+
+
+def load_entities(*names: str) -> dict[str, dict[str, Any]]:
+    entities: dict[str, dict[str, Any]] = {}
+    for name in names:
+        entities.update(json.loads((DATA / name).read_text(encoding="utf-8"))["entities"])
+    return entities
+
+
+class FakeWikidata:
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.entities = load_entities("Q472311.json", "edge.json", "example_entities.json")
+        self.labels = load_entities("labels.json")
+        self.requests: list[dict[str, str]] = []
+        self.user_agents: list[str] = []
+        self._failures: list[Response] = []
+        server.expect_request("/w/api.php").respond_with_handler(self.handle)
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("/w/api.php")
+
+    def fail_next(self, envelope: str, times: int = 1) -> None:
+        """Answer the next `times` requests with a recorded error envelope from errors/."""
+        record = json.loads((DATA / "errors" / envelope).read_text(encoding="utf-8"))
+        body = base64.b64decode(record["body_base64"]) if "body_base64" in record else record["body"].encode()
+        for _ in range(times):
+            self._failures.append(Response(body, status=record["status"], headers=record["headers"]))
+
+    def count(self, props: str) -> int:
+        return sum(1 for request in self.requests if request["props"] == props)
+
+    def handle(self, request: Request) -> Response:
+        args = dict(request.args)
+        self.requests.append(args)
+        self.user_agents.append(request.headers.get("User-Agent", ""))
+        if self._failures:
+            return self._failures.pop(0)
+        ids = args["ids"].split("|")
+        answer = {entity_id: self._answer(entity_id, args["props"]) for entity_id in ids}
+        body = json.dumps({"entities": answer, "success": 1}, ensure_ascii=False)
+        return Response(body, status=200, content_type="application/json; charset=utf-8")
+
+    def _answer(self, entity_id: str, props: str) -> dict[str, Any]:
+        if props == "labels" and entity_id in self.labels:
+            return copy.deepcopy(self.labels[entity_id])
+        entity = self.entities.get(entity_id)
+        if entity is None:
+            return {"id": entity_id, "missing": ""}
+        wanted = set(props.split("|"))
+        keep = set(INFO_KEYS) if "info" in wanted else {"type", "id", "datatype", "redirects", "missing"}
+        if "claims" in wanted:
+            keep.add("claims")
+        if "labels" in wanted:
+            keep.add("labels")
+        return {key: copy.deepcopy(value) for key, value in entity.items() if key in keep}

@@ -1,0 +1,249 @@
+"""The refresh command's work: read the notes, get their entities and labels (from the store, or the
+client), plan each note's changes, and write the notes that change. Free of click.
+
+Nothing is written for a note whose entity or labels could not be had: it is reported with the reason
+and stays byte-identical. Every answer was validated by the client before it gets here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from vaulttool import mapping, refresh, vault
+from vaulttool.config import Config
+from vaulttool.errors import ConcurrentChangeError, EditError, NoteError
+from vaulttool.mapping import Label
+from vaulttool.note import Note, same_value
+from vaulttool.schema import WIKIDATA_ID
+from vaulttool.store import Store
+from vaulttool.vault import NoteFile
+
+if TYPE_CHECKING:
+    from vaulttool.wikidata import Client
+
+UNCHANGED, CHANGED, WOULD_CHANGE, FAILED = "unchanged", "changed", "would change", "failed"
+
+
+@dataclass
+class NoteOutcome:
+    display: str
+    entity_id: str
+    status: str = UNCHANGED
+    reason: str = ""
+    keys: list[str] = field(default_factory=list)  # the keys that change
+    messages: list[str] = field(default_factory=list)
+    diff: str = ""
+
+
+@dataclass
+class RefreshReport:
+    outcomes: list[NoteOutcome]
+    requests: int
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+
+@dataclass
+class _Note:
+    file: NoteFile
+    snapshot: vault.Snapshot
+    values: dict[str, Any]
+    outcome: NoteOutcome
+
+
+def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, write: bool, diff: bool = False,
+        fix_redirects: bool = False, qids: frozenset[str] | None = None,
+        today: datetime.date | None = None, progress: Callable[[], None] | None = None) -> RefreshReport:
+    """Refresh `files`. `client` None means offline: the store alone answers."""
+    today = today or datetime.date.today()
+    settings = config.wikidata
+    store = Store(config.root)
+    notes, outcomes = _read_notes(files, config, qids)
+    ids = sorted({note.outcome.entity_id for note in notes})
+
+    previous = {entity_id: store.entity(entity_id) for entity_id in ids}
+    current, fetched, failed = _entities(ids, previous, client)
+    label_ids = _label_ids(current.values(), today, settings.drop_ended)
+    labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
+                                                  settings.label_max_age_days, today)
+
+    bindings = refresh.Bindings(settings.properties, store.key_bindings(), settings.rename)
+    for note in notes:
+        outcome = note.outcome
+        if progress:
+            progress()
+        entity_id = outcome.entity_id
+        if entity_id in failed:
+            _fail(outcome, failed[entity_id])
+            continue
+        entity = current[entity_id]
+        if "missing" in entity:
+            _fail(outcome, f"{entity_id} does not exist on Wikidata (deleted, or never created)")
+            continue
+        missing_labels = sorted(set(_needed_labels(entity, today, settings.drop_ended)) & set(failed_labels))
+        if missing_labels:
+            _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
+            continue
+        _apply(note, entity, previous[entity_id], labels, bindings, config, today, write, diff, fix_redirects)
+
+    if write:
+        for entity_id, entity in fetched.items():
+            store.save_entity(entity_id, entity)
+        if fresh_labels:
+            store.save_labels(fresh_labels, today)
+        if bindings.changed:
+            store.save_key_bindings(bindings.registry)
+    return RefreshReport(outcomes + [note.outcome for note in notes], client.requests_made if client else 0)
+
+
+def _read_notes(files: Sequence[NoteFile], config: Config,
+                qids: frozenset[str] | None) -> tuple[list[_Note], list[NoteOutcome]]:
+    """The notes that name a Wikidata item, and the outcomes of those that cannot be refreshed."""
+    id_key = config.schema.id_key
+    notes: list[_Note] = []
+    failures: list[NoteOutcome] = []
+    for file in files:
+        try:
+            snapshot = vault.read_snapshot(file.path)
+            values = _values(snapshot.data)
+        except OSError as error:
+            failures.append(NoteOutcome(file.display, "", FAILED, f"cannot read the file: {error.strerror}"))
+            continue
+        except NoteError as error:
+            failures.append(NoteOutcome(file.display, "", FAILED,
+                                        f"{error.line}:{error.col}: {error.code} {error.message}"))
+            continue
+        entity_id = values.get(id_key) if values is not None else None
+        if entity_id is None:
+            continue  # not a note about a Wikidata item
+        if not isinstance(entity_id, str) or not WIKIDATA_ID.fullmatch(entity_id):
+            failures.append(NoteOutcome(file.display, str(entity_id), FAILED,
+                                        f"{id_key} {entity_id!r} is not a Wikidata item id"))
+            continue
+        if qids is not None and entity_id not in qids:
+            continue
+        notes.append(_Note(file, snapshot, values, NoteOutcome(file.display, entity_id)))
+    return notes, failures
+
+
+def _values(data: bytes) -> dict[str, Any] | None:
+    note = Note.parse(data)
+    return note.values() if note.has_frontmatter and note.is_mapping else None
+
+
+def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client: Client | None
+              ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, str]]:
+    """(entity by id, the entities newly fetched, why an id could not be had).
+
+    A stored entity is checked with a cheap `props=info` request; only a new revision is fetched whole.
+    """
+    current: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    if client is None:
+        for entity_id in ids:
+            if previous[entity_id] is None:
+                failed[entity_id] = f"{entity_id} is not in the offline cache; run without --offline once"
+            else:
+                current[entity_id] = previous[entity_id]  # type: ignore[assignment]
+        return current, {}, failed
+    stored = [entity_id for entity_id in ids if previous[entity_id] is not None]
+    to_fetch = [entity_id for entity_id in ids if previous[entity_id] is None]
+    if stored:
+        info = client.get_entities(stored, "info")
+        failed.update(info.failed)
+        for entity_id, answer in info.entities.items():
+            cached = previous[entity_id]
+            if "missing" in answer:
+                current[entity_id] = answer
+            elif cached is not None and answer.get("lastrevid") == cached.get("lastrevid"):
+                current[entity_id] = cached
+            else:
+                to_fetch.append(entity_id)
+    full = client.get_entities(to_fetch, "info|claims")
+    failed.update(full.failed)
+    current.update(full.entities)
+    fetched = {entity_id: entity for entity_id, entity in full.entities.items() if "missing" not in entity}
+    return current, fetched, failed
+
+
+def _needed_labels(entity: dict[str, Any], today: datetime.date, drop_ended: bool) -> list[str]:
+    return list(entity.get("claims", {})) + mapping.referenced_items(entity, today, drop_ended)
+
+
+def _label_ids(entities: Any, today: datetime.date, drop_ended: bool) -> list[str]:
+    ids: dict[str, None] = {}
+    for entity in entities:
+        if "missing" not in entity:
+            ids.update(dict.fromkeys(_needed_labels(entity, today, drop_ended)))
+    return list(ids)
+
+
+def _labels(ids: list[str], store: Store, client: Client | None, languages: tuple[str, ...], max_age: int,
+            today: datetime.date) -> tuple[dict[str, Label], dict[str, Label], dict[str, str]]:
+    """(label by id, the labels newly fetched, why an id's label could not be had)."""
+    labels = store.labels(None if client is None else max_age, today)
+    wanted = [entity_id for entity_id in ids if entity_id not in labels]
+    failed: dict[str, str] = {}
+    fresh: dict[str, Label] = {}
+    if client is None:
+        failed = {entity_id: "not in the offline cache; run without --offline once" for entity_id in wanted}
+        return labels, fresh, failed
+    request_languages = tuple(dict.fromkeys((*languages, "en")))
+    answer = client.get_entities(wanted, "labels", request_languages, fallback=True)
+    failed.update(answer.failed)
+    for entity_id, entity in answer.entities.items():
+        # Keys come from English property labels; item labels follow the configured languages.
+        fresh[entity_id] = mapping.parse_label(entity, ("en",) if entity_id.startswith("P") else languages)
+    labels.update(fresh)
+    return labels, fresh, failed
+
+
+def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None, labels: dict[str, Label],
+           bindings: refresh.Bindings, config: Config, today: datetime.date, write: bool, diff: bool,
+           fix_redirects: bool) -> None:
+    outcome = note.outcome
+    if previous is not None and previous.get("lastrevid") == entity.get("lastrevid"):
+        previous = None  # the same revision: nothing vanished since
+    plan = refresh.plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema, today)
+    outcome.messages += plan.messages
+    target = entity.get("redirects", {}).get("to")
+    if target:
+        if fix_redirects:
+            plan.changes[config.schema.id_key] = target
+            outcome.messages.append(f"{outcome.entity_id} redirects to {target}; {config.schema.id_key} updated")
+        else:
+            outcome.messages.append(f"{outcome.entity_id} redirects to {target}; --fix-redirects updates the note")
+    try:
+        edited = Note.parse(note.snapshot.data).edit(plan.changes)
+    except (EditError, NoteError) as error:
+        _fail(outcome, str(error))
+        return
+    new = edited.render()
+    if new == note.snapshot.data:
+        return
+    before, after = note.values, edited.values()
+    outcome.keys = [key for key in plan.changes
+                    if (key in before) != (key in after) or not same_value(before.get(key), after.get(key))]
+    if diff:
+        outcome.diff = "".join(difflib.unified_diff(
+            note.snapshot.data.decode("utf-8", "replace").splitlines(keepends=True),
+            new.decode("utf-8", "replace").splitlines(keepends=True),
+            f"a/{note.file.vault_path}", f"b/{note.file.vault_path}"))
+    if not write:
+        outcome.status = WOULD_CHANGE
+        return
+    try:
+        vault.replace_if_changed(note.file.path, new, note.snapshot)
+    except ConcurrentChangeError as error:
+        _fail(outcome, str(error))
+        return
+    outcome.status = CHANGED
+
+
+def _fail(outcome: NoteOutcome, reason: str) -> None:
+    outcome.status = FAILED
+    outcome.reason = reason

@@ -1,0 +1,98 @@
+"""vaulttool's own state under `.vaulttool/` at the vault root (never a `.md` file).
+
+* `wikidata/entities/<id>.json`: the last answer for each entity, with its `lastrevid`, so an entity
+  whose revision did not change is not fetched again, and `--offline` can work from it;
+* `wikidata/labels.json`: resolved labels of items and properties, with the day they were fetched;
+* `keys.json`: which frontmatter key each Wikidata property is bound to (kept in git: it is the
+  vault's own decision, so a label renamed upstream does not rename the key).
+
+Deleting `wikidata/` is safe: it is fetched again. Files are written atomically, and only when their
+bytes change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from vaulttool.errors import VaultToolError
+from vaulttool.mapping import Label
+from vaulttool.vault import write_file
+
+STATE_FOLDER = ".vaulttool"
+
+
+def _dump(data: Any, sort_keys: bool = True) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=sort_keys) + "\n").encode("utf-8")
+
+
+def _load(path: Path) -> Any:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # a damaged cache entry is as good as none: it is fetched again
+
+
+class Store:
+    def __init__(self, root: Path) -> None:
+        self.folder = root / STATE_FOLDER
+        self.entities = self.folder / "wikidata" / "entities"
+        self.labels_file = self.folder / "wikidata" / "labels.json"
+        self.keys_file = self.folder / "keys.json"
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        data = _load(self.entities / f"{entity_id}.json")
+        return data if isinstance(data, dict) and data.get("id") else None
+
+    def save_entity(self, entity_id: str, entity: dict[str, Any]) -> None:
+        # Key order kept: the order of the claims is the order new keys are added in.
+        write_file(self.entities / f"{entity_id}.json", _dump(entity, sort_keys=False))
+
+    def labels(self, max_age_days: int | None, today: datetime.date) -> dict[str, Label]:
+        """Cached labels no older than `max_age_days` (all of them when None)."""
+        data = _load(self.labels_file)
+        labels: dict[str, Label] = {}
+        for entity_id, record in (data or {}).items():
+            if not isinstance(record, dict):
+                continue
+            fetched = record.get("fetched", "")
+            if max_age_days is not None:
+                try:
+                    age = (today - datetime.date.fromisoformat(fetched)).days
+                except (TypeError, ValueError):
+                    continue
+                if age > max_age_days:
+                    continue
+            labels[entity_id] = Label(record.get("label"), record.get("target"), bool(record.get("missing")),
+                                      record.get("datatype"))
+        return labels
+
+    def save_labels(self, fresh: dict[str, Label], today: datetime.date) -> None:
+        data = _load(self.labels_file) or {}
+        for entity_id, label in fresh.items():
+            record = {"label": label.text, "fetched": today.isoformat()}
+            if label.target:
+                record["target"] = label.target
+            if label.missing:
+                record["missing"] = True
+            if label.datatype:
+                record["datatype"] = label.datatype
+            data[entity_id] = record
+        write_file(self.labels_file, _dump(data))
+
+    def key_bindings(self) -> dict[str, str]:
+        data = _load(self.keys_file)
+        if data is None and self.keys_file.exists():
+            raise VaultToolError(f"{self.keys_file}: is not valid JSON; fix or remove it")
+        if data is None:
+            return {}
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise VaultToolError(f"{self.keys_file}: must map property ids to keys")
+        return dict(data)
+
+    def save_key_bindings(self, bindings: dict[str, str]) -> None:
+        write_file(self.keys_file, _dump(bindings))
