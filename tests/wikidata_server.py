@@ -30,7 +30,7 @@ class FakeWikidata:
     def __init__(self, server: HTTPServer) -> None:
         self.server = server
         self.entities = load_entities("Q472311.json", "edge.json", "example_entities.json")
-        self.labels = load_entities("labels.json")
+        self.labels = load_entities("labels.json", "edge_labels.json")
         self.requests: list[dict[str, str]] = []
         self.user_agents: list[str] = []
         self._failures: list[Response] = []

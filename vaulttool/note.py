@@ -134,11 +134,12 @@ class Note:
         pieces.append(self.text[cursor:])
         return (BOM if self.bom else b"") + "".join(pieces).encode("utf-8")
 
-    def edit(self, changes: Mapping[str, Any]) -> Note:
+    def edit(self, changes: Mapping[str, Any], after: Mapping[str, str | None] | None = None) -> Note:
         """Return a new note with `changes` applied (value, or DELETE); untouched bytes stay.
 
-        Keys whose value is already equal are left as they are. New keys are appended in the order
-        given. Raises EditError when the note cannot be edited or the result would not read back.
+        Keys whose value is already equal are left as they are. A new key goes right after the key
+        `after` names for it (following a chain of new keys), else at the end, in the order given.
+        Raises EditError when the note cannot be edited or the result would not read back.
         """
         if not self.has_frontmatter:
             raise EditError("the note has no frontmatter to edit")
@@ -149,38 +150,36 @@ class Note:
         if len(entries) != len(self.entries()):
             raise EditError("the frontmatter has duplicate keys; fix them before editing")
         style = emit.detect_style(self)
-        replacements: list[tuple[int, int, str]] = []
-        appended: list[str] = []
-        intended = dict(current)
+        edits: list[tuple[int, int, str]] = []  # (start, end, new text) in the original text
+        new_keys: dict[str | None, list[str]] = {}  # anchor key (None: the end) -> new keys after it
+        deleted: set[str] = set()
         for key, value in changes.items():
             if value is DELETE:
                 if key in entries:
                     start, end = _content_span(self.text, entries[key])
-                    replacements.append((start, end, ""))
-                    del intended[key]
-                continue
-            if key in current and same_value(current[key], value):
-                continue
-            intended[key] = value
-            if key in entries:
+                    edits.append((start, end, ""))
+                    deleted.add(key)
+            elif key in entries:
+                if same_value(current[key], value):
+                    continue
                 start, end = _content_span(self.text, entries[key])
                 newline = _newline_of(self.text, start)
                 new_text = _splice_list_items(self.text, start, end, entries[key].value_node, value, style, newline)
-                if new_text is None:
-                    new_text = emit.entry(key, value, style, newline)
-                replacements.append((start, end, new_text))
+                edits.append((start, end, new_text if new_text is not None else emit.entry(key, value, style, newline)))
             else:
-                appended.append(key)
-        if not replacements and not appended:
+                new_keys.setdefault(_anchor(key, after or {}, entries, changes), []).append(key)
+        if not edits and not new_keys:
             return self
+        for anchor, keys in new_keys.items():
+            position = _content_span(self.text, entries[anchor])[1] if anchor is not None else self.fm_end
+            newline = _newline_of(self.text, max(self.fm_start, position - 1))
+            edits.append((position, position, "".join(emit.entry(k, changes[k], style, newline) for k in keys)))
         text = self.text
-        for start, end, new in sorted(replacements, reverse=True):
+        for start, end, new in sorted(edits, key=lambda edit: (edit[0], edit[1]), reverse=True):
             text = text[:start] + new + text[end:]
-        if appended:
-            newline = _newline_of(self.text, max(self.fm_start, self.fm_end - 1))
-            insert_at = self.fm_end + (len(text) - len(self.text))
-            block = "".join(emit.entry(key, changes[key], style, newline) for key in appended)
-            text = text[:insert_at] + block + text[insert_at:]
+        intended_order = [k for key in entries for k in ([key] if key not in deleted else []) + new_keys.get(key, [])]
+        intended_order += new_keys.get(None, [])
+        intended = {key: changes[key] if key in changes else current[key] for key in intended_order}
         data = (BOM if self.bom else b"") + text.encode("utf-8")
         try:
             edited = Note.parse(data)
@@ -190,6 +189,19 @@ class Note:
         if list(got) != list(intended) or not all(same_value(got[k], intended[k]) for k in intended):
             raise EditError("the edited frontmatter would not read back as intended")
         return edited
+
+
+def _anchor(key: str, after: Mapping[str, str | None], entries: Mapping[str, Entry],
+            changes: Mapping[str, Any]) -> str | None:
+    """The existing key a new key goes after: follow `after` through other new keys."""
+    seen = {key}
+    anchor = after.get(key)
+    while anchor is not None and anchor not in entries:
+        if anchor in seen or anchor not in changes:
+            return None
+        seen.add(anchor)
+        anchor = after.get(anchor)
+    return anchor
 
 
 # --- splitting --------------------------------------------------------------------------------

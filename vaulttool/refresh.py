@@ -46,6 +46,7 @@ class Bindings:
 @dataclass
 class Plan:
     changes: dict[str, Any] = field(default_factory=dict)  # key -> new value, or DELETE
+    after: dict[str, str | None] = field(default_factory=dict)  # new key -> the key it follows
     messages: list[str] = field(default_factory=list)  # what the user should know about this note
 
 
@@ -65,6 +66,8 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
     """
     plan = Plan()
     claims: Mapping[str, list[dict[str, Any]]] = entity.get("claims", {})
+    written: list[str] = []  # keys in property order
+    previous_key: str | None = None  # new keys go after the key of the property before them
     for property_id, statements in claims.items():
         label = labels.get(property_id)
         if label is None or not label.text:
@@ -94,6 +97,11 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
                 plan.changes[key] = DELETE
             continue
         plan.changes[key] = _merge(values.get(key), new, config.duplicates, _shape(schema, key), plan, key)
+        if key not in values:
+            plan.after[key] = previous_key
+        previous_key = key
+        written.append(key)
+    _place_leading_new_keys(plan, written, list(values))
     for property_id in (previous or {}).get("claims", {}):
         if property_id in claims:
             continue
@@ -101,6 +109,17 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
         if key and key in values and _allowed(property_id, key, config):
             plan.changes[key] = DELETE
     return plan
+
+
+def _place_leading_new_keys(plan: Plan, written: list[str], note_keys: list[str]) -> None:
+    """New keys that come before every existing one go just before the first existing key that
+    follows them in property order (after the note key in front of it), not at the very end."""
+    for index, key in enumerate(written):
+        if key not in plan.after or plan.after[key] is not None:
+            continue
+        following = next((k for k in written[index + 1:] if k in note_keys), None)
+        if following is not None and note_keys.index(following) > 0:
+            plan.after[key] = note_keys[note_keys.index(following) - 1]
 
 
 def _kept_links(old: Any, unresolved: list[str]) -> list[str]:

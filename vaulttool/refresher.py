@@ -218,7 +218,7 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
         else:
             outcome.messages.append(f"{outcome.entity_id} redirects to {target}; --fix-redirects updates the note")
     try:
-        edited = Note.parse(note.snapshot.data).edit(plan.changes)
+        edited = Note.parse(note.snapshot.data).edit(plan.changes, plan.after)
     except (EditError, NoteError) as error:
         _fail(outcome, str(error))
         return

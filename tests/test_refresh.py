@@ -1,0 +1,300 @@
+"""`vaulttool refresh` against a real HTTP server on localhost serving the recorded Wikidata JSON."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from conftest import DATA, REFERENCE_NOTE
+from vaulttool.cli import main
+from vaulttool.note import DELETE, Note
+from wikidata_server import FakeWikidata
+
+REFERENCE_PATH = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
+FAST_RETRIES = "[wikidata]\nretry_base_seconds = 0\nmax_retry_wait = 0\nmax_retries = 2\n"
+
+
+@pytest.fixture
+def wikidata(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> FakeWikidata:
+    fake = FakeWikidata(httpserver)
+    monkeypatch.setenv("VAULTTOOL_WIKIDATA_URL", fake.url)
+    monkeypatch.setenv("VAULTTOOL_CONTACT", "tests@vaulttool.invalid")
+    return fake
+
+
+@pytest.fixture
+def vault(example_vault: Path) -> Path:
+    """The example vault without its recorded responses (so runs are cold), retrying without waiting."""
+    shutil.rmtree(example_vault / ".vaulttool" / "wikidata")
+    config = example_vault / "vaulttool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[wikidata]\n", FAST_RETRIES), encoding="utf-8")
+    return example_vault
+
+
+def refresh(*args: str):  # noqa: ANN201
+    return CliRunner().invoke(main, ["refresh", *args], catch_exceptions=False)
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.md"))}
+
+
+def test_reference_note_is_a_no_op_and_is_not_rewritten(wikidata: FakeWikidata, vault: Path) -> None:
+    note = vault / REFERENCE_PATH
+    before = note.stat()
+    result = refresh(str(vault))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "3 notes checked, 0 changed, 0 failed; 2 requests\n"
+    after = note.stat()
+    assert note.read_bytes() == REFERENCE_NOTE.read_bytes()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_user_agent_names_vaulttool_and_the_contact(wikidata: FakeWikidata, vault: Path) -> None:
+    refresh(str(vault))
+    assert wikidata.user_agents[0].startswith("vaulttool/0.1.0 (tests@vaulttool.invalid) python-requests/")
+    assert all(request["maxlag"] == "5" and request["formatversion"] == "2" for request in wikidata.requests)
+
+
+def strip_or_stale(change: dict) -> bytes:
+    return Note.parse(REFERENCE_NOTE.read_bytes()).edit(change).render()
+
+
+WIKIDATA_KEYS = [key for key in Note.parse(REFERENCE_NOTE.read_bytes()).values()
+                 if key not in ("aliases", "has_id_wikidata")]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {key: DELETE for key in WIKIDATA_KEYS},
+        {"country": "[[_Standards/WikiData/WD~France,142]]", "social_media_followers": 47500,
+         "locations": ["[[_Standards/WikiData/WD~Geneva,71]]"], "ISNI": ["0000000400000017"],
+         "inception": "1950",
+         "short_name": DELETE, "official_website": "http://www.iom.int/jahia/Jahia/lang/en/pid/1"},
+    ],
+    ids=["wikidata-keys-deleted", "stale-values-and-traps"],
+)
+def test_a_stripped_or_stale_copy_comes_back_as_the_reference_note(
+        wikidata: FakeWikidata, vault: Path, change: dict) -> None:
+    note = vault / REFERENCE_PATH
+    note.write_bytes(strip_or_stale(change))
+    result = refresh(str(vault))
+    assert result.exit_code == 0, result.output
+    assert note.read_bytes() == REFERENCE_NOTE.read_bytes()
+
+
+def test_existing_values_keep_their_order_and_new_ones_are_appended(wikidata: FakeWikidata, vault: Path) -> None:
+    note = vault / REFERENCE_PATH
+    note.write_bytes(strip_or_stale({"official_language": ["[[_Standards/WikiData/WD~French,150]]"]}))
+    refresh(str(vault))
+    assert Note.parse(note.read_bytes()).values()["official_language"] == [
+        "[[_Standards/WikiData/WD~French,150]]", "[[_Standards/WikiData/WD~Spanish,1321]]",
+        "[[_Standards/WikiData/WD~English,1860]]",
+    ]
+
+
+def test_a_deleted_key_comes_back_in_its_place(wikidata: FakeWikidata, vault: Path) -> None:
+    note = vault / REFERENCE_PATH
+    note.write_bytes(strip_or_stale({"short_name": DELETE, "Medium_username": DELETE, "official_name": DELETE}))
+    refresh(str(vault))
+    assert note.read_bytes() == REFERENCE_NOTE.read_bytes()
+
+
+def test_edge_cases_end_to_end(wikidata: FakeWikidata, vault: Path) -> None:
+    note = vault / "_Standards" / "edge.md"
+    note.write_bytes((DATA / "refresh" / "edge_before.md").read_bytes())
+    result = refresh(str(note))
+    assert result.exit_code == 0
+    assert note.read_bytes() == (DATA / "refresh" / "edge_after.md").read_bytes()
+    assert "_Standards/edge.md: note: owned_by: Q999999999 not found on Wikidata; left out" in result.stdout
+
+
+def many_notes(wikidata: FakeWikidata, folder: Path, count: int) -> list[Path]:
+    """`count` notes on distinct items, each shaped like Q472311 (same items and properties)."""
+    reference = wikidata.entities["Q472311"]
+    paths = []
+    for index in range(count):
+        entity_id = f"Q{5000 + index}"
+        wikidata.entities[entity_id] = dict(copy.deepcopy(reference), id=entity_id, title=entity_id)
+        path = folder / "_Standards" / "Many" / f"N{index:03}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(REFERENCE_NOTE.read_bytes().replace(b"Q472311", entity_id.encode()))
+        paths.append(path)
+    return paths
+
+
+def test_request_counts_cold_and_warm(wikidata: FakeWikidata, vault: Path) -> None:
+    many_notes(wikidata, vault, 120)
+    notes = 120 + 3
+    cold = refresh(str(vault))
+    assert cold.exit_code == 0, cold.output
+    items_and_properties = 18 + 31 + 1  # the reference note's items and properties, and New York City
+    assert len(wikidata.requests) == math.ceil(notes / 50) + math.ceil(items_and_properties / 50) == 4
+    wikidata.requests.clear()
+    warm = refresh(str(vault))
+    assert warm.exit_code == 0
+    assert [request["props"] for request in wikidata.requests] == ["info"] * math.ceil(notes / 50)
+
+    changed = wikidata.entities["Q5007"]
+    changed["lastrevid"] += 1
+    changed["claims"]["P2002"] = changed["claims"]["P2002"][:1]
+    wikidata.requests.clear()
+    result = refresh(str(vault))
+    assert result.stdout.replace(str(vault) + "/", "") == "_Standards/Many/N007.md: changed: X_Twitter_username\n"
+    assert [r["props"] for r in wikidata.requests] == ["info"] * 3 + ["info|claims"]
+    assert wikidata.requests[-1]["ids"] == "Q5007"
+
+
+def test_a_property_gone_upstream_removes_its_key(wikidata: FakeWikidata, vault: Path) -> None:
+    refresh(str(vault))
+    entity = wikidata.entities["Q472311"]
+    entity["lastrevid"] += 1
+    del entity["claims"]["P2002"]
+    result = refresh(str(vault))
+    assert result.exit_code == 0
+    values = Note.parse((vault / REFERENCE_PATH).read_bytes()).values()
+    assert "X_Twitter_username" not in values and values["Snapchat_username"] == "unmigration"
+
+
+def test_a_renamed_property_label_keeps_its_key(wikidata: FakeWikidata, vault: Path) -> None:
+    refresh(str(vault))
+    wikidata.labels["P2013"]["labels"]["en"]["value"] = "Facebook ID"  # the 2022 label
+    (vault / ".vaulttool" / "wikidata" / "labels.json").unlink()  # labels fetched again
+    result = refresh(str(vault))
+    assert result.exit_code == 0 and "0 changed" in result.stderr
+    assert json.loads((vault / ".vaulttool" / "keys.json").read_text())["P2013"] == "Facebook_username"
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    ["maxlag.json", "http_429.json", "http_503_html.json", "truncated_json.json", "http_200_html_block.json"],
+)
+def test_transient_failures_are_retried(wikidata: FakeWikidata, vault: Path, envelope: str) -> None:
+    note = vault / REFERENCE_PATH
+    note.write_bytes(strip_or_stale({"country": DELETE}))
+    wikidata.fail_next(envelope)
+    result = refresh(str(vault))
+    assert result.exit_code == 0, result.output
+    assert note.read_bytes() == REFERENCE_NOTE.read_bytes()
+    assert result.stderr == "3 notes checked, 1 changed, 0 failed; 3 requests\n"
+
+
+@pytest.mark.parametrize(
+    ("envelope", "times", "reason"),
+    [
+        ("no_such_entity.json", 1, "API error no-such-entity: Could not find an entity with the ID \"QX1\"."),
+        ("http_503_html.json", 3, "HTTP 503 (gave up after 3 attempts)"),
+        ("maxlag.json", 3, "API error maxlag (gave up after 3 attempts)"),
+    ],
+)
+def test_a_failed_batch_leaves_its_notes_byte_identical(
+        wikidata: FakeWikidata, vault: Path, envelope: str, times: int, reason: str) -> None:
+    note = vault / REFERENCE_PATH
+    stale = strip_or_stale({"country": DELETE})
+    note.write_bytes(stale)
+    before = fingerprint(vault)
+    wikidata.fail_next(envelope, times)
+    result = refresh(str(vault))
+    assert result.exit_code == 1
+    assert fingerprint(vault) == before
+    assert f"{REFERENCE_PATH}: failed: {reason}" in result.stdout.replace(str(vault) + "/", "")
+    assert not (vault / ".vaulttool" / "wikidata" / "entities").exists()
+
+
+def test_server_failing_mid_run_changes_no_note(wikidata: FakeWikidata, vault: Path) -> None:
+    """The entity batch is answered, then the server fails for good: nothing is written at all."""
+    note = vault / REFERENCE_PATH
+    note.write_bytes(strip_or_stale({key: DELETE for key in WIKIDATA_KEYS}))
+    before = fingerprint(vault)
+    original = wikidata.handle
+
+    def fail_after_first(request):  # noqa: ANN001, ANN202
+        if len(wikidata.requests) >= 1:
+            wikidata.fail_next("http_503_html.json")
+        return original(request)
+
+    wikidata.server.clear()
+    wikidata.server.expect_request("/w/api.php").respond_with_handler(fail_after_first)
+    result = refresh(str(vault))
+    assert result.exit_code == 1
+    assert fingerprint(vault) == before
+    assert result.stdout.count("failed: labels of") == 3
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(wikidata: FakeWikidata, vault: Path) -> None:
+    note = vault / REFERENCE_PATH
+    note.write_bytes(strip_or_stale({"country": "[[_Standards/WikiData/WD~France,142]]"}))
+    before = fingerprint(vault)
+    result = refresh("--dry-run", str(vault))
+    assert result.exit_code == 0
+    assert fingerprint(vault) == before
+    assert f'-country: "[[_Standards/WikiData/WD~France,142]]"\n' in result.stdout
+    assert f'+country: "[[_Standards/WikiData/WD~Switzerland,39]]"\n' in result.stdout
+    assert f"--- a/{REFERENCE_PATH}\n" in result.stdout
+    assert not (vault / ".vaulttool" / "wikidata").exists()
+
+
+def test_check_exits_1_on_drift_and_0_when_clean(wikidata: FakeWikidata, vault: Path) -> None:
+    assert refresh("--check", str(vault)).exit_code == 0
+    (vault / REFERENCE_PATH).write_bytes(strip_or_stale({"Medium_username": "someone"}))
+    result = refresh("--check", "--format", "json", str(vault))
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"checked": 3, "changed": 1, "failed": 0, "requests": 2}
+    assert [n["keys"] for n in report["notes"] if n["status"] == "would change"] == [["Medium_username"]]
+
+
+def test_offline_uses_the_recorded_responses_only(example_vault: Path, wikidata: FakeWikidata) -> None:
+    (example_vault / REFERENCE_PATH).write_bytes(strip_or_stale({"country": DELETE}))
+    result = refresh("--offline", str(example_vault))
+    assert result.exit_code == 0
+    assert result.stderr == "3 notes checked, 1 changed, 0 failed; 0 requests\n"
+    assert (example_vault / REFERENCE_PATH).read_bytes() == REFERENCE_NOTE.read_bytes()
+    assert wikidata.requests == []
+
+
+def test_offline_without_a_recorded_response_fails_clearly(vault: Path, wikidata: FakeWikidata) -> None:
+    result = refresh("--offline", str(vault / REFERENCE_PATH))
+    assert result.exit_code == 1
+    assert "failed: Q472311 is not in the offline cache; run without --offline once" in result.stdout
+
+
+def test_redirected_and_missing_entities(wikidata: FakeWikidata, vault: Path) -> None:
+    redirected = vault / "_Standards" / "redirected.md"
+    redirected.write_bytes(b"---\nhas_id_wikidata: Q999999904\n---\n")
+    missing = vault / "_Standards" / "missing.md"
+    missing.write_bytes(b"---\nhas_id_wikidata: Q999999999\n---\nbody\n")
+    result = refresh("--qid", "Q999999904", "--qid", "Q999999999", str(vault))
+    assert result.exit_code == 1
+    assert "_Standards/redirected.md: note: Q999999904 redirects to Q999999905; --fix-redirects updates" in result.stdout
+    assert ("_Standards/missing.md: failed: Q999999999 does not exist on Wikidata (deleted, or never created)"
+            in result.stdout)
+    assert missing.read_bytes() == b"---\nhas_id_wikidata: Q999999999\n---\nbody\n"
+    refresh("--fix-redirects", "--qid", "Q999999904", str(vault))
+    assert Note.parse(redirected.read_bytes()).values()["has_id_wikidata"] == "Q999999905"
+
+
+def test_invalid_ids_are_reported_and_never_sent(wikidata: FakeWikidata, vault: Path) -> None:
+    bad = vault / "_Standards" / "bad.md"
+    bad.write_bytes(b"---\nhas_id_wikidata: Q0472311\n---\n")
+    result = refresh(str(vault))
+    assert "_Standards/bad.md: failed: has_id_wikidata 'Q0472311' is not a Wikidata item id" in result.stdout
+    assert all("Q0472311" not in request["ids"] for request in wikidata.requests)
+
+
+def test_wikidata_org_without_a_contact_is_refused(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VAULTTOOL_CONTACT", raising=False)
+    monkeypatch.setenv("VAULTTOOL_WIKIDATA_URL", "https://www.wikidata.org/w/api.php")
+    result = refresh(str(vault))
+    assert result.exit_code == 2
+    assert "calling wikidata.org needs a contact for the User-Agent" in result.stderr
