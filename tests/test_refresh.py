@@ -298,3 +298,31 @@ def test_wikidata_org_without_a_contact_is_refused(vault: Path, monkeypatch: pyt
     result = refresh(str(vault))
     assert result.exit_code == 2
     assert "calling wikidata.org needs a contact for the User-Agent" in result.stderr
+
+
+def test_server_gone_changes_no_note(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing listens at the endpoint any more (the server was killed): every note stays as it was."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("VAULTTOOL_WIKIDATA_URL", f"http://127.0.0.1:{port}/w/api.php")
+    (vault / REFERENCE_PATH).write_bytes(strip_or_stale({"country": DELETE}))
+    before = fingerprint(vault)
+    result = refresh(str(vault))
+    assert result.exit_code == 1
+    assert fingerprint(vault) == before
+    assert "failed: network error: ConnectionError (gave up after 3 attempts)" in result.stdout
+
+
+def test_blocked_properties_are_left_alone(wikidata: FakeWikidata, vault: Path) -> None:
+    config = vault / "vaulttool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(FAST_RETRIES, FAST_RETRIES + 'block = ["P2002", "ISNI"]\n'),
+                      encoding="utf-8")
+    stale = strip_or_stale({"X_Twitter_username": "someone", "ISNI": "1", "country": DELETE})
+    (vault / REFERENCE_PATH).write_bytes(stale)
+    refresh(str(vault))
+    values = Note.parse((vault / REFERENCE_PATH).read_bytes()).values()
+    assert (values["X_Twitter_username"], values["ISNI"]) == ("someone", "1")
+    assert values["country"] == "[[_Standards/WikiData/WD~Switzerland,39]]"
