@@ -29,7 +29,7 @@ def test_validate_example_vault_is_clean(run, example_vault: Path) -> None:  # n
     result = run("validate", str(example_vault))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert result.stderr == "5 notes checked: 0 errors, 0 warnings\n"
+    assert result.stderr == "29 notes checked: 0 errors, 0 warnings\n"  # 5 notes and 24 tier stubs
 
 
 def test_validate_prints_exact_lines_and_exits_1(run) -> None:  # noqa: ANN001

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from vaulttool import schema as rules
-from vaulttool.config import Schema
+from vaulttool import tiers
+from vaulttool.config import Config, Schema, TiersConfig
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
 from vaulttool.note import Entry, Note
@@ -32,8 +33,20 @@ class NoteReport:
     kinds: list[KindUse] = field(default_factory=list)  # each key's Obsidian kind here
 
 
-def check_note(path: str, vault_path: str, data: bytes, schema: Schema, max_frontmatter_bytes: int) -> NoteReport:
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    schema: Schema
+    max_frontmatter_bytes: int
+    tiers: TiersConfig
+
+    @classmethod
+    def of(cls, config: Config) -> CheckSettings:
+        return cls(config.schema, config.max_frontmatter_bytes, config.tiers)
+
+
+def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings) -> NoteReport:
     """Every finding for one note. `path` is how findings name it, `vault_path` its path in the vault."""
+    schema, max_frontmatter_bytes = settings.schema, settings.max_frontmatter_bytes
     report = NoteReport(path)
 
     def add(line: int, col: int, code: str, message: str) -> None:
@@ -47,6 +60,7 @@ def check_note(path: str, vault_path: str, data: bytes, schema: Schema, max_fron
     document = note.document
     if document is None:
         _check_required([], vault_path, schema, add)
+        _check_tier_links(note, vault_path, [], settings.tiers, add)
         return report
     if document.too_deep:
         add(_LINE, _COL, "VT103", "YAML syntax error: nesting too deep")
@@ -66,7 +80,47 @@ def check_note(path: str, vault_path: str, data: bytes, schema: Schema, max_fron
     _check_schema(entries, values, schema, add)
     _check_required([key for key, value in zip((e.key for e in entries), values) if value is not None],
                     vault_path, schema, add)
+    _check_tier_links(note, vault_path, list(zip(entries, values)), settings.tiers, add)
     return report
+
+
+_TRUTHY_TEXT = frozenset({"true", "yes", "on", "1"})
+
+
+def _check_tier_links(note: Note, vault_path: str, entries: list[tuple[Entry, Any]], config: TiersConfig,
+                      add: Add) -> None:
+    """No link from a tier note to a higher tier; no publish flag outside the public tier.
+    Standard notes are the hub: their links section names every tier by design."""
+    own = tiers.tier_of_folder(vault_path, config)
+    for entry, value in entries:
+        if entry.key == "publish" and own != config.names[0] and (
+            value is True or (isinstance(value, str) and value.strip().lower() in _TRUTHY_TEXT)
+        ):
+            node = entry.value_node
+            add(node.line + _LINE, node.col + _COL, "VT402",
+                f"publish: {str(value).lower() if value is True else repr(value)} outside {config.folder(config.names[0])}/ would let Obsidian Publish "
+                "put this note online")
+    if own is None:
+        return
+    rank = config.names.index(own)
+
+    def leak(link: tiers.Link, line: int, col: int) -> None:
+        target_tier = tiers.tier_of_link(link.target, config)
+        if target_tier is not None and config.names.index(target_tier) > rank:
+            what = "embeds" if link.embed else "links to"
+            add(line, col, "VT401", f"this {own} note {what} a {target_tier} note: {link.target}")
+
+    for entry, value in entries:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and "[" in text:
+                node = entry.value_node
+                for link in tiers.links_in(text):
+                    leak(link, node.line + _LINE, node.col + _COL)
+    body_start = note.body_start if note.has_frontmatter else 0
+    for link in tiers.links_in(note.body):
+        offset = body_start + link.offset
+        line = note.text.count("\n", 0, offset) + 1
+        leak(link, line, offset - note.text.rfind("\n", 0, offset))
 
 
 def _check_yaml(root: Node, add: Add) -> None:

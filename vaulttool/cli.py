@@ -168,3 +168,47 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
+
+
+@main.command()
+@paths_argument
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing missing stubs, stale links sections "
+                                            "and orphaned tier notes.")
+@click.option("--dry-run", is_flag=True, help="Print what would be created or changed; write nothing.")
+@click.option("--fail-on-change", is_flag=True, help="Exit 1 when a file was created or changed (for pre-commit).")
+@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default=None,
+              help="Findings as text lines, one JSON document, or GitHub annotations. [default: text]")
+def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: bool, output_format: str | None) -> None:
+    """Create the missing access-tier stubs of standard notes and their links sections.
+
+    PATHS are standard notes, tier notes (checked for a standard note behind them) or folders.
+    Only the links section of a standard note is ever rewritten; every other byte stays.
+    """
+    from vaulttool import tiering
+
+    try:
+        config, notes = _load(paths, output_format=output_format)
+        report = tiering.plan(config, notes)
+    except VaultToolError as error:
+        _fail(error)
+        return
+    if check:
+        findings = tiering.check_findings(report)
+        click.echo(render(findings, config.output_format), nl=False)
+        failed = any(f.severity == ERROR for f in findings)
+        click.echo(f"{len(notes)} notes checked: {len(findings)} tier problems", err=True)
+        sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+    if dry_run:
+        for action in report.actions:
+            click.echo(tiering.diff(action), nl=False)
+    else:
+        tiering.apply(report)
+        for line in report.done:
+            click.echo(line)
+    click.echo(render(sorted(report.findings), config.output_format), nl=False)
+    written = len(report.done)
+    verb = "would write" if dry_run else "wrote"
+    click.echo(f"{len(notes)} notes checked: {verb} {written if not dry_run else len(report.actions)} files, "
+               f"{len(report.findings)} problems", err=True)
+    failed = any(f.severity == ERROR for f in report.findings)
+    sys.exit(EXIT_FINDINGS if failed or (fail_on_change and written) else EXIT_CLEAN)

@@ -69,6 +69,25 @@ class WikidataConfig:
     label_max_age_days: int = 30
 
 
+DEFAULT_TIERS = ("public", "internal", "protect", "private", "personal", "secret")
+
+
+@dataclass(frozen=True, slots=True)
+class TiersConfig:
+    names: tuple[str, ...] = DEFAULT_TIERS  # in rising confidentiality
+    source_folder: str = "_Standards"
+    folder_pattern: str = "_{tier}"  # a tier's folder at the vault root
+    skip: tuple[str, ...] = ("_Standards/WikiData/**",)  # standard-folder notes without tiers
+    templates: str | None = None  # the vault's own template folder; else vaulttool's templates
+    section_heading: str = "## Confidential Links & Embeds: "
+    link_line: str = "### #is_/same_as :: [{name}](/{path})"
+    link_separator: str = " \n\n"
+    section_end: str = "\n\n"
+
+    def folder(self, tier: str) -> str:
+        return self.folder_pattern.format(tier=tier)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     root: Path
@@ -81,6 +100,7 @@ class Config:
     strict: bool = False
     schema: Schema = field(default_factory=Schema)
     wikidata: WikidataConfig = field(default_factory=WikidataConfig)
+    tiers: TiersConfig = field(default_factory=TiersConfig)
 
     def override(self, **flags: Any) -> Config:
         """The config with command-line flags applied; flags left at None keep the file's value."""
@@ -126,7 +146,7 @@ def _load_file(root: Path, text: str | None, obsidian_types: Mapping[str, str] |
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
     reader = _Reader(path, text)
-    reader.only(data, (), {"vault", "validate", "schema", "wikidata"})
+    reader.only(data, (), {"vault", "validate", "schema", "wikidata", "tiers"})
     vault = reader.table(data, ("vault",))
     reader.only(vault, ("vault",), {"exclude", "templates_folder", "max_frontmatter_bytes", "jobs"})
     validate = reader.table(data, ("validate",))
@@ -143,7 +163,19 @@ def _load_file(root: Path, text: str | None, obsidian_types: Mapping[str, str] |
         strict=reader.get(validate, ("validate", "strict"), _boolean, base.strict),
         schema=_schema(reader, reader.table(data, ("schema",)), base.schema),
         wikidata=_wikidata(reader, reader.table(data, ("wikidata",)), base.wikidata),
+        tiers=_tiers(reader, reader.table(data, ("tiers",)), base.tiers),
     )
+
+
+def _tiers(reader: _Reader, table: dict[str, Any], base: TiersConfig) -> TiersConfig:
+    reader.only(table, ("tiers",), {f.name for f in dataclasses.fields(TiersConfig)})
+    checks: dict[str, Callable[[Any], Any]] = {
+        "names": _tier_names, "source_folder": _relative_path, "folder_pattern": _folder_pattern,
+        "skip": _string_list, "templates": _relative_path, "section_heading": _one_line,
+        "link_line": _link_line, "link_separator": _string, "section_end": _string,
+    }
+    values = {name: reader.get(table, ("tiers", name), check, getattr(base, name)) for name, check in checks.items()}
+    return TiersConfig(**{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()})
 
 
 def _wikidata(reader: _Reader, table: dict[str, Any], base: WikidataConfig) -> WikidataConfig:
@@ -224,6 +256,37 @@ def _relative_path(value: Any) -> str:
     if Path(value).is_absolute() or ".." in parts:
         raise ValueError("must be a path inside the vault (no leading '/', no '..')")
     return value.strip("/")
+
+
+def _tier_names(value: Any) -> list[str]:
+    if not isinstance(value, list) or len(value) < 1 or len(set(value)) != len(value) or not all(
+        isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_-]*", name) for name in value
+    ):
+        raise ValueError("must be a list of distinct lower-case tier names, least confidential first")
+    return value
+
+
+def _folder_pattern(value: Any) -> str:
+    value = _non_empty_string(value)
+    if "{tier}" not in value or "/" in value or value.startswith("."):
+        raise ValueError("must name one folder at the vault root and contain {tier}, such as \"_{tier}\"")
+    return value
+
+
+def _one_line(value: Any) -> str:
+    value = _non_empty_string(value)
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be a single line")
+    return value
+
+
+def _link_line(value: Any) -> str:
+    value = _one_line(value)
+    try:
+        value.format(name="n", path="p")
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValueError(f"may use only {{name}} and {{path}} ({error})") from None
+    return value
 
 
 def _string(value: Any) -> str:

@@ -38,3 +38,8 @@ class EditError(VaultToolError):
 
 class ConcurrentChangeError(VaultToolError):
     """A file changed on disk between being read and being replaced."""
+
+
+class UnsafePathError(VaultToolError):
+    """A path vaulttool refuses to write: it would leave the vault or its tier folder, or its name
+    cannot be held by every file system, Obsidian and a wikilink."""

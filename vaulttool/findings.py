@@ -31,6 +31,15 @@ CODES: dict[str, tuple[str, str]] = {
     "VT305": (ERROR, "required key missing"),
     "VT306": (ERROR, "property type differs between notes"),
     "VT307": (WARNING, "key not in the schema"),
+    "VT401": (ERROR, "link to a note of a higher tier"),
+    "VT402": (ERROR, "truthy publish flag outside the public tier"),
+    "VT411": (ERROR, "missing tier stub"),
+    "VT412": (ERROR, "links section missing or out of date"),
+    "VT413": (ERROR, "orphaned tier note"),
+    "VT414": (ERROR, "unsafe tier path refused"),
+    "VT415": (WARNING, "edited stub out of date"),
+    "VT416": (ERROR, "stub out of date"),
+    "VT417": (ERROR, "tier file not written"),
 }
 
 

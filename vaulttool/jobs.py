@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence, TypeVar
 
 from vaulttool import checks, vault
-from vaulttool.config import Config, Schema
+from vaulttool.config import Config
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
 from vaulttool.note import Note
@@ -48,8 +48,8 @@ def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
 _settings: dict[str, object] = {}  # per process: what `_setup_validate` was given
 
 
-def _setup_validate(schema: Schema, max_frontmatter_bytes: int) -> None:
-    _settings.update(schema=schema, max_frontmatter_bytes=max_frontmatter_bytes)
+def _setup_validate(settings: checks.CheckSettings) -> None:
+    _settings["check"] = settings
 
 
 def _validate_one(note: NoteFile) -> checks.NoteReport:
@@ -59,8 +59,7 @@ def _validate_one(note: NoteFile) -> checks.NoteReport:
         report = checks.NoteReport(note.display)
         report.findings.append(Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}"))
         return report
-    return checks.check_note(note.display, note.vault_path, data, _settings["schema"],  # type: ignore[arg-type]
-                             _settings["max_frontmatter_bytes"])  # type: ignore[arg-type]
+    return checks.check_note(note.display, note.vault_path, data, _settings["check"])  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -70,8 +69,7 @@ class ValidateResult:
 
 
 def validate(config: Config, notes: Sequence[NoteFile]) -> ValidateResult:
-    reports = _map(_validate_one, list(notes), config.jobs, _setup_validate,
-                   (config.schema, config.max_frontmatter_bytes))
+    reports = _map(_validate_one, list(notes), config.jobs, _setup_validate, (checks.CheckSettings.of(config),))
     findings = [finding for report in reports for finding in report.findings]
     uses: list[KindUse] = [use for report in reports for use in report.kinds]
     for (path, _, _, line, col), message in property_kind_findings(uses, dict(config.schema.obsidian_types)):

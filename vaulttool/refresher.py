@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from vaulttool import mapping, refresh, vault
+from vaulttool import mapping, refresh, tiers, vault
 from vaulttool.config import Config
 from vaulttool.errors import ConcurrentChangeError, EditError, NoteError
 from vaulttool.mapping import Label
@@ -107,6 +107,8 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
     notes: list[_Note] = []
     failures: list[NoteOutcome] = []
     for file in files:
+        if tiers.tier_of_folder(file.vault_path, config.tiers) is not None:
+            continue  # tier notes mirror their standard note; Wikidata data lives in the standard note
         try:
             snapshot = vault.read_snapshot(file.path)
             values = _values(snapshot.data)

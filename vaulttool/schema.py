@@ -13,6 +13,7 @@ from vaulttool.config import FieldRule, Schema
 from vaulttool.scalars import ISO_DATE, ISO_DATETIME
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
+STUB_MARKER_KEY = "vaulttool_stub"  # what `vaulttool tiers` writes into the stubs it generates
 WIKILINK = re.compile(r"!?\[\[[^\[\]|#^\n]+(?:#[^\[\]|\n]*)?(?:\|[^\[\]\n]*)?\]\]")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 
@@ -92,10 +93,13 @@ def describe(value: Any) -> str:
 
 
 def rule_for(schema: Schema, key: str) -> FieldRule | None:
-    """The rule for a key; the Wikidata id key is a single Wikidata id unless the schema says more."""
+    """The rule for a key. The Wikidata id key is a single Wikidata id and vaulttool's stub marker a
+    hash, unless the schema says otherwise."""
     rule = schema.fields.get(key)
     if rule is None and key == schema.id_key:
         return FieldRule(type="wikidata_id", shape="scalar")
+    if rule is None and key == STUB_MARKER_KEY:
+        return FieldRule(type="text", shape="scalar", pattern="sha256-[0-9a-f]{16}")
     return rule
 
 

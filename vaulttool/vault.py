@@ -14,11 +14,14 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from vaulttool import config as config_module
 from vaulttool.config import Config
-from vaulttool.errors import ConcurrentChangeError, ConfigError, UsageError
+from vaulttool.errors import ConcurrentChangeError, ConfigError, UnsafePathError, UsageError
+
+if TYPE_CHECKING:
+    from vaulttool.templates import Template
 
 ALWAYS_SKIPPED = frozenset({".obsidian", ".git", ".trash", ".vaulttool"})
 TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
@@ -87,8 +90,7 @@ def _obsidian_templates(root: Path) -> str | None:
 def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
     """The notes under `paths` (the whole vault when empty), sorted, each once."""
     root = str(config.root.resolve())
-    skipped = {*config.exclude, *([config.templates_folder] if config.templates_folder else [])}
-    cwd = os.getcwd() + os.sep
+    skipped = {*config.exclude, *(folder for folder in (config.templates_folder, config.tiers.templates) if folder)}
     found: dict[str, NoteFile] = {}
     for given in paths or [Path(root)]:
         resolved = os.path.realpath(given)
@@ -112,8 +114,7 @@ def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
                 continue
             vault_path = path[len(root) + 1:].replace(os.sep, "/")
             if vault_path not in found:
-                display = path[len(cwd):] if path.startswith(cwd) else path
-                found[vault_path] = NoteFile(path, vault_path, display.replace(os.sep, "/"))
+                found[vault_path] = NoteFile(path, vault_path, display_path(path))
     return [found[key] for key in sorted(found)]
 
 
@@ -142,6 +143,13 @@ def _is_skipped(folders: list[str], skipped: set[str], relative: str | None = No
     return any(part in skipped for part in folders) or any(
         path == folder or path.startswith(folder + "/") for folder in skipped
     )
+
+
+def display_path(path: str | Path) -> str:
+    """How findings name a file: relative to the working folder where it is inside it."""
+    text = str(path)
+    cwd = os.getcwd() + os.sep
+    return (text[len(cwd):] if text.startswith(cwd) else text).replace(os.sep, "/")
 
 
 def digest(data: bytes) -> str:
@@ -224,3 +232,76 @@ def _fsync_folder(folder: Path) -> None:
         pass  # some filesystems cannot sync a folder; the file itself is already on disk
     finally:
         os.close(descriptor)
+
+
+def safe_target(root: Path, tier_folder: str, vault_path: str) -> Path:
+    """The absolute path of a new file in a tier folder, refusing one that would land anywhere else:
+    the tier folder must be a real folder of the vault (not a symlink), and every existing folder on
+    the way must resolve inside it. Raises UnsafePathError."""
+    root_real = Path(os.path.realpath(root))
+    tier_path = root / tier_folder
+    if tier_path.is_symlink() or Path(os.path.realpath(tier_path)) != root_real / tier_folder:
+        raise UnsafePathError(f"{tier_folder}/ is a symlink; vaulttool writes only into real tier folders")
+    tier_real = root_real / tier_folder
+    target = root / vault_path
+    existing = target.parent
+    while not existing.exists() and existing != tier_path:
+        existing = existing.parent
+    existing_real = Path(os.path.realpath(existing))
+    if tier_path.exists() and existing_real != tier_real and tier_real not in existing_real.parents:
+        raise UnsafePathError(f"{vault_path} would be written outside {tier_folder}/ (a symlinked folder on the way)")
+    if target.is_symlink():
+        raise UnsafePathError(f"{vault_path} is a symlink; not written")
+    return target
+
+
+def create_file(path: Path, data: bytes) -> None:
+    """Create a new file atomically; never replace one. Raises ConcurrentChangeError if it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
+            os.fsync(handle.fileno())
+        os.link(temp_name, path)  # fails if the file exists: a note someone created meanwhile is kept
+    except FileExistsError:
+        raise ConcurrentChangeError(f"{path}: appeared while vaulttool was working; not replaced") from None
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
+    _fsync_folder(path.parent)
+
+
+def load_templates(config: Config) -> dict[str, "Template"]:
+    """The stub template of each tier: the vault's own folder first (`<tier>.md`, then `tier.md`),
+    then vaulttool's built-in ones."""
+    from vaulttool.templates import Template, TemplateError
+
+    folders: list[tuple[str, Path]] = []
+    if config.tiers.templates:
+        own = config.root / config.tiers.templates
+        if not own.is_dir():
+            raise ConfigError(f"tiers.templates: {own} is not a folder")
+        folders.append((config.tiers.templates + "/", own))
+    folders.append(("vaulttool:", _builtin_templates()))
+    found: dict[str, Template] = {}
+    for tier in config.tiers.names:
+        for prefix, folder in folders:
+            candidates = [folder / f"{tier}.md", folder / "tier.md"]
+            path = next((candidate for candidate in candidates if candidate.is_file()), None)
+            if path is not None:
+                try:
+                    found[tier] = Template(prefix + path.name, path.read_bytes().decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise TemplateError(f"{prefix + path.name}: is not valid UTF-8") from None
+                break
+        else:
+            raise ConfigError(f"no template for tier {tier!r}")
+    return found
+
+
+def _builtin_templates() -> Path:
+    """vaulttool's templates: packaged as `vaulttool/templates` when installed, `templates/` in a checkout."""
+    installed = Path(__file__).parent / "templates"
+    return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"

@@ -1,0 +1,114 @@
+"""Tier stubs from templates. Pure: template text and facts in, note bytes out.
+
+Templates use `{{name}}` as Obsidian's core Templates plugin does (`title`, `date`, `time`) plus
+vaulttool's variables. Nothing in a template runs: a placeholder is looked up and escaped for where it
+lands — a YAML scalar in the frontmatter, Markdown text in the body (links go in as links). An unknown
+placeholder is an error naming the template and line.
+
+The stub's frontmatter facts (tier, the quoted link back, `has_id_wikidata`, `publish: false` below
+the public tier) are set by vaulttool, whatever the template says, and a marker records what was
+generated: `vaulttool_stub: sha256-<hash>`, the hash of the stub as written. A stub whose hash no longer
+matches was edited by a person and is never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from vaulttool.errors import ConfigError, VaultToolError
+from vaulttool.note import Note, find_frontmatter
+from vaulttool.scalars import double_quoted, format_string
+from vaulttool.schema import STUB_MARKER_KEY as MARKER_KEY
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# What Markdown would read as syntax in inserted text. `_` inside a word is plain text in CommonMark.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|^#)")
+LINK_VARIABLES = frozenset({"source_link"})
+_HASH_PLACEHOLDER = "sha256-" + "0" * 16
+
+
+class TemplateError(ConfigError):
+    """A template that cannot be used: the run stops before anything is written (exit code 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    name: str  # how errors name it: a vault path, or `vaulttool:tier.md` for a built-in one
+    text: str
+
+
+def render(template: Template, variables: Mapping[str, str]) -> str:
+    """Substitute every placeholder, escaped for its place. Raises TemplateError."""
+    bounds = find_frontmatter(template.text) if template.text.startswith("---") else None
+    frontmatter_end = bounds[1] if bounds else 0
+    out: list[str] = []
+    cursor = 0
+    for match in _PLACEHOLDER.finditer(template.text):
+        name = match.group(1)
+        line = template.text.count("\n", 0, match.start()) + 1
+        if name not in variables:
+            known = ", ".join(sorted(variables))
+            raise TemplateError(f"{template.name}:{line}: unknown placeholder {{{{{name}}}}}; known: {known}")
+        value = variables[name]
+        out.append(template.text[cursor:match.start()])
+        if match.start() < frontmatter_end:
+            out.append(_yaml_value(template, match, value, line))
+        else:
+            out.append(value if name in LINK_VARIABLES else _MARKDOWN_SPECIAL.sub(r"\\\1", value))
+        cursor = match.end()
+    out.append(template.text[cursor:])
+    return "".join(out)
+
+
+def _yaml_value(template: Template, match: re.Match[str], value: str, line: int) -> str:
+    text = template.text
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line_end = text.find("\n", match.end())
+    before = text[line_start:match.start()]
+    after = text[match.end(): line_end if line_end >= 0 else len(text)].rstrip("\r")
+    if re.fullmatch(r"[^\s#][^#]*:\s+|\s*-\s+", before) and not after.strip():
+        return format_string(value)  # the whole value: quoted wherever YAML would misread it
+    if before.count('"') % 2 == 1 and after.startswith('"'):
+        return double_quoted(value)[1:-1]  # inside "…": escaped for double quotes
+    raise TemplateError(f"{template.name}:{line}: in the frontmatter a placeholder must be a whole value, "
+                        f"or stand inside double quotes")
+
+
+def stub(template: Template, variables: Mapping[str, str], facts: Mapping[str, Any]) -> bytes:
+    """The stub note: the rendered template, with vaulttool's facts set in its frontmatter and the marker."""
+    text = render(template, variables)
+    if not text.startswith("---"):
+        text = "---\n---\n" + text
+    try:
+        note = Note.parse(text.encode("utf-8"))
+        note = note.edit({**facts, MARKER_KEY: _HASH_PLACEHOLDER})
+    except VaultToolError as error:
+        raise TemplateError(f"{template.name}: the rendered stub is not a valid note: {error}") from None
+    return _sealed(note.render())
+
+
+def _sealed(data: bytes) -> bytes:
+    placeholder = f"{MARKER_KEY}: {_HASH_PLACEHOLDER}".encode()
+    if placeholder not in data:
+        raise TemplateError(f"the stub marker {MARKER_KEY} could not be written")
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return data.replace(placeholder, f"{MARKER_KEY}: sha256-{digest}".encode(), 1)
+
+
+def is_untouched(data: bytes) -> bool:
+    """True when a stub still holds exactly what vaulttool wrote (its marker's hash matches)."""
+    match = re.search(rb"^" + MARKER_KEY.encode() + rb": sha256-([0-9a-f]{16})\r?$", data, re.MULTILINE)
+    if match is None:
+        return False
+    unsealed = data[:match.start(1)] + b"0" * 16 + data[match.end(1):]
+    return hashlib.sha256(unsealed).hexdigest()[:16] == match.group(1).decode()
+
+
+def update_facts(data: bytes, facts: Mapping[str, Any]) -> bytes:
+    """An untouched stub with its facts brought up to date (and re-sealed); the body is kept.
+    A fact given as DELETE (no Wikidata id any more, say) is removed."""
+    edited = Note.parse(data).edit({**facts, MARKER_KEY: _HASH_PLACEHOLDER})
+    return _sealed(edited.render())

@@ -1,0 +1,192 @@
+"""The tiers command's work: plan each standard note's stubs and links section, then check or write.
+Free of click.
+
+A plan is made in full before anything is written, and a note whose plan hits an unsafe path or an
+unreadable file gets nothing written at all. Stubs are only ever created (never replacing a file);
+an existing stub is updated only while it still holds exactly what vaulttool wrote.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from vaulttool import templates, tiers, vault
+from vaulttool.config import Config
+from vaulttool.errors import ConcurrentChangeError, NoteError, UnsafePathError, VaultToolError
+from vaulttool.findings import Finding
+from vaulttool.note import BOM, DELETE, Note, same_value
+from vaulttool.schema import WIKIDATA_ID
+from vaulttool.templates import Template
+from vaulttool.vault import NoteFile
+
+CREATE, UPDATE = "create", "update"
+
+
+@dataclass
+class Action:
+    kind: str  # CREATE a stub, or UPDATE an existing file
+    vault_path: str
+    path: Path
+    data: bytes
+    snapshot: vault.Snapshot | None = None  # what an UPDATE replaces
+    what: str = ""  # "stub", "stub facts" or "links section"
+    source: str = ""  # how findings name the standard note the action is for
+
+
+@dataclass
+class TiersReport:
+    actions: list[Action] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # what is wrong or was refused
+    done: list[str] = field(default_factory=list)  # lines saying what was written
+
+
+def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | None = None) -> TiersReport:
+    report = TiersReport()
+    settings = config.tiers
+    loaded: dict[str, Template] | None = None
+    for file in files:
+        if tiers.standard_parts(file.vault_path, settings) is not None:
+            if loaded is None:
+                loaded = vault.load_templates(config)
+            _plan_standard(config, file, loaded, today or datetime.datetime.now(), report)
+        else:
+            _check_orphan(config, file, report)
+    return report
+
+
+def _finding(file: NoteFile, code: str, message: str, line: int = 1) -> Finding:
+    return Finding(file.display, line, 1, code, message)
+
+
+def _check_orphan(config: Config, file: NoteFile, report: TiersReport) -> None:
+    located = tiers.standard_of(file.vault_path, config.tiers)
+    if located is None:
+        return
+    tier, standard = located
+    if not (config.root / standard).is_file():
+        report.findings.append(_finding(file, "VT413", f"orphaned {tier} note: its standard note {standard} does not exist"))
+
+
+def _plan_standard(config: Config, file: NoteFile, loaded: dict[str, Template], now: datetime.datetime,
+                   report: TiersReport) -> None:
+    settings = config.tiers
+    actions: list[Action] = []
+    try:
+        siblings = tiers.siblings(file.vault_path, settings)
+        targets = [vault.safe_target(config.root, settings.folder(s.tier), s.vault_path) for s in siblings]
+        snapshot = vault.read_snapshot(file.path)
+        note = Note.parse(snapshot.data)
+    except UnsafePathError as error:
+        report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
+        return
+    except NoteError as error:
+        report.findings.append(_finding(file, error.code, error.message, error.line))
+        return
+    except OSError as error:
+        report.findings.append(_finding(file, "VT110", f"cannot read the file: {error.strerror}"))
+        return
+    source = file.vault_path[:-3]
+    values = note.values() if note.has_frontmatter and note.is_mapping else {}
+    wikidata_id = values.get(config.schema.id_key)
+    if not (isinstance(wikidata_id, str) and WIKIDATA_ID.fullmatch(wikidata_id)):
+        wikidata_id = None
+    for sibling, target in zip(siblings, targets):
+        facts = _facts(config, sibling.tier, source, wikidata_id)
+        try:
+            action = _plan_stub(file, sibling, target, loaded[sibling.tier], facts, wikidata_id, now, report)
+        except VaultToolError as error:
+            report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
+            return
+        if action is not None:
+            actions.append(action)
+    new_body = tiers.with_section(note.body, tiers.links_section(file.vault_path, settings), settings)
+    if new_body != note.body:
+        head = note.text[: note.body_start] if note.has_frontmatter else ""
+        data = (BOM if note.bom else b"") + (head + new_body).encode("utf-8")
+        actions.append(Action(UPDATE, file.vault_path, Path(file.path), data, snapshot, "links section", file.display))
+    report.actions += actions
+
+
+def _facts(config: Config, tier: str, source: str, wikidata_id: str | None) -> dict[str, Any]:
+    public = tier == config.tiers.names[0]
+    return {
+        "tier": tier,
+        "source": f"[[{source}]]",
+        config.schema.id_key: wikidata_id if wikidata_id else DELETE,
+        "publish": DELETE if public else False,
+    }
+
+
+def _plan_stub(file: NoteFile, sibling: tiers.Sibling, target: Path, template: Template, facts: dict[str, Any],
+               wikidata_id: str | None, now: datetime.datetime, report: TiersReport) -> Action | None:
+    if not target.exists():
+        variables = {
+            "title": sibling.name, "date": now.strftime("%Y-%m-%d"), "time": now.strftime("%H:%M"),
+            "tier": sibling.tier, "source_link": facts["source"],
+            "source_title": file.vault_path.rsplit("/", 1)[-1][:-3], "wikidata_id": wikidata_id or "",
+        }
+        return Action(CREATE, sibling.vault_path, target, templates.stub(template, variables, facts), None, "stub",
+                      file.display)
+    snapshot = vault.read_snapshot(target)
+    try:
+        current = Note.parse(snapshot.data).values()
+    except NoteError:
+        current = {}
+    if not _facts_differ(current, facts):
+        return None
+    if not templates.is_untouched(snapshot.data):
+        report.findings.append(Finding(vault.display_path(target), 1, 1, "VT415",
+                                       "stub edited by hand and out of date with its standard note; not updated"))
+        return None
+    return Action(UPDATE, sibling.vault_path, target, templates.update_facts(snapshot.data, facts), snapshot,
+                  "stub facts", vault.display_path(target))
+
+
+def _facts_differ(current: dict[str, Any], facts: dict[str, Any]) -> bool:
+    for key, value in facts.items():
+        if value is DELETE:
+            if key in current:
+                return True
+        elif key not in current or not same_value(current[key], value):
+            return True
+    return False
+
+
+def check_findings(report: TiersReport) -> list[Finding]:
+    """What `--check` reports: every planned action as a finding, and the findings themselves."""
+    findings = list(report.findings)
+    for action in report.actions:
+        if action.kind == CREATE:
+            findings.append(Finding(action.source, 1, 1, "VT411", f"missing tier stub {action.vault_path}"))
+        elif action.what == "links section":
+            findings.append(Finding(action.source, 1, 1, "VT412", "links section missing or out of date"))
+        else:
+            findings.append(Finding(action.source, 1, 1, "VT416", "stub out of date with its standard note"))
+    return sorted(findings)
+
+
+def diff(action: Action) -> str:
+    old = action.snapshot.data.decode("utf-8", "replace") if action.snapshot else ""
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
+                                        action.data.decode("utf-8", "replace").splitlines(keepends=True),
+                                        "/dev/null" if action.snapshot is None else f"a/{action.vault_path}",
+                                        f"b/{action.vault_path}"))
+
+
+def apply(report: TiersReport) -> None:
+    """Write the planned actions; one that cannot be written becomes a finding, the rest go on."""
+    for action in report.actions:
+        try:
+            if action.kind == CREATE:
+                vault.create_file(action.path, action.data)
+                report.done.append(f"created {action.vault_path}")
+            else:
+                assert action.snapshot is not None
+                vault.replace_if_changed(action.path, action.data, action.snapshot)
+                report.done.append(f"updated {action.what} in {action.vault_path}")
+        except (ConcurrentChangeError, OSError) as error:
+            report.findings.append(Finding(vault.display_path(action.path), 1, 1, "VT417", f"not written: {error}"))
