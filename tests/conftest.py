@@ -23,3 +23,11 @@ def example_vault(tmp_path: Path) -> Path:
 @pytest.fixture
 def reference_bytes() -> bytes:
     return REFERENCE_NOTE.read_bytes()
+
+
+@pytest.fixture
+def negative_vault(tmp_path: Path) -> Path:
+    """A private copy of the negative corpus (runs write their cache under .vaulttool/)."""
+    target = tmp_path / "negative"
+    shutil.copytree(DATA / "negative", target)
+    return target

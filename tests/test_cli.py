@@ -32,14 +32,14 @@ def test_validate_example_vault_is_clean(run, example_vault: Path) -> None:  # n
     assert result.stderr == "29 notes checked: 0 errors, 0 warnings\n"  # 5 notes and 24 tier stubs
 
 
-def test_validate_prints_exact_lines_and_exits_1(run) -> None:  # noqa: ANN001
-    result = run("validate", cwd=NEGATIVE)
+def test_validate_prints_exact_lines_and_exits_1(run, negative_vault: Path) -> None:  # noqa: ANN001
+    result = run("validate", cwd=negative_vault)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == (NEGATIVE / "expected.txt").read_text(encoding="utf-8").splitlines()
 
 
-def test_validate_json_parses(run) -> None:  # noqa: ANN001
-    result = run("validate", "--format", "json", "duplicate_key.md", "whitespace.md", cwd=NEGATIVE)
+def test_validate_json_parses(run, negative_vault: Path) -> None:  # noqa: ANN001
+    result = run("validate", "--format", "json", "duplicate_key.md", "whitespace.md", cwd=negative_vault)
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert document["summary"] == {"notes": 2, "errors": 1, "warnings": 1}
@@ -49,13 +49,13 @@ def test_validate_json_parses(run) -> None:  # noqa: ANN001
     }
 
 
-def test_validate_github_annotations(run) -> None:  # noqa: ANN001
-    result = run("validate", "--format", "github", "whitespace.md", cwd=NEGATIVE)
+def test_validate_github_annotations(run, negative_vault: Path) -> None:  # noqa: ANN001
+    result = run("validate", "--format", "github", "whitespace.md", cwd=negative_vault)
     assert result.exit_code == 0  # a warning alone does not fail...
     assert result.stdout == (
         "::warning file=whitespace.md,line=2,col=8,title=VT203::value ' padded ' has leading or trailing whitespace\n"
     )
-    assert run("validate", "--strict", "whitespace.md", cwd=NEGATIVE).exit_code == 1  # ...unless --strict
+    assert run("validate", "--strict", "whitespace.md", cwd=negative_vault).exit_code == 1  # ...unless --strict
 
 
 def test_usage_and_config_errors_exit_2_without_traceback(run, tmp_path: Path) -> None:  # noqa: ANN001

@@ -25,7 +25,7 @@ def corpus_lines() -> list[str]:
     os.chdir(NEGATIVE)
     try:
         config = vault.open_vault(NEGATIVE)
-        result = jobs.validate(config, vault.discover(config, []))
+        result = jobs.validate(config, vault.discover(config, []), use_cache=False)
     finally:
         os.chdir(cwd)
     return [finding.text() for finding in result.findings]
@@ -42,7 +42,8 @@ def test_every_code_is_exercised_by_the_corpus_or_a_test_here() -> None:
     in_corpus = {line.split(": ", 1)[1].split()[0] for line in EXPECTED}
     tested_below = {"VT307", "VT110"}
     tiers_command = {"VT411", "VT412", "VT413", "VT414", "VT415", "VT416", "VT417"}  # tests/test_tiers.py
-    assert set(CODES) - in_corpus == tested_below | tiers_command
+    engine_bug = {"VT120"}  # `check` reports it only if the engine ever failed to round-trip a note
+    assert set(CODES) - in_corpus == tested_below | tiers_command | engine_bug
 
 
 def check(data: bytes, schema: Schema | None = None) -> list[str]:

@@ -1,15 +1,19 @@
 """The `vaulttool` command line: the only module importing click.
 
-Exit codes: 0 clean, 1 findings (or, with --check, something would change), 2 usage or config error.
+Exit codes: 0 clean; 1 findings, or with --check something would change, or some notes failed;
+2 usage or configuration error. `sync` tells more apart: 3 changed, 4 failed (see `sync --help`).
+Commands that write take the vault's writer lock first. Network code is imported only by commands
+that need it, so the pre-commit hook starts fast.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
 import click
 
@@ -17,13 +21,26 @@ from vaulttool import __version__, vault
 from vaulttool import jobs as work
 from vaulttool.config import OUTPUT_FORMATS, Config
 from vaulttool.errors import ConfigError, UsageError, VaultToolError
-from vaulttool.findings import ERROR, render
+from vaulttool.findings import ERROR, Finding, render
+from vaulttool.lock import VaultLock
+from vaulttool.store import STATE_FOLDER
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+if TYPE_CHECKING:
+    from vaulttool.refresher import RefreshReport
+    from vaulttool.tiering import TiersReport
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CHANGED, EXIT_FAILED = 0, 1, 2, 3, 4
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
                            help="Worker processes for large runs; 0 uses every core. [default: from config, 0]")
+lock_option = click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+                           help="How long to wait for another vaulttool writing this vault. [default: from config, 60]")
+
+
+def findings_format(choices: Sequence[str] = OUTPUT_FORMATS) -> Callable[[Any], Any]:
+    return click.option("--format", "output_format", type=click.Choice(choices), default=None,
+                        help="Output as " + ", ".join(choices) + ". [default: text]")
 
 
 def _load(paths: Sequence[Path], **flags: object) -> tuple[Config, list[vault.NoteFile]]:
@@ -31,9 +48,26 @@ def _load(paths: Sequence[Path], **flags: object) -> tuple[Config, list[vault.No
     return config, vault.discover(config, list(paths))
 
 
-def _fail(error: VaultToolError) -> None:
+def _fail(error: VaultToolError, code: int | None = None) -> NoReturn:
     click.echo(f"vaulttool: {error}", err=True)
-    sys.exit(EXIT_USAGE if isinstance(error, (ConfigError, UsageError)) else EXIT_FINDINGS)
+    sys.exit(code if code is not None else EXIT_USAGE if isinstance(error, (ConfigError, UsageError)) else EXIT_FINDINGS)
+
+
+@contextlib.contextmanager
+def _writer(config: Config, command: str, write: bool = True) -> Iterator[None]:
+    """Hold the vault's writer lock while `command` writes (nothing to hold when it does not)."""
+    if not write:
+        yield
+        return
+    with VaultLock(config.root / STATE_FOLDER, command, config.lock_timeout) as lock:
+        stale = lock.stale_message()
+        if stale:
+            click.echo(f"vaulttool: {stale}", err=True)
+        yield
+
+
+def _errors(findings: Sequence[Finding]) -> int:
+    return sum(1 for finding in findings if finding.severity == ERROR)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,31 +76,34 @@ def main() -> None:
     """Keep an Obsidian vault's frontmatter correct without ever damaging a note."""
 
 
+# --- validate, roundtrip, check ----------------------------------------------------------------
+
+
 @main.command()
 @paths_argument
-@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default=None,
-              help="Output as text lines, one JSON document, or GitHub workflow annotations. [default: text]")
+@findings_format()
 @click.option("--strict/--no-strict", default=None, help="Exit 1 on warnings too.")
+@click.option("--no-cache", is_flag=True, help="Check every note again; neither read nor write .vaulttool/cache/.")
 @jobs_option
-def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | None, jobs: int | None) -> None:
+def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | None, no_cache: bool,
+             jobs: int | None) -> None:
     """Check each note's frontmatter; print one `path:line:col: CODE message` line per finding.
 
-    PATHS are notes or folders (default: the vault around the current folder).
+    PATHS are notes or folders (default: the vault around the current folder). Notes unchanged since
+    the last run (size, mtime, content hash) are not checked again (.vaulttool/cache/, safe to delete).
     """
     try:
         config, notes = _load(paths, output_format=output_format, strict=strict, jobs=jobs)
-        result = work.validate(config, notes)
+        result = work.validate(config, notes, use_cache=not no_cache, whole_vault=not paths)
     except VaultToolError as error:
         _fail(error)
-        return
-    errors = sum(1 for f in result.findings if f.severity == ERROR)
+    errors = _errors(result.findings)
     warnings = len(result.findings) - errors
     summary = {"notes": result.notes, "errors": errors, "warnings": warnings}
     click.echo(render(result.findings, config.output_format, summary), nl=False)
     if config.output_format == "text":
         click.echo(f"{result.notes} notes checked: {errors} errors, {warnings} warnings", err=True)
-    failed = errors > 0 or (config.strict and warnings > 0)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if errors or (config.strict and warnings) else EXIT_CLEAN)
 
 
 @main.command()
@@ -83,7 +120,6 @@ def roundtrip(paths: tuple[Path, ...], check: bool, jobs: int | None) -> None:
         outcomes = work.roundtrip(config, notes)
     except VaultToolError as error:
         _fail(error)
-        return
     differing = [o for o in outcomes if o.status == "differs"]
     skipped = [o for o in outcomes if o.status == "unreadable"]
     for outcome in differing:
@@ -96,6 +132,79 @@ def roundtrip(paths: tuple[Path, ...], check: bool, jobs: int | None) -> None:
     sys.exit(EXIT_FINDINGS if check and differing else EXIT_CLEAN)
 
 
+@main.command()
+@paths_argument
+@findings_format()
+def check(paths: tuple[Path, ...], output_format: str | None) -> None:
+    """Validate, round-trip and tiers-check notes, writing nothing: the `vaulttool-check` pre-commit hook.
+
+    Reads only the notes given (and the validate cache, for the one-type-per-property rule); never
+    touches the network.
+    """
+    from vaulttool import tiering
+
+    try:
+        config, notes = _load(paths, output_format=output_format)
+        result = work.validate(config, notes, whole_vault=not paths)
+        findings = set(result.findings)
+        for outcome in work.roundtrip(config, notes):
+            if outcome.status == "differs":
+                findings.add(Finding(outcome.display, 1, 1, "VT120",
+                                     f"does not come back byte for byte ({outcome.detail}); please report this"))
+        findings.update(tiering.check_findings(tiering.plan(config, notes)))
+    except VaultToolError as error:
+        _fail(error)
+    ordered = sorted(findings)
+    click.echo(render(ordered, config.output_format), nl=False)
+    if config.output_format == "text":
+        click.echo(f"{len(notes)} notes checked: {_errors(ordered)} errors, "
+                   f"{len(ordered) - _errors(ordered)} warnings", err=True)
+    sys.exit(EXIT_FINDINGS if _errors(ordered) else EXIT_CLEAN)
+
+
+# --- refresh ----------------------------------------------------------------------------------
+
+
+def _refresh(config: Config, notes: Sequence[vault.NoteFile], offline: bool, write: bool, diff: bool,
+             fix_redirects: bool = False, qids: frozenset[str] | None = None) -> RefreshReport:
+    from vaulttool import refresher
+
+    client = None
+    if not offline:
+        from vaulttool import wikidata
+
+        client = wikidata.Client(wikidata.make_session(), config.wikidata)
+    with _progress(len(notes)) as step:
+        return refresher.run(config, notes, client, write=write, diff=diff, fix_redirects=fix_redirects,
+                             qids=qids, progress=step)
+
+
+def _refresh_summary(report: RefreshReport) -> dict[str, int]:
+    from vaulttool import refresher
+
+    return {"checked": len(report.outcomes),
+            "changed": report.count(refresher.CHANGED) + report.count(refresher.WOULD_CHANGE),
+            "failed": report.count(refresher.FAILED), "requests": report.requests}
+
+
+def _refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
+    return [{"path": o.display, "id": o.entity_id, "status": o.status, "reason": o.reason, "keys": o.keys,
+             "messages": o.messages} for o in report.outcomes]
+
+
+def _echo_refresh(report: RefreshReport) -> None:
+    from vaulttool import refresher
+
+    for outcome in report.outcomes:
+        if outcome.diff:
+            click.echo(outcome.diff, nl=False)
+        if outcome.status == refresher.FAILED:
+            click.echo(f"{outcome.display}: failed: {outcome.reason}")
+        elif outcome.status != refresher.UNCHANGED:
+            click.echo(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
+        for message in outcome.messages:
+            click.echo(f"{outcome.display}: note: {message}")
+
 
 @main.command()
 @paths_argument
@@ -104,52 +213,32 @@ def roundtrip(paths: tuple[Path, ...], check: bool, jobs: int | None) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any note would change (CI drift check).")
 @click.option("--offline", is_flag=True, help="Work from the responses stored under .vaulttool/ alone.")
 @click.option("--fix-redirects", is_flag=True, help="Rewrite a note's Wikidata id when it redirects.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              help="Report as text lines or one JSON document. [default: text]")
+@findings_format(("text", "json"))
+@lock_option
 def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check: bool, offline: bool,
-            fix_redirects: bool, output_format: str) -> None:
+            fix_redirects: bool, output_format: str | None, lock_timeout: float | None) -> None:
     """Update the frontmatter keys Wikidata owns from the Wikidata API; every other byte stays.
 
     Notes name their item with `has_id_wikidata: Q…`. The endpoint and the User-Agent contact come
     from vaulttool.toml or VAULTTOOL_WIKIDATA_URL and VAULTTOOL_CONTACT.
     """
-    from vaulttool import refresher
-
+    write = not (dry_run or check)
     try:
-        config, notes = _load(paths)
-        client = None
-        if not offline:
-            from vaulttool import wikidata
-
-            client = wikidata.Client(wikidata.make_session(), config.wikidata)
-        with _progress(len(notes)) as step:
-            report = refresher.run(config, notes, client, write=not (dry_run or check), diff=dry_run,
-                                   fix_redirects=fix_redirects, qids=frozenset(qids) if qids else None,
-                                   progress=step)
+        config, notes = _load(paths, lock_timeout=lock_timeout)
+        with _writer(config, "refresh", write):
+            report = _refresh(config, notes, offline, write, dry_run, fix_redirects,
+                              frozenset(qids) if qids else None)
     except VaultToolError as error:
         _fail(error)
-        return
-    failed = report.count(refresher.FAILED)
-    changed = report.count(refresher.CHANGED) + report.count(refresher.WOULD_CHANGE)
-    summary = {"checked": len(report.outcomes), "changed": changed, "failed": failed, "requests": report.requests}
+    summary = _refresh_summary(report)
     if output_format == "json":
-        records = [{"path": o.display, "id": o.entity_id, "status": o.status, "reason": o.reason, "keys": o.keys,
-                    "messages": o.messages} for o in report.outcomes]
-        click.echo(json.dumps({"notes": records, "summary": summary}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"notes": _refresh_records(report), "summary": summary}, ensure_ascii=False, indent=2))
     else:
-        for outcome in report.outcomes:
-            if outcome.diff:
-                click.echo(outcome.diff, nl=False)
-            if outcome.status == refresher.FAILED:
-                click.echo(f"{outcome.display}: failed: {outcome.reason}")
-            elif outcome.status != refresher.UNCHANGED:
-                click.echo(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
-            for message in outcome.messages:
-                click.echo(f"{outcome.display}: note: {message}")
-        verb = "changed" if not (dry_run or check) else "would change"
-        click.echo(f"{summary['checked']} notes checked, {changed} {verb}, {failed} failed; "
-                   f"{report.requests} requests", err=True)
-    sys.exit(EXIT_FINDINGS if failed or (check and changed) else EXIT_CLEAN)
+        _echo_refresh(report)
+        verb = "changed" if write else "would change"
+        click.echo(f"{summary['checked']} notes checked, {summary['changed']} {verb}, {summary['failed']} failed; "
+                   f"{summary['requests']} requests", err=True)
+    sys.exit(EXIT_FINDINGS if summary["failed"] or (check and summary["changed"]) else EXIT_CLEAN)
 
 
 class _progress:
@@ -159,7 +248,7 @@ class _progress:
         show = sys.stderr.isatty() and not os.environ.get("CI") and total > 1
         self.bar = click.progressbar(length=total, label="refreshing", file=sys.stderr) if show else None
 
-    def __enter__(self):  # noqa: ANN204
+    def __enter__(self) -> Callable[[], None] | None:
         if self.bar is None:
             return None
         self.bar.__enter__()
@@ -170,15 +259,28 @@ class _progress:
             self.bar.__exit__(*exc)
 
 
+# --- tiers ------------------------------------------------------------------------------------
+
+
+def _tiers(config: Config, notes: Sequence[vault.NoteFile], write: bool) -> TiersReport:
+    from vaulttool import tiering
+
+    report = tiering.plan(config, notes)
+    if write:
+        tiering.apply(report)
+    return report
+
+
 @main.command()
 @paths_argument
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing missing stubs, stale links sections "
                                             "and orphaned tier notes.")
 @click.option("--dry-run", is_flag=True, help="Print what would be created or changed; write nothing.")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when a file was created or changed (for pre-commit).")
-@click.option("--format", "output_format", type=click.Choice(OUTPUT_FORMATS), default=None,
-              help="Findings as text lines, one JSON document, or GitHub annotations. [default: text]")
-def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: bool, output_format: str | None) -> None:
+@findings_format()
+@lock_option
+def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: bool, output_format: str | None,
+          lock_timeout: float | None) -> None:
     """Create the missing access-tier stubs of standard notes and their links sections.
 
     PATHS are standard notes, tier notes (checked for a standard note behind them) or folders.
@@ -186,29 +288,95 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     """
     from vaulttool import tiering
 
+    write = not (check or dry_run)
     try:
-        config, notes = _load(paths, output_format=output_format)
-        report = tiering.plan(config, notes)
+        config, notes = _load(paths, output_format=output_format, lock_timeout=lock_timeout)
+        with _writer(config, "tiers", write):
+            report = _tiers(config, notes, write)
     except VaultToolError as error:
         _fail(error)
-        return
     if check:
         findings = tiering.check_findings(report)
         click.echo(render(findings, config.output_format), nl=False)
-        failed = any(f.severity == ERROR for f in findings)
         click.echo(f"{len(notes)} notes checked: {len(findings)} tier problems", err=True)
-        sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
-    if dry_run:
-        for action in report.actions:
-            click.echo(tiering.diff(action), nl=False)
-    else:
-        tiering.apply(report)
-        for line in report.done:
-            click.echo(line)
+        sys.exit(EXIT_FINDINGS if _errors(findings) else EXIT_CLEAN)
+    for action in report.actions if dry_run else []:
+        click.echo(tiering.diff(action), nl=False)
+    for line in report.done:
+        click.echo(line)
     click.echo(render(sorted(report.findings), config.output_format), nl=False)
-    written = len(report.done)
-    verb = "would write" if dry_run else "wrote"
-    click.echo(f"{len(notes)} notes checked: {verb} {written if not dry_run else len(report.actions)} files, "
+    written = len(report.actions) if dry_run else len(report.done)
+    click.echo(f"{len(notes)} notes checked: {'would write' if dry_run else 'wrote'} {written} files, "
                f"{len(report.findings)} problems", err=True)
-    failed = any(f.severity == ERROR for f in report.findings)
-    sys.exit(EXIT_FINDINGS if failed or (fail_on_change and written) else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if _errors(report.findings) or (fail_on_change and report.done) else EXIT_CLEAN)
+
+
+# --- sync -------------------------------------------------------------------------------------
+
+SYNC_STATUS = {"clean": EXIT_CLEAN, "findings": EXIT_FINDINGS, "changed": EXIT_CHANGED, "failed": EXIT_FAILED}
+
+
+@main.command()
+@click.argument("vault_path", metavar="[VAULT]", required=False, type=click.Path(path_type=Path))
+@click.option("--offline", is_flag=True, help="Refresh from the responses stored under .vaulttool/ alone.")
+@click.option("--dry-run", is_flag=True, help="Show what refresh and tiers would write; write nothing.")
+@findings_format(("text", "json"))
+@lock_option
+def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: str | None,
+         lock_timeout: float | None) -> None:
+    """Validate, refresh from Wikidata, then write tier stubs and links sections: one summary.
+
+    \b
+    Exit codes:
+      0  clean: nothing to change, no findings
+      1  findings: validate or tiers found problems (nothing failed)
+      2  usage or configuration error
+      3  changed: notes or tier files were written (would be, with --dry-run); no findings
+      4  failed: some notes could not be refreshed or written, or another writer held the vault
+    """
+    write = not dry_run
+    try:
+        config, notes = _load([vault_path] if vault_path else [], lock_timeout=lock_timeout)
+        with _writer(config, "sync", write):
+            validation = work.validate(config, notes)
+            refreshed = _refresh(config, notes, offline, write, dry_run)
+            tiered = _tiers(config, notes, write)
+    except VaultToolError as error:
+        from vaulttool.lock import LockBusyError
+
+        _fail(error, EXIT_FAILED if isinstance(error, LockBusyError) else None)
+    refresh_summary = _refresh_summary(refreshed)
+    tier_findings = sorted(tiered.findings)
+    written = len(tiered.actions) if dry_run else len(tiered.done)
+    if refresh_summary["failed"] or any(f.code == "VT417" for f in tier_findings):
+        status = "failed"
+    elif _errors(validation.findings) or _errors(tier_findings):
+        status = "findings"
+    elif refresh_summary["changed"] or written:
+        status = "changed"
+    else:
+        status = "clean"
+    summary = {
+        "validate": {"notes": validation.notes, "errors": _errors(validation.findings),
+                     "warnings": len(validation.findings) - _errors(validation.findings)},
+        "refresh": refresh_summary,
+        "tiers": {"written": written, "problems": len(tier_findings)},
+        "status": status, "exit_code": SYNC_STATUS[status], "dry_run": dry_run,
+    }
+    if output_format == "json":
+        document = {"summary": summary,
+                    "findings": json.loads(render(validation.findings + tier_findings, "json"))["findings"],
+                    "refresh": _refresh_records(refreshed), "tiers": tiered.done}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render(validation.findings, "text"), nl=False)
+        _echo_refresh(refreshed)
+        for line in tiered.done:
+            click.echo(line)
+        click.echo(render(tier_findings, "text"), nl=False)
+        v, r, t = summary["validate"], summary["refresh"], summary["tiers"]
+        click.echo(f"sync: {v['notes']} notes validated ({v['errors']} errors, {v['warnings']} warnings); "
+                   f"refresh: {r['checked']} checked, {r['changed']} {'would change' if dry_run else 'changed'}, "
+                   f"{r['failed']} failed, {r['requests']} requests; tiers: {t['written']} files "
+                   f"{'to write' if dry_run else 'written'}, {t['problems']} problems; {status}", err=True)
+    sys.exit(SYNC_STATUS[status])

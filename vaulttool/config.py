@@ -96,6 +96,7 @@ class Config:
     templates_folder: str | None = None
     max_frontmatter_bytes: int = 256 * 1024
     jobs: int = 0  # 0: one worker per core
+    lock_timeout: float = 60.0  # how long a writer waits for another one to finish
     output_format: str = "text"
     strict: bool = False
     schema: Schema = field(default_factory=Schema)
@@ -148,7 +149,7 @@ def _load_file(root: Path, text: str | None, obsidian_types: Mapping[str, str] |
     reader = _Reader(path, text)
     reader.only(data, (), {"vault", "validate", "schema", "wikidata", "tiers"})
     vault = reader.table(data, ("vault",))
-    reader.only(vault, ("vault",), {"exclude", "templates_folder", "max_frontmatter_bytes", "jobs"})
+    reader.only(vault, ("vault",), {"exclude", "templates_folder", "max_frontmatter_bytes", "jobs", "lock_timeout"})
     validate = reader.table(data, ("validate",))
     reader.only(validate, ("validate",), {"format", "strict"})
     return dataclasses.replace(
@@ -159,6 +160,7 @@ def _load_file(root: Path, text: str | None, obsidian_types: Mapping[str, str] |
         max_frontmatter_bytes=reader.get(vault, ("vault", "max_frontmatter_bytes"), _positive_int,
                                          base.max_frontmatter_bytes),
         jobs=reader.get(vault, ("vault", "jobs"), _non_negative_int, base.jobs),
+        lock_timeout=reader.get(vault, ("vault", "lock_timeout"), _non_negative_number, base.lock_timeout),
         output_format=reader.get(validate, ("validate", "format"), _one_of(OUTPUT_FORMATS), base.output_format),
         strict=reader.get(validate, ("validate", "strict"), _boolean, base.strict),
         schema=_schema(reader, reader.table(data, ("schema",)), base.schema),
@@ -377,6 +379,8 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
 def _check_flags(flags: Mapping[str, Any]) -> None:
     if "jobs" in flags:
         _non_negative_int(flags["jobs"])
+    if "lock_timeout" in flags:
+        _non_negative_number(flags["lock_timeout"])
     if "output_format" in flags:
         _one_of(OUTPUT_FORMATS)(flags["output_format"])
 

@@ -21,6 +21,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VT108": (ERROR, "YAML anchor or alias"),
     "VT109": (ERROR, "non-standard YAML tag"),
     "VT110": (ERROR, "unreadable file"),
+    "VT120": (ERROR, "note does not round-trip byte for byte (a vaulttool bug)"),
     "VT201": (ERROR, "unquoted wikilink"),
     "VT202": (ERROR, "plain scalar read differently by YAML 1.1 and 1.2"),
     "VT203": (WARNING, "leading or trailing whitespace in a value"),

@@ -12,12 +12,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, TypeVar
 
-from vaulttool import checks, vault
+from vaulttool import __version__, checks, vault
 from vaulttool.config import Config
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
 from vaulttool.note import Note
 from vaulttool.schema import KindUse, property_kind_findings
+from vaulttool.store import Store
 from vaulttool.vault import NoteFile
 
 _PARALLEL_FROM = 200  # below this many notes a worker pool costs more than it saves
@@ -47,35 +48,87 @@ def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
 
 _settings: dict[str, object] = {}  # per process: what `_setup_validate` was given
 
+# A note's cached result: [size, mtime_ns, content hash, findings, kinds], findings as
+# [line, col, code, message] and kinds as [key, kind, line, col]; paths are added back on reading.
+Record = list
+
 
 def _setup_validate(settings: checks.CheckSettings) -> None:
     _settings["check"] = settings
 
 
-def _validate_one(note: NoteFile) -> checks.NoteReport:
+def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]) -> tuple[Record | None, bool, list[Finding]]:
+    """(the note's record, whether the cached one still holds, findings that are not cached)."""
+    note, cached_hash, stat = task
     try:
         data = vault.read_bytes(note.path)
     except OSError as error:
-        report = checks.NoteReport(note.display)
-        report.findings.append(Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}"))
-        return report
-    return checks.check_note(note.display, note.vault_path, data, _settings["check"])  # type: ignore[arg-type]
+        return None, False, [Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}")]
+    content_hash = vault.digest(data)
+    if content_hash == cached_hash:
+        return None, True, []  # touched but not changed (a checkout, a sync tool)
+    report = checks.check_note(note.display, note.vault_path, data, _settings["check"])  # type: ignore[arg-type]
+    size, mtime = stat or (len(data), 0)
+    findings = [[f.line, f.col, f.code, f.message] for f in report.findings]
+    return [size, mtime, content_hash, findings, [list(use[1:]) for use in report.kinds]], False, []
 
 
 @dataclass(slots=True)
 class ValidateResult:
     notes: int
     findings: list[Finding] = field(default_factory=list)
+    cached: int = 0  # notes whose result came from the cache
 
 
-def validate(config: Config, notes: Sequence[NoteFile]) -> ValidateResult:
-    reports = _map(_validate_one, list(notes), config.jobs, _setup_validate, (checks.CheckSettings.of(config),))
-    findings = [finding for report in reports for finding in report.findings]
-    uses: list[KindUse] = [use for report in reports for use in report.kinds]
+def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True
+             ) -> ValidateResult:
+    """Check `notes`. With the cache, a note whose size, mtime or content hash did not change is not
+    checked again, and the one-type-per-property rule sees the kinds of every note in the vault."""
+    settings = checks.CheckSettings.of(config)
+    store = Store(config.root)
+    cache_key = f"{__version__}:{vault.digest(repr(settings).encode())[:16]}"
+    cache = store.validate_cache(cache_key) if use_cache else {}
+    records: dict[str, Record] = {}
+    tasks: list[tuple[NoteFile, str | None, tuple[int, int] | None]] = []
+    for note in notes:
+        entry = cache.get(note.vault_path)
+        try:
+            info = os.stat(note.path)
+            stat: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
+        except OSError:
+            stat = None
+        if entry is not None and stat is not None and (entry[0], entry[1]) == stat:
+            records[note.vault_path] = entry
+        else:
+            tasks.append((note, entry[2] if entry else None, stat))
+    cached = len(records)
+    findings: list[Finding] = []
+    for (note, _, stat), (record, reused, loose) in zip(tasks, _map(_validate_one, tasks, config.jobs,
+                                                                     _setup_validate, (settings,))):
+        findings += loose
+        if reused and stat is not None:
+            entry = cache[note.vault_path]
+            record, cached = [stat[0], stat[1], *entry[2:]], cached + 1
+        if record is not None:
+            records[note.vault_path] = record
+    displays = {note.vault_path: note.display for note in notes}
+    uses: list[KindUse] = []
+    for vault_path, record in records.items():
+        display = displays[vault_path]
+        findings += [Finding(display, *row) for row in record[3]]
+        uses += [(display, *row) for row in record[4]]
+    if not whole_vault:  # the rest of the vault, as last seen, for the one-type-per-property rule
+        for vault_path, record in cache.items():
+            if vault_path not in records:
+                uses += [(vault.display_path(config.root / vault_path), *row) for row in record[4]]
     for (path, _, _, line, col), message in property_kind_findings(uses, dict(config.schema.obsidian_types)):
+        if not whole_vault and path not in displays.values():
+            continue
         findings.append(Finding(path, line, col, "VT306", message))
+    if use_cache:
+        store.save_validate_cache(cache_key, records if whole_vault else {**cache, **records})
     findings.sort()
-    return ValidateResult(len(notes), findings)
+    return ValidateResult(len(notes), findings, cached)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,11 @@
   whose revision did not change is not fetched again, and `--offline` can work from it;
 * `wikidata/labels.json`: resolved labels of items and properties, with the day they were fetched;
 * `keys.json`: which frontmatter key each Wikidata property is bound to (kept in git: it is the
-  vault's own decision, so a label renamed upstream does not rename the key).
+  vault's own decision, so a label renamed upstream does not rename the key);
+* `cache/validate.json`: each note's validate result, keyed by path, size, mtime and content hash,
+  so a warm whole-vault validate checks only what changed.
 
-Deleting `wikidata/` is safe: it is fetched again. Files are written atomically, and only when their
+Deleting `wikidata/` or `cache/` is safe: they are made again. Files are written atomically, and only when their
 bytes change.
 """
 
@@ -43,6 +45,7 @@ class Store:
         self.entities = self.folder / "wikidata" / "entities"
         self.labels_file = self.folder / "wikidata" / "labels.json"
         self.keys_file = self.folder / "keys.json"
+        self.validate_cache_file = self.folder / "cache" / "validate.json"
 
     def entity(self, entity_id: str) -> dict[str, Any] | None:
         data = _load(self.entities / f"{entity_id}.json")
@@ -96,3 +99,14 @@ class Store:
 
     def save_key_bindings(self, bindings: dict[str, str]) -> None:
         write_file(self.keys_file, _dump(bindings))
+
+    def validate_cache(self, key: str) -> dict[str, list[Any]]:
+        """The cached validate results, if they were made with the same vaulttool and settings."""
+        data = _load(self.validate_cache_file)
+        if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("notes"), dict):
+            return {}
+        return data["notes"]
+
+    def save_validate_cache(self, key: str, notes: dict[str, list[Any]]) -> None:
+        text = json.dumps({"key": key, "notes": notes}, ensure_ascii=False, separators=(",", ":"))
+        write_file(self.validate_cache_file, text.encode("utf-8"))
