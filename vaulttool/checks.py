@@ -202,6 +202,8 @@ def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: 
                 add(key.line + _LINE, key.col + _COL, "VT307", f"key {entry.key!r} is not in the schema")
             continue
         node = entry.value_node
+        if isinstance(node, SeqN) and node.flow and _is_wikilink_list(node):
+            continue  # reported as an unquoted wikilink; its "list" shape is that mistake, not another
         shape_problem = rules.check_shape(rule, value)
         if shape_problem:
             add(node.line + _LINE, node.col + _COL, "VT303", f"{entry.key}: {shape_problem}")

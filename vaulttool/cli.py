@@ -184,7 +184,8 @@ def _refresh_summary(report: RefreshReport) -> dict[str, int]:
 
     return {"checked": len(report.outcomes),
             "changed": report.count(refresher.CHANGED) + report.count(refresher.WOULD_CHANGE),
-            "failed": report.count(refresher.FAILED), "requests": report.requests}
+            "failed": report.count(refresher.FAILED), "unreadable": report.count(refresher.UNREADABLE),
+            "requests": report.requests}
 
 
 def _refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
@@ -198,8 +199,8 @@ def _echo_refresh(report: RefreshReport) -> None:
     for outcome in report.outcomes:
         if outcome.diff:
             click.echo(outcome.diff, nl=False)
-        if outcome.status == refresher.FAILED:
-            click.echo(f"{outcome.display}: failed: {outcome.reason}")
+        if outcome.status in (refresher.FAILED, refresher.UNREADABLE):
+            click.echo(f"{outcome.display}: {outcome.status}: {outcome.reason}")
         elif outcome.status != refresher.UNCHANGED:
             click.echo(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
         for message in outcome.messages:
@@ -231,6 +232,7 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     except VaultToolError as error:
         _fail(error)
     summary = _refresh_summary(report)
+    summary["failed"] += summary.pop("unreadable")  # on its own, refresh could not do what it was asked
     if output_format == "json":
         click.echo(json.dumps({"notes": _refresh_records(report), "summary": summary}, ensure_ascii=False, indent=2))
     else:
@@ -346,6 +348,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
 
         _fail(error, EXIT_FAILED if isinstance(error, LockBusyError) else None)
     refresh_summary = _refresh_summary(refreshed)
+    del refresh_summary["unreadable"]  # validate reports those notes already
     tier_findings = sorted(tiered.findings)
     written = len(tiered.actions) if dry_run else len(tiered.done)
     if refresh_summary["failed"] or any(f.code == "VT417" for f in tier_findings):

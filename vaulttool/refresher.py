@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from vaulttool.wikidata import Client
 
 UNCHANGED, CHANGED, WOULD_CHANGE, FAILED = "unchanged", "changed", "would change", "failed"
+UNREADABLE = "unreadable"  # the note itself cannot be read or parsed: `validate` says why
 
 
 @dataclass
@@ -113,10 +114,10 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
             snapshot = vault.read_snapshot(file.path)
             values = _values(snapshot.data)
         except OSError as error:
-            failures.append(NoteOutcome(file.display, "", FAILED, f"cannot read the file: {error.strerror}"))
+            failures.append(NoteOutcome(file.display, "", UNREADABLE, f"cannot read the file: {error.strerror}"))
             continue
         except NoteError as error:
-            failures.append(NoteOutcome(file.display, "", FAILED,
+            failures.append(NoteOutcome(file.display, "", UNREADABLE,
                                         f"{error.line}:{error.col}: {error.code} {error.message}"))
             continue
         entity_id = values.get(id_key) if values is not None else None

@@ -1,0 +1,95 @@
+"""The real pre-commit framework in a real git repository: the hooks block, pass and fix as documented."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_VAULT
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+CONFIG = f"""repos:
+  - repo: local
+    hooks:
+      - id: vaulttool-tiers
+        name: vaulttool tiers
+        entry: {sys.executable} -m vaulttool tiers --fail-on-change
+        language: system
+        types: [markdown]
+        require_serial: true
+      - id: vaulttool-check
+        name: vaulttool check
+        entry: {sys.executable} -m vaulttool check
+        language: system
+        types: [markdown]
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, root, ignore=shutil.ignore_patterns("cache", "lock"))
+    (root / ".pre-commit-config.yaml").write_text(CONFIG, encoding="utf-8")
+    (root / ".gitignore").write_text(".vaulttool/cache/\n.vaulttool/lock\n", encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial vault")
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=root, env=environment(root),
+                   check=True, capture_output=True)
+    return root
+
+
+def environment(root: Path) -> dict[str, str]:
+    return {**os.environ, "HOME": str(root.parent), "PRE_COMMIT_HOME": str(root.parent / "pre-commit-home"),
+            "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@vaulttool.invalid",
+            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@vaulttool.invalid", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=root, env=environment(root), capture_output=True, text=True,
+                          check=False)
+
+
+def commit(root: Path, message: str) -> subprocess.CompletedProcess[str]:
+    git(root, "add", "-A")
+    return git(root, "commit", "-m", message)
+
+
+def test_a_bad_note_is_blocked_with_file_and_line(repo: Path) -> None:
+    note = repo / "_Standards" / "WikiData" / "WD~Geneva,71.md"
+    note.write_text(note.read_text(encoding="utf-8").replace('country: "[[_Standards/WikiData/WD~Switzerland,39]]"',
+                                                             "country: [[_Standards/WikiData/WD~Switzerland,39]]"))
+    result = commit(repo, "break a note")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "_Standards/WikiData/WD~Geneva,71.md:5:10: VT201 unquoted wikilink" in output
+    assert "initial vault" in git(repo, "log", "-1", "--format=%s").stdout
+
+
+def test_a_good_note_passes(repo: Path) -> None:
+    note = repo / "_Standards" / "WikiData" / "WD~New_York_City,60.md"
+    note.write_text("---\naliases:\n  - New York City\nhas_id_wikidata: Q60\n---\n\n# New York City\n", encoding="utf-8")
+    result = commit(repo, "add New York City")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "add New York City" in git(repo, "log", "-1", "--format=%s").stdout
+
+
+def test_a_new_standard_note_gets_its_stubs_and_the_commit_stops_once(repo: Path) -> None:
+    note = repo / "_Standards" / "UN(United_Nations)" / "UNHCR(UN_Refugee_Agency).md"
+    note.write_text("---\naliases:\n  - UN Refugee Agency\n  - UNHCR\n---\n\n# [[UNHCR(UN_Refugee_Agency)]] \n",
+                    encoding="utf-8")
+    first = commit(repo, "add UNHCR")
+    assert first.returncode != 0
+    assert "created _secret/UN(United_Nations)/UNHCR(UN_Refugee_Agency).secret.md" in first.stdout + first.stderr
+    assert (repo / "_public" / "UN(United_Nations)" / "UNHCR(UN_Refugee_Agency).public.md").is_file()
+    assert "## Confidential Links & Embeds: " in note.read_text(encoding="utf-8")
+    second = commit(repo, "add UNHCR")
+    assert second.returncode == 0, second.stdout + second.stderr
+    files = git(repo, "show", "--name-only", "--format=", "HEAD").stdout.split("\n")
+    assert len([f for f in files if f.startswith("_")]) == 7  # the note and its six stubs

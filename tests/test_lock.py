@@ -1,0 +1,88 @@
+"""One writer at a time: real processes contend for the vault's lock."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from vaulttool.cli import main
+from vaulttool.lock import VaultLock
+from vaulttool.note import Note
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from vaulttool.lock import VaultLock
+with VaultLock(Path(sys.argv[1]), "holder", 0):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold(state: Path, seconds: float) -> subprocess.Popen[str]:
+    process = subprocess.Popen([sys.executable, "-c", HOLDER, str(state), str(seconds)], stdout=subprocess.PIPE,
+                               text=True)
+    assert process.stdout is not None and process.stdout.readline() == "locked\n"
+    return process
+
+
+def run(*args: str):  # noqa: ANN201
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_a_second_writer_exits_clearly_after_its_timeout(example_vault: Path) -> None:
+    holder = hold(example_vault / ".vaulttool", 30)
+    try:
+        result = run("tiers", "--lock-timeout", "0.3", str(example_vault))
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"vaulttool: another vaulttool is writing this vault (pid {holder.pid} on ")
+        assert "`vaulttool holder` since" in result.stderr and "waited 0.3 s" in result.stderr
+        assert run("sync", "--offline", "--lock-timeout", "0", str(example_vault)).exit_code == 4
+        assert run("validate", str(example_vault)).exit_code == 0  # readers never wait
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_second_writer_waits_for_the_first(example_vault: Path) -> None:
+    holder = hold(example_vault / ".vaulttool", 0.5)
+    start = time.monotonic()
+    result = run("tiers", "--lock-timeout", "20", str(example_vault))
+    assert result.exit_code == 0 and time.monotonic() - start >= 0.3
+    holder.wait()
+
+
+def test_a_lock_left_by_a_killed_process_is_detected_and_taken_over(example_vault: Path) -> None:
+    holder = hold(example_vault / ".vaulttool", 30)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    result = run("tiers", "--lock-timeout", "0", str(example_vault))
+    assert result.exit_code == 0
+    assert f"took over a stale lock left by a process that is gone (pid {holder.pid} on " in result.stderr
+
+
+def test_two_concurrent_writers_corrupt_nothing(example_vault: Path) -> None:
+    for tier in ("public", "secret"):
+        for stub in (example_vault / f"_{tier}").rglob("*.md"):
+            stub.unlink()
+    command = [sys.executable, "-m", "vaulttool", "tiers", "--lock-timeout", "30", str(example_vault)]
+    first, second = subprocess.Popen(command, stderr=subprocess.PIPE), subprocess.Popen(command, stderr=subprocess.PIPE)
+    assert first.wait() == 0 and second.wait() == 0
+    stubs = [p for tier in ("public", "internal", "protect", "private", "personal", "secret")
+             for p in (example_vault / f"_{tier}").rglob("*.md")]
+    assert len(stubs) == 24
+    for stub in stubs:
+        assert Note.parse(stub.read_bytes()).values()["vaulttool_stub"].startswith("sha256-")
+    assert not [p for p in example_vault.rglob("*") if p.name.endswith(".vaulttool-tmp")]
+    assert run("tiers", "--check", str(example_vault)).exit_code == 0
+
+
+def test_the_lock_file_is_not_a_note(example_vault: Path) -> None:
+    with VaultLock(example_vault / ".vaulttool", "test", 0) as lock:
+        assert lock.path.name == "lock" and lock.path.suffix != ".md"

@@ -1,0 +1,71 @@
+"""`vaulttool sync` on a copy of the example vault, offline: exit codes and summaries as documented."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from vaulttool.cli import main
+
+REFERENCE = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
+CLEAN_SUMMARY = ("sync: 29 notes validated (0 errors, 0 warnings); refresh: 3 checked, 0 changed, 0 failed, "
+                 "0 requests; tiers: 0 files written, 0 problems; clean\n")
+
+
+def sync(*args: str):  # noqa: ANN201
+    return CliRunner().invoke(main, ["sync", "--offline", *args], catch_exceptions=False)
+
+
+def notes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*.md")}
+
+
+def test_clean_vault(example_vault: Path) -> None:
+    result = sync(str(example_vault))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", CLEAN_SUMMARY)
+
+
+def test_changed_then_clean(example_vault: Path) -> None:
+    note = example_vault / REFERENCE
+    reference = note.read_bytes()
+    note.write_bytes(reference.replace(b"social_media_followers: 49000", b"social_media_followers: 1"))
+    shutil.rmtree(example_vault / "_secret")
+    first = sync(str(example_vault))
+    assert first.exit_code == 3
+    assert first.stderr == ("sync: 25 notes validated (0 errors, 0 warnings); refresh: 3 checked, 1 changed, "
+                            "0 failed, 0 requests; tiers: 4 files written, 0 problems; changed\n")
+    assert note.read_bytes() == reference
+    before = notes(example_vault)
+    second = sync(str(example_vault))
+    assert (second.exit_code, second.stderr) == (0, CLEAN_SUMMARY)
+    assert notes(example_vault) == before
+
+
+def test_dry_run_writes_nothing_and_says_what_would_change(example_vault: Path) -> None:
+    shutil.rmtree(example_vault / "_public")
+    before = notes(example_vault)
+    result = sync("--dry-run", "--format", "json", str(example_vault))
+    assert result.exit_code == 3
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["tiers"] == {"written": 4, "problems": 0}
+    assert (summary["status"], summary["exit_code"], summary["dry_run"]) == ("changed", 3, True)
+    assert notes(example_vault) == before
+
+
+def test_findings(example_vault: Path) -> None:
+    (example_vault / "_Standards" / "broken.md").write_bytes(b"---\naliases: [unclosed\n---\n")
+    result = sync(str(example_vault))
+    assert result.exit_code == 1
+    assert "VT103 YAML syntax error" in result.stdout and result.stderr.endswith("; findings\n")
+
+
+def test_failed(example_vault: Path) -> None:
+    shutil.rmtree(example_vault / ".vaulttool" / "wikidata")
+    result = sync(str(example_vault))
+    assert result.exit_code == 4
+    assert "failed: Q472311 is not in the offline cache" in result.stdout
+    assert result.stderr.endswith("; failed\n")
