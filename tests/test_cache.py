@@ -1,0 +1,68 @@
+"""The validate cache: warm runs check only what changed, and say the same as cold ones."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from conftest import DATA
+from vaulttool import jobs, vault
+
+
+def validate(root: Path, *paths: Path, use_cache: bool = True) -> jobs.ValidateResult:
+    config = vault.open_vault(root)
+    return jobs.validate(config, vault.discover(config, list(paths)), use_cache=use_cache, whole_vault=not paths)
+
+
+def texts(result: jobs.ValidateResult) -> list[str]:
+    return [finding.text() for finding in result.findings]
+
+
+def test_warm_run_reuses_every_unchanged_note_and_reports_the_same(negative_vault: Path) -> None:
+    cold = validate(negative_vault)
+    assert cold.cached == 0
+    warm = validate(negative_vault)
+    assert warm.cached == warm.notes == cold.notes
+    assert texts(warm) == texts(cold) == texts(validate(negative_vault, use_cache=False))
+
+
+def test_a_changed_note_is_checked_again(negative_vault: Path) -> None:
+    validate(negative_vault)
+    (negative_vault / "whitespace.md").write_bytes(b"---\ntitle: fine\n---\n")
+    warm = validate(negative_vault)
+    assert warm.cached == warm.notes - 1
+    assert not [line for line in texts(warm) if "whitespace.md" in line]
+
+
+def test_a_touched_but_unchanged_note_is_recognised_by_its_hash(negative_vault: Path) -> None:
+    cold = validate(negative_vault)
+    note = negative_vault / "duplicate_key.md"
+    os.utime(note, ns=(1, 1))
+    warm = validate(negative_vault)
+    assert warm.cached == warm.notes and texts(warm) == texts(cold)
+
+
+def test_a_partial_run_sees_the_rest_of_the_vault_through_the_cache(negative_vault: Path) -> None:
+    validate(negative_vault)
+    result = validate(negative_vault, negative_vault / "rating_c.md")
+    assert texts(result) == [f"{vault.display_path(negative_vault / 'rating_c.md')}:2:9: VT306 property 'rating' "
+                             "is number in 2 notes, but text here"]
+
+
+def test_other_settings_or_a_deleted_cache_mean_a_cold_run(negative_vault: Path) -> None:
+    validate(negative_vault)
+    shutil.rmtree(negative_vault / ".vaulttool" / "cache")
+    assert validate(negative_vault).cached == 0
+    config = negative_vault / "vaulttool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("max_frontmatter_bytes = 512",
+                                                                 "max_frontmatter_bytes = 4096"))
+    result = validate(negative_vault)
+    assert result.cached == 0 and "VT107" not in " ".join(texts(result))
+
+
+def test_cache_lives_under_vaulttool_and_is_not_a_note(negative_vault: Path) -> None:
+    validate(negative_vault)
+    assert (negative_vault / ".vaulttool" / "cache" / "validate.json").is_file()
+    assert not list((negative_vault / ".vaulttool").rglob("*.md"))
+    assert DATA.joinpath("negative", ".vaulttool").exists() is False  # the corpus itself stays clean
