@@ -1,13 +1,14 @@
-"""Time a whole `vaulttool validate` beside python-frontmatter's bare parse of the same files.
+"""Time whole `vaulttool` processes beside python-frontmatter's bare parse of the same files.
 
 Generates a vault of N notes shaped like the reference note, each with its six access-tier siblings,
 then times, in the same run and alternating, whole processes:
 
-* `vaulttool validate VAULT` (cold: no cache of any kind is kept between runs);
+* `vaulttool validate VAULT`, cold (its cache deleted first) and warm (cache from the run before);
 * python-frontmatter loading every note (`frontmatter.load`), the peer;
-* reading every file's bytes and nothing else, the floor.
+* reading every file's bytes and nothing else, the floor;
+* the pre-commit hook's command, `vaulttool check`, on 1 and on 20 notes (cache warm, as after any run).
 
-Prints medians and the ratio to the peer. Not a test: figures depend on the machine.
+Prints medians and ratios. Not a test: figures depend on the machine.
 
     python benchmarks/bench_validate.py --notes 10000 --repeat 5
 """
@@ -69,7 +70,9 @@ def generate(root: Path, count: int) -> int:
     return files
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str], cache: Path | None = None) -> float:
+    if cache is not None:
+        shutil.rmtree(cache, ignore_errors=True)
     start = time.perf_counter()
     result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
@@ -90,21 +93,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="vaulttool-bench-", dir=args.dir) as folder:
         vault = Path(folder) / "vault"
         files = generate(vault, args.notes)
+        standard = sorted(str(p) for p in (vault / "_Standards").rglob("*.md"))
         commands = {
-            "vaulttool validate": vaulttool + [str(vault)],
+            "vaulttool validate, cold": vaulttool + [str(vault)],
+            "vaulttool validate, warm": vaulttool + [str(vault)],
             "python-frontmatter parse": [sys.executable, "-c", PEER, str(vault)],
             "read bytes only": [sys.executable, "-c", FLOOR, str(vault)],
+            "hook (check), 1 note": [sys.executable, "-m", "vaulttool", "check", standard[0]],
+            "hook (check), 20 notes": [sys.executable, "-m", "vaulttool", "check", *standard[:20]],
         }
+        cache = vault / ".vaulttool" / "cache"
         timed(commands["read bytes only"])  # fill the page cache once, for every contender alike
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.repeat):
             for name, command in commands.items():
-                samples[name].append(timed(command))
+                samples[name].append(timed(command, cache if name.endswith("cold") else None))
     medians = {name: statistics.median(times) for name, times in samples.items()}
-    peer = medians["python-frontmatter parse"]
+    peer, floor = medians["python-frontmatter parse"], medians["read bytes only"]
     print(f"{args.notes} standard notes + siblings = {files} files, {args.repeat} runs each, medians:")
     for name, median in medians.items():
-        print(f"  {name:26} {median:7.2f} s   {median / peer:5.2f}x python-frontmatter")
+        print(f"  {name:26} {median:7.2f} s   {median / peer:5.2f}x python-frontmatter   "
+              f"{median / floor:5.2f}x reading the files")
 
 
 if __name__ == "__main__":

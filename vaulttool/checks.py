@@ -16,7 +16,6 @@ from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
 from vaulttool.note import Entry, Note
 from vaulttool.scalars import reads_differently
-from vaulttool.schema import KindUse
 from vaulttool.values import node_value
 from vaulttool.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
 
@@ -30,7 +29,9 @@ Add = Callable[[int, int, str, str], None]
 class NoteReport:
     path: str
     findings: list[Finding] = field(default_factory=list)
-    kinds: list[KindUse] = field(default_factory=list)  # each key's Obsidian kind here
+    # Each key's Obsidian kind here, flat: key, kind, line, col, key, kind, … (few objects to
+    # pickle and cache for a vault of many notes).
+    kinds: list[str | int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +73,13 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings)
         what = "a mapping of keys to values" if not isinstance(root, MapN) else "a block mapping, one key per line"
         add(root.line + _LINE, root.col + _COL, "VT104", f"frontmatter must be {what}")
         return report
-    if root is not None:
+    if isinstance(root, MapN) and document.simple:
+        _check_simple_yaml(root, add)
+    elif root is not None:
         _check_yaml(root, add)
     entries = note.entries()
     values = [node_value(entry.value_node) for entry in entries]
-    _collect_kinds(path, entries, values, report.kinds)
+    _collect_kinds(entries, values, report.kinds)
     _check_schema(entries, values, schema, add)
     _check_required([key for key, value in zip((e.key for e in entries), values) if value is not None],
                     vault_path, schema, add)
@@ -161,6 +164,25 @@ def _check_yaml(root: Node, add: Add) -> None:
                     seen.add(key.text)
 
 
+def _check_simple_yaml(root: MapN, add: Add) -> None:
+    """`_check_yaml` for what the fast scanner reads: top-level keys with plain or quoted scalars, or
+    block lists of them. No anchors, tags or flow collections can be there."""
+    seen: set[str] = set()
+    for key, value in root.pairs:
+        name = key.text  # type: ignore[union-attr]
+        if name in seen:
+            add(key.line + _LINE, key.col + _COL, "VT105", f"duplicate key {name!r}: YAML readers keep only one of them")
+        seen.add(name)
+        for scalar in (key, *(value.items if isinstance(value, SeqN) else (value,))):
+            text = scalar.text  # type: ignore[union-attr]
+            if not scalar.style:  # type: ignore[union-attr]
+                difference = reads_differently(text) if text else None
+                if difference:
+                    add(scalar.line + _LINE, scalar.col + _COL, "VT202", f"{text!r} is ambiguous: {difference}; quote it")
+            elif text != text.strip():
+                add(scalar.line + _LINE, scalar.col + _COL, "VT203", f"value {text!r} has leading or trailing whitespace")
+
+
 def _is_wikilink_list(node: SeqN) -> bool:
     """`[[X]]` read as YAML: a flow list whose items are flow lists of scalars (split at commas)."""
     return bool(node.items) and all(
@@ -180,7 +202,7 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-def _collect_kinds(path: str, entries: list[Entry], values: list[Any], kinds: list[KindUse]) -> None:
+def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[str | int]) -> None:
     """The Obsidian kind each key has here; of duplicate keys the last counts, as YAML readers keep it."""
     seen: set[str] = set()
     for entry, value in zip(reversed(entries), reversed(values)):
@@ -190,7 +212,7 @@ def _collect_kinds(path: str, entries: list[Entry], values: list[Any], kinds: li
         kind = rules.kind_of(value)
         if kind is not None:
             node = entry.value_node
-            kinds.append((path, entry.key, kind, node.line + _LINE, node.col + _COL))
+            kinds.extend((entry.key, kind, node.line + _LINE, node.col + _COL))
 
 
 def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add) -> None:

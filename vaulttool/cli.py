@@ -48,6 +48,11 @@ def _load(paths: Sequence[Path], **flags: object) -> tuple[Config, list[vault.No
     return config, vault.discover(config, list(paths))
 
 
+def _whole_vault(config: Config, paths: Sequence[Path]) -> bool:
+    """Whether PATHS name the whole vault: none at all, or the vault's own folder."""
+    return all(path.resolve() == config.root.resolve() for path in paths)
+
+
 def _fail(error: VaultToolError, code: int | None = None) -> NoReturn:
     click.echo(f"vaulttool: {error}", err=True)
     sys.exit(code if code is not None else EXIT_USAGE if isinstance(error, (ConfigError, UsageError)) else EXIT_FINDINGS)
@@ -94,7 +99,7 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
     """
     try:
         config, notes = _load(paths, output_format=output_format, strict=strict, jobs=jobs)
-        result = work.validate(config, notes, use_cache=not no_cache, whole_vault=not paths)
+        result = work.validate(config, notes, use_cache=not no_cache, whole_vault=_whole_vault(config, paths))
     except VaultToolError as error:
         _fail(error)
     errors = _errors(result.findings)
@@ -145,7 +150,7 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
 
     try:
         config, notes = _load(paths, output_format=output_format)
-        result = work.validate(config, notes, whole_vault=not paths)
+        result = work.validate(config, notes, whole_vault=_whole_vault(config, paths))
         findings = set(result.findings)
         for outcome in work.roundtrip(config, notes):
             if outcome.status == "differs":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, TypeVar
@@ -17,7 +18,7 @@ from vaulttool.config import Config
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
 from vaulttool.note import Note
-from vaulttool.schema import KindUse, property_kind_findings
+from vaulttool.schema import expected_kinds, kind_misfit
 from vaulttool.store import Store
 from vaulttool.vault import NoteFile
 
@@ -49,8 +50,10 @@ def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
 _settings: dict[str, object] = {}  # per process: what `_setup_validate` was given
 
 # A note's cached result: [size, mtime_ns, content hash, findings, kinds], findings as
-# [line, col, code, message] and kinds as [key, kind, line, col]; paths are added back on reading.
+# [line, col, code, message] and kinds as one string "key kind line col" a line (one object a note
+# keeps the cache of a large vault quick to read and write); paths are added back on reading.
 Record = list
+_SEPARATOR = "\n"  # keys holding a line break (only quoted ones can) are written with `\n` instead
 
 
 def _setup_validate(settings: checks.CheckSettings) -> None:
@@ -70,7 +73,8 @@ def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]) -> 
     report = checks.check_note(note.display, note.vault_path, data, _settings["check"])  # type: ignore[arg-type]
     size, mtime = stat or (len(data), 0)
     findings = [[f.line, f.col, f.code, f.message] for f in report.findings]
-    return [size, mtime, content_hash, findings, [list(use[1:]) for use in report.kinds]], False, []
+    kinds = _SEPARATOR.join(str(item).replace("\n", "\\n") for item in report.kinds)
+    return [size, mtime, content_hash, findings, kinds], False, []
 
 
 @dataclass(slots=True)
@@ -82,12 +86,17 @@ class ValidateResult:
 
 def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True
              ) -> ValidateResult:
-    """Check `notes`. With the cache, a note whose size, mtime or content hash did not change is not
-    checked again, and the one-type-per-property rule sees the kinds of every note in the vault."""
+    """Check `notes`.
+
+    A whole-vault run keeps each note's result in the cache: a note whose size and mtime, or else
+    content hash, did not change is not checked again. A run on some notes (the pre-commit hook)
+    checks just those, and judges one-type-per-property against the kinds the last whole-vault run
+    counted.
+    """
     settings = checks.CheckSettings.of(config)
     store = Store(config.root)
     cache_key = f"{__version__}:{vault.digest(repr(settings).encode())[:16]}"
-    cache = store.validate_cache(cache_key) if use_cache else {}
+    cache = store.validate_cache(cache_key) if use_cache and whole_vault else {}
     records: dict[str, Record] = {}
     tasks: list[tuple[NoteFile, str | None, tuple[int, int] | None]] = []
     for note in notes:
@@ -97,7 +106,7 @@ def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, 
             stat: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
         except OSError:
             stat = None
-        if entry is not None and stat is not None and (entry[0], entry[1]) == stat:
+        if entry is not None and stat is not None and entry[0] == stat[0] and entry[1] == stat[1]:
             records[note.vault_path] = entry
         else:
             tasks.append((note, entry[2] if entry else None, stat))
@@ -107,26 +116,30 @@ def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, 
                                                                      _setup_validate, (settings,))):
         findings += loose
         if reused and stat is not None:
-            entry = cache[note.vault_path]
-            record, cached = [stat[0], stat[1], *entry[2:]], cached + 1
+            record, cached = [stat[0], stat[1], *cache[note.vault_path][2:]], cached + 1
         if record is not None:
             records[note.vault_path] = record
     displays = {note.vault_path: note.display for note in notes}
-    uses: list[KindUse] = []
     for vault_path, record in records.items():
-        display = displays[vault_path]
-        findings += [Finding(display, *row) for row in record[3]]
-        uses += [(display, *row) for row in record[4]]
-    if not whole_vault:  # the rest of the vault, as last seen, for the one-type-per-property rule
-        for vault_path, record in cache.items():
-            if vault_path not in records:
-                uses += [(vault.display_path(config.root / vault_path), *row) for row in record[4]]
-    for (path, _, _, line, col), message in property_kind_findings(uses, dict(config.schema.obsidian_types)):
-        if not whole_vault and path not in displays.values():
-            continue
-        findings.append(Finding(path, line, col, "VT306", message))
-    if use_cache:
-        store.save_validate_cache(cache_key, records if whole_vault else {**cache, **records})
+        findings += [Finding(displays[vault_path], *row) for row in record[3]]
+    counts: Counter[tuple[str, str]] = Counter()
+    vault_counts = store.kind_counts(cache_key) if use_cache and not whole_vault else None
+    if vault_counts:
+        counts.update(vault_counts)
+    else:
+        for record in records.values():
+            parts = record[4].split(_SEPARATOR)
+            counts.update(zip(parts[0::4], parts[1::4]))
+    expected = expected_kinds(counts, config.schema.obsidian_types)
+    for vault_path, record in records.items() if expected else ():
+        parts = record[4].split(_SEPARATOR)
+        for index in range(0, len(parts) - 3, 4):
+            message = kind_misfit(parts[index], parts[index + 1], expected)
+            if message:
+                findings.append(Finding(displays[vault_path], int(parts[index + 2]), int(parts[index + 3]), "VT306",
+                                        message))
+    if use_cache and whole_vault and (tasks or len(records) != len(cache)):
+        store.save_validate_cache(cache_key, records, counts)
     findings.sort()
     return ValidateResult(len(notes), findings, cached)
 

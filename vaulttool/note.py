@@ -64,7 +64,8 @@ class Note:
             size = len(text[fm_start:fm_end].encode("utf-8"))
             if size > max_frontmatter_bytes:
                 raise NoteError("VT107", f"frontmatter is {size} bytes, over the limit of {max_frontmatter_bytes}")
-        _refuse_tab_indentation(text, fm_start, fm_end)
+        if "\t" in text[fm_start:fm_end]:
+            _refuse_tab_indentation(text, fm_start, fm_end)
         try:
             document = yamlnodes.read(text[fm_start:fm_end])
         except yamlnodes.YamlSyntaxError as error:
@@ -109,17 +110,17 @@ class Note:
         root = self.root
         if not isinstance(root, MapN) or root.flow:
             return []
-        line_starts = _line_starts(self.text, self.fm_start, self.fm_end)
-        entries: list[Entry] = []
-        for index, (key_node, value_node) in enumerate(root.pairs):
-            start = line_starts[key_node.line]
-            if index + 1 < len(root.pairs):
-                end = line_starts[root.pairs[index + 1][0].line]
-            else:
-                end = self.fm_end
-            key = key_node.text if isinstance(key_node, ScalarN) else str(node_value(key_node))
-            entries.append(Entry(key, key_node, value_node, start, end))
-        return entries
+        starts = [self._line_start(key) for key, _ in root.pairs] + [self.fm_end]
+        return [
+            Entry(key.text if isinstance(key, ScalarN) else str(node_value(key)), key, value, starts[i], starts[i + 1])
+            for i, (key, value) in enumerate(root.pairs)
+        ]
+
+    def _line_start(self, key: Node) -> int:
+        """Where the line of a top-level key begins in `text`."""
+        if isinstance(key, ScalarN) and key.offset >= 0:
+            return self.fm_start + key.offset - key.col
+        return _line_starts(self.text, self.fm_start, self.fm_end)[key.line]  # a complex key: rare
 
     # --- writing ---------------------------------------------------------------------------
 

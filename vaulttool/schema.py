@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import Counter
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from vaulttool.config import FieldRule, Schema
@@ -162,6 +161,8 @@ def kind_of(value: Any) -> str | None:
         return "number"
     if isinstance(value, dict):
         return "object"
+    if not value or value[0] not in "-0123456789":
+        return "text"  # dates start with a digit or `-`: most values need no pattern
     if ISO_DATETIME.fullmatch(value):
         return "datetime"
     if ISO_DATE.fullmatch(value):
@@ -175,22 +176,15 @@ def compatible(kind: str, property_kind: str) -> bool:
     return kind == property_kind
 
 
-# Where one note gives a property a value of some kind: (path, key, kind, line, col). Plain tuples,
-# as a large vault has hundreds of thousands of them.
-KindUse = tuple[str, str, str, int, int]
-
-
-def property_kind_findings(uses: Sequence[KindUse], declared: dict[str, str]) -> list[tuple[KindUse, str]]:
-    """Uses whose kind does not fit the property's type, with the message to report.
-
-    The type is the one declared in .obsidian/types.json, else the kind most notes use (ties go to
-    the kind seen first; `uses` come in path order).
-    """
-    counts: dict[str, Counter[str]] = {}
-    for _, key, kind, _, _ in uses:
-        counts.setdefault(key, Counter())[kind] += 1  # Counter keeps first-seen order for ties
+def expected_kinds(counts: Mapping[tuple[str, str], int], declared: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """For each property that types.json declares, or whose notes disagree: (the kind its values must
+    have, why). Undeclared, the kind most notes use wins; ties go to the kind seen first (`counts`
+    keeps the order in which pairs were first seen)."""
+    by_key: dict[str, dict[str, int]] = {}
+    for (key, kind), count in counts.items():
+        by_key.setdefault(key, {})[kind] = count
     expected: dict[str, tuple[str, str]] = {}
-    for key, kinds in counts.items():
+    for key, kinds in by_key.items():
         if key in declared and declared[key] in OBSIDIAN_KINDS:
             expected[key] = (OBSIDIAN_KINDS[declared[key]], f"declared {declared[key]} in .obsidian/types.json")
             continue
@@ -198,9 +192,11 @@ def property_kind_findings(uses: Sequence[KindUse], declared: dict[str, str]) ->
         if not all(compatible(kind, property_kind) for kind in kinds):
             notes = kinds[property_kind]
             expected[key] = (property_kind, f"{property_kind} in {notes} note{'s' if notes != 1 else ''}")
-    problems: list[tuple[KindUse, str]] = []
-    for use in uses:
-        key, kind = use[1], use[2]
-        if key in expected and not compatible(kind, expected[key][0]):
-            problems.append((use, f"property {key!r} is {expected[key][1]}, but {kind} here"))
-    return problems
+    return expected
+
+
+def kind_misfit(key: str, kind: str, expected: Mapping[str, tuple[str, str]]) -> str | None:
+    """The VT306 message when a value of `kind` does not fit its property, else None."""
+    if key in expected and not compatible(kind, expected[key][0]):
+        return f"property {key!r} is {expected[key][1]}, but {kind} here"
+    return None

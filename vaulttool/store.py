@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ class Store:
         self.labels_file = self.folder / "wikidata" / "labels.json"
         self.keys_file = self.folder / "keys.json"
         self.validate_cache_file = self.folder / "cache" / "validate.json"
+        self.kinds_file = self.folder / "cache" / "kinds.json"
 
     def entity(self, entity_id: str) -> dict[str, Any] | None:
         data = _load(self.entities / f"{entity_id}.json")
@@ -107,6 +109,18 @@ class Store:
             return {}
         return data["notes"]
 
-    def save_validate_cache(self, key: str, notes: dict[str, list[Any]]) -> None:
+    def save_validate_cache(self, key: str, notes: dict[str, list[Any]], kinds: Counter[tuple[str, str]]) -> None:
+        """Save each note's result, and apart from them the vault's count of notes per property and
+        kind (small, for runs that check only a few notes)."""
         text = json.dumps({"key": key, "notes": notes}, ensure_ascii=False, separators=(",", ":"))
         write_file(self.validate_cache_file, text.encode("utf-8"))
+        counts = [[k, kind, n] for (k, kind), n in kinds.items()]
+        write_file(self.kinds_file, json.dumps({"key": key, "counts": counts}, ensure_ascii=False).encode("utf-8"))
+
+    def kind_counts(self, key: str) -> Counter[tuple[str, str]] | None:
+        """How many notes give each property each kind, as the last whole-vault validate counted."""
+        data = _load(self.kinds_file)
+        if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("counts"), list):
+            return None
+        return Counter({(row[0], row[1]): row[2] for row in data["counts"]
+                        if isinstance(row, list) and len(row) == 3})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 from urllib.parse import quote, unquote
 
@@ -88,9 +89,13 @@ def standard_of(vault_path: str, config: TiersConfig) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _tier_folders(config: TiersConfig) -> dict[str, str]:
+    return {config.folder(tier): tier for tier in config.names}
+
+
 def tier_of_folder(vault_path: str, config: TiersConfig) -> str | None:
-    first = vault_path.split("/", 1)[0]
-    return next((tier for tier in config.names if config.folder(tier) == first), None)
+    return _tier_folders(config).get(vault_path.split("/", 1)[0])
 
 
 # --- the links section ------------------------------------------------------------------------
@@ -184,8 +189,10 @@ class Link:
 
 def links_in(text: str) -> Iterator[Link]:
     """Wikilinks, embeds, block references and Markdown links in Markdown text, outside code fences."""
+    if "[" not in text:
+        return
     for offset, line, fenced in _lines(text):
-        if fenced:
+        if fenced or "[" not in line:
             continue
         for match in _WIKILINK.finditer(line):
             yield Link(match.group(1).strip(), offset + match.start(), match.group(0).startswith("!"))

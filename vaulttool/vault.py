@@ -92,6 +92,7 @@ def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
     root = str(config.root.resolve())
     skipped = {*config.exclude, *(folder for folder in (config.templates_folder, config.tiers.templates) if folder)}
     found: dict[str, NoteFile] = {}
+    cwd = os.getcwd()
     for given in paths or [Path(root)]:
         resolved = os.path.realpath(given)
         if not os.path.exists(resolved):
@@ -114,7 +115,7 @@ def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
                 continue
             vault_path = path[len(root) + 1:].replace(os.sep, "/")
             if vault_path not in found:
-                found[vault_path] = NoteFile(path, vault_path, display_path(path))
+                found[vault_path] = NoteFile(path, vault_path, display_path(path, cwd))
     return [found[key] for key in sorted(found)]
 
 
@@ -145,10 +146,10 @@ def _is_skipped(folders: list[str], skipped: set[str], relative: str | None = No
     )
 
 
-def display_path(path: str | Path) -> str:
+def display_path(path: str | Path, cwd: str | None = None) -> str:
     """How findings name a file: relative to the working folder where it is inside it."""
     text = str(path)
-    cwd = os.getcwd() + os.sep
+    cwd = (cwd or os.getcwd()) + os.sep
     return (text[len(cwd):] if text.startswith(cwd) else text).replace(os.sep, "/")
 
 

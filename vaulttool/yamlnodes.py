@@ -32,6 +32,7 @@ class ScalarN:
     col: int
     tag: str | None = None  # an explicit tag (`!!str x`); None when resolved implicitly
     anchor: str | None = None
+    offset: int = -1  # character index in the frontmatter text
 
 
 @dataclass(slots=True)
@@ -64,6 +65,9 @@ class Document:
     root: Node | None  # None for an empty frontmatter
     aliases: list[tuple[int, int]] = field(default_factory=list)  # positions of `*alias` uses
     too_deep: bool = False
+    # From the fast scanner: a block mapping of plain or quoted scalars and lists of them; no
+    # anchors, tags or flow collections, so checks may take a shorter path.
+    simple: bool = field(default=False, compare=False)
 
 
 class YamlSyntaxError(Exception):
@@ -77,6 +81,7 @@ class YamlSyntaxError(Exception):
 # --- the fast scanner -------------------------------------------------------------------------
 
 # Anything a YAML reader treats specially in a line: tabs, odd line breaks, non-printables.
+_UNUSUAL_ASCII = re.compile(r"[^\n\r\x20-\x7e]|\r(?!\n)")  # the same, for ASCII text: much faster
 _UNUSUAL = re.compile("[^\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|\r(?!\n)")
 # A top-level key: a plain scalar of unremarkable characters, then `:` and a space or the line end.
 _KEY = re.compile(r"([^\s#'\"\[\]{}&*!|>%@`,?:\-][^:#]{0,1000}?)(?<! ):(?: +|$)")
@@ -84,7 +89,7 @@ _ITEM = re.compile(r"( *)- +")
 _PLAIN_FIRST_FORBIDDEN = frozenset("[]{},#&*!|>'\"%@`")
 
 
-def _scalar_at(line_text: str, start: int, line: int) -> ScalarN | None | bool:
+def _scalar_at(line_text: str, start: int, line: int, line_offset: int) -> ScalarN | None | bool:
     """Read the scalar that starts at `start`; False when the line is outside the simple shape.
 
     Returns None for an empty value (nothing but an optional comment).
@@ -120,16 +125,16 @@ def _scalar_at(line_text: str, start: int, line: int) -> ScalarN | None | bool:
         text = (rest if comment < 0 else rest[:comment]).rstrip(" ")
         if ": " in text or text.endswith(":"):
             return False
-        return ScalarN(text, "", line, start)
+        return ScalarN(text, "", line, start, None, None, line_offset + start)
     stripped = after.lstrip(" ")
     if stripped and not (stripped[0] == "#" and len(stripped) < len(after)):
         return False
-    return ScalarN(text, style, line, start)
+    return ScalarN(text, style, line, start, None, None, line_offset + start)
 
 
 def scan_simple(text: str) -> Document | None:
     """Read frontmatter of the simple shape, or return None so the caller uses `compose`."""
-    if _UNUSUAL.search(text):
+    if (_UNUSUAL_ASCII if text.isascii() else _UNUSUAL).search(text):
         return None
     pairs: list[tuple[Node, Node]] = []
     open_key: ScalarN | None = None  # a `key:` with no inline value, which may own `- item` lines
@@ -138,7 +143,9 @@ def scan_simple(text: str) -> Document | None:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    next_offset = 0
     for number, raw in enumerate(lines):
+        line_offset, next_offset = next_offset, next_offset + len(raw) + 1
         line_text = raw[:-1] if raw.endswith("\r") else raw
         stripped = line_text.lstrip(" ")
         if not stripped or stripped[0] == "#":
@@ -152,7 +159,7 @@ def scan_simple(text: str) -> Document | None:
                 item_indent = indent
             elif indent != item_indent:
                 return None
-            scalar = _scalar_at(line_text, match.end(), number)
+            scalar = _scalar_at(line_text, match.end(), number, line_offset)
             if scalar is False or scalar is None:
                 return None
             items.append(scalar)
@@ -163,8 +170,8 @@ def scan_simple(text: str) -> Document | None:
         match = _KEY.match(line_text)
         if match is None:
             return None
-        key = ScalarN(match.group(1), "", number, 0)
-        scalar = _scalar_at(line_text, match.end(), number)
+        key = ScalarN(match.group(1), "", number, 0, None, None, line_offset)
+        scalar = _scalar_at(line_text, match.end(), number, line_offset)
         if scalar is False:
             return None
         if scalar is None:
@@ -179,13 +186,13 @@ def scan_simple(text: str) -> Document | None:
         pairs.append((open_key, _open_value(open_key, items, item_indent)))
     if not pairs:
         return None  # empty or comment-only: let the composer decide what that document is
-    return Document(MapN(pairs, False, pairs[0][0].line, 0))
+    return Document(MapN(pairs, False, pairs[0][0].line, 0), simple=True)
 
 
 def _open_value(key: ScalarN, items: list[Node], indent: int) -> Node:
     if items:
         return SeqN(items, False, items[0].line, indent)
-    return ScalarN("", "", key.line, len(key.text) + 1)
+    return ScalarN("", "", key.line, len(key.text) + 1, None, None, key.offset + len(key.text) + 1)
 
 
 # --- the full reader --------------------------------------------------------------------------
@@ -252,7 +259,7 @@ def _convert(node: Any, document: Document, seen: set[int], depth: int) -> Node:
 
     if depth > _MAX_DEPTH:
         document.too_deep = True
-        return ScalarN("", "", node.start_mark.line, node.start_mark.column)  # type: ignore[attr-defined]
+        return ScalarN("", "", node.start_mark.line, node.start_mark.column)
     line, col = node.start_mark.line, node.start_mark.column  # type: ignore[attr-defined]
     anchor = getattr(node, "anchor", None)
     if id(node) in seen:
@@ -263,7 +270,7 @@ def _convert(node: Any, document: Document, seen: set[int], depth: int) -> Node:
     if isinstance(node, ScalarNode):
         # ruamel.yaml's round-trip scanner marks the folds of a `>` scalar with BEL characters.
         text = node.value.replace("\a", "") if node.style == ">" else node.value
-        return ScalarN(text, node.style or "", line, col, _explicit_tag(node), anchor)
+        return ScalarN(text, node.style or "", line, col, _explicit_tag(node), anchor, node.start_mark.index)
     tag = None if str(node.tag) in STANDARD_TAGS else str(node.tag)  # type: ignore[attr-defined]
     if isinstance(node, SequenceNode):
         items = [_convert(item, document, seen, depth + 1) for item in node.value]
@@ -275,6 +282,7 @@ def _convert(node: Any, document: Document, seen: set[int], depth: int) -> Node:
         if isinstance(converted, ScalarN) and converted.text == "" and not converted.style:
             # ruamel.yaml places an empty value at the next token; report it right after its key.
             converted.line, converted.col = key.end_mark.line, key.end_mark.column + 1
+            converted.offset = key.end_mark.index + 1
         pairs.append((_convert(key, document, seen, depth + 1), converted))
     return MapN(pairs, bool(node.flow_style), line, col, tag, anchor)
 
