@@ -60,10 +60,14 @@ def _setup_validate(settings: checks.CheckSettings) -> None:
     _settings["check"] = settings
 
 
-def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]) -> tuple[Record | None, bool, list[Finding]]:
+def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]
+                  ) -> tuple[Record | None, bool, list[Finding]]:
     """(the note's record, whether the cached one still holds, findings that are not cached)."""
     note, cached_hash, stat = task
     try:
+        if stat is None:  # a cold run: stat here, in parallel, rather than in the main process
+            info = os.stat(note.path)
+            stat = (info.st_size, info.st_mtime_ns)
         data = vault.read_bytes(note.path)
     except OSError as error:
         return None, False, [Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}")]
@@ -71,7 +75,7 @@ def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]) -> 
     if content_hash == cached_hash:
         return None, True, []  # touched but not changed (a checkout, a sync tool)
     report = checks.check_note(note.display, note.vault_path, data, _settings["check"])  # type: ignore[arg-type]
-    size, mtime = stat or (len(data), 0)
+    size, mtime = stat
     findings = [[f.line, f.col, f.code, f.message] for f in report.findings]
     kinds = _SEPARATOR.join(str(item).replace("\n", "\\n") for item in report.kinds)
     return [size, mtime, content_hash, findings, kinds], False, []
@@ -101,21 +105,24 @@ def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, 
     tasks: list[tuple[NoteFile, str | None, tuple[int, int] | None]] = []
     for note in notes:
         entry = cache.get(note.vault_path)
+        if entry is None:
+            tasks.append((note, None, None))
+            continue
         try:
             info = os.stat(note.path)
-            stat: tuple[int, int] | None = (info.st_size, info.st_mtime_ns)
         except OSError:
-            stat = None
-        if entry is not None and stat is not None and entry[0] == stat[0] and entry[1] == stat[1]:
+            tasks.append((note, None, None))
+            continue
+        if entry[0] == info.st_size and entry[1] == info.st_mtime_ns:
             records[note.vault_path] = entry
         else:
-            tasks.append((note, entry[2] if entry else None, stat))
+            tasks.append((note, entry[2], (info.st_size, info.st_mtime_ns)))
     cached = len(records)
     findings: list[Finding] = []
     for (note, _, stat), (record, reused, loose) in zip(tasks, _map(_validate_one, tasks, config.jobs,
                                                                      _setup_validate, (settings,))):
         findings += loose
-        if reused and stat is not None:
+        if reused and stat is not None:  # (a reused record always comes with the stat taken here)
             record, cached = [stat[0], stat[1], *cache[note.vault_path][2:]], cached + 1
         if record is not None:
             records[note.vault_path] = record

@@ -236,10 +236,15 @@ def find_frontmatter(text: str) -> tuple[int, int, int] | None:
             raise NoteError("VT102", "frontmatter is opened but never closed by a '---' line")
         return None
     start = opening.end()
-    closing = _CLOSING.search(text, start)
-    if closing is None:
-        raise NoteError("VT102", "frontmatter is opened but never closed by a '---' line")
-    return start, closing.start(), closing.end()
+    candidate = start - 1  # the newline before a possible closing line
+    while True:
+        candidate = text.find("\n---", candidate)
+        if candidate < 0:
+            raise NoteError("VT102", "frontmatter is opened but never closed by a '---' line")
+        closing = _CLOSING.match(text, candidate + 1)
+        if closing:
+            return start, closing.start(), closing.end()
+        candidate += 4
 
 
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)

@@ -134,8 +134,11 @@ def _scalar_at(line_text: str, start: int, line: int, line_offset: int) -> Scala
 
 def scan_simple(text: str) -> Document | None:
     """Read frontmatter of the simple shape, or return None so the caller uses `compose`."""
-    if (_UNUSUAL_ASCII if text.isascii() else _UNUSUAL).search(text):
-        return None
+    if text.isascii():
+        if _UNUSUAL_ASCII.search(text):
+            return None
+    elif not text.replace("\r\n", "").replace("\n", "").isprintable() and _UNUSUAL.search(text):
+        return None  # (printable by Python's rules is a quick yes; the pattern decides the rest)
     pairs: list[tuple[Node, Node]] = []
     open_key: ScalarN | None = None  # a `key:` with no inline value, which may own `- item` lines
     items: list[Node] = []
@@ -143,14 +146,18 @@ def scan_simple(text: str) -> Document | None:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    crlf = "\r" in text
     next_offset = 0
     for number, raw in enumerate(lines):
         line_offset, next_offset = next_offset, next_offset + len(raw) + 1
-        line_text = raw[:-1] if raw.endswith("\r") else raw
-        stripped = line_text.lstrip(" ")
-        if not stripped or stripped[0] == "#":
+        line_text = raw[:-1] if crlf and raw.endswith("\r") else raw
+        first = line_text[:1]
+        if first == "" or first == "#":
             continue
-        if line_text[0] in " -":
+        if first == " " or first == "-":
+            stripped = line_text.lstrip(" ")
+            if not stripped or stripped[0] == "#":
+                continue
             match = _ITEM.match(line_text)
             if open_key is None or match is None:
                 return None
@@ -179,7 +186,6 @@ def scan_simple(text: str) -> Document | None:
         else:
             pairs.append((key, scalar))
             # A following indented line would continue this scalar: outside the simple shape.
-            open_key = None
             if number + 1 < len(lines) and lines[number + 1][:1] == " " and lines[number + 1].strip():
                 return None
     if open_key is not None:
