@@ -238,8 +238,8 @@ def test_dry_run_prints_a_diff_and_writes_nothing(wikidata: FakeWikidata, vault:
     result = refresh("--dry-run", str(vault))
     assert result.exit_code == 0
     assert fingerprint(vault) == before
-    assert f'-country: "[[_Standards/WikiData/WD~France,142]]"\n' in result.stdout
-    assert f'+country: "[[_Standards/WikiData/WD~Switzerland,39]]"\n' in result.stdout
+    assert '-country: "[[_Standards/WikiData/WD~France,142]]"\n' in result.stdout
+    assert '+country: "[[_Standards/WikiData/WD~Switzerland,39]]"\n' in result.stdout
     assert f"--- a/{REFERENCE_PATH}\n" in result.stdout
     assert not (vault / ".vaulttool" / "wikidata").exists()
 

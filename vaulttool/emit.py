@@ -46,7 +46,7 @@ def _walk(node: Node, depth: int) -> Iterator[tuple[Node, int]]:
         for item in node.items:
             yield from _walk(item, depth + 1)
     elif isinstance(node, MapN):
-        for key, value in node.pairs:
+        for _, value in node.pairs:
             yield from _walk(value, depth + 1)
 
 

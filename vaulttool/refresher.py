@@ -121,7 +121,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
                                         f"{error.line}:{error.col}: {error.code} {error.message}"))
             continue
         entity_id = values.get(id_key) if values is not None else None
-        if entity_id is None:
+        if values is None or entity_id is None:
             continue  # not a note about a Wikidata item
         if not isinstance(entity_id, str) or not WIKIDATA_ID.fullmatch(entity_id):
             failures.append(NoteOutcome(file.display, str(entity_id), FAILED,

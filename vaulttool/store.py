@@ -79,7 +79,7 @@ class Store:
     def save_labels(self, fresh: dict[str, Label], today: datetime.date) -> None:
         data = _load(self.labels_file) or {}
         for entity_id, label in fresh.items():
-            record = {"label": label.text, "fetched": today.isoformat()}
+            record: dict[str, Any] = {"label": label.text, "fetched": today.isoformat()}
             if label.target:
                 record["target"] = label.target
             if label.missing:

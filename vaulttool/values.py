@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vaulttool.scalars import resolve_plain
-from vaulttool.yamlnodes import MapN, Node, ScalarN, SeqN
+from vaulttool.yamlnodes import Node, ScalarN, SeqN
 
 _STR_TAG = "tag:yaml.org,2002:str"
 

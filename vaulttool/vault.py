@@ -274,7 +274,7 @@ def create_file(path: Path, data: bytes) -> None:
     _fsync_folder(path.parent)
 
 
-def load_templates(config: Config) -> dict[str, "Template"]:
+def load_templates(config: Config) -> dict[str, Template]:
     """The stub template of each tier: the vault's own folder first (`<tier>.md`, then `tier.md`),
     then vaulttool's built-in ones."""
     from vaulttool.templates import Template, TemplateError

@@ -135,11 +135,11 @@ class Client:
         if not isinstance(data, dict):
             raise _Fail("the answer is not a JSON object")
         if "error" in data:
-            error = data["error"] if isinstance(data["error"], dict) else {}
-            code = str(error.get("code", "unknown"))
+            api_error = data["error"] if isinstance(data["error"], dict) else {}
+            code = str(api_error.get("code", "unknown"))
             if code in _RETRYABLE_API_ERRORS or code.startswith("internal_api_error"):
                 raise _Retry(f"API error {code}", retry_after)
-            raise _Fail(f"API error {code}: {error.get('info', '')}".rstrip(": "))
+            raise _Fail(f"API error {code}: {api_error.get('info', '')}".rstrip(": "))
         entities = data.get("entities")
         if not isinstance(entities, dict) or not all(isinstance(entities.get(i), dict) for i in ids):
             raise _Fail("the answer does not hold every entity asked for")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
@@ -89,7 +89,7 @@ _ITEM = re.compile(r"( *)- +")
 _PLAIN_FIRST_FORBIDDEN = frozenset("[]{},#&*!|>'\"%@`")
 
 
-def _scalar_at(line_text: str, start: int, line: int, line_offset: int) -> ScalarN | None | bool:
+def _scalar_at(line_text: str, start: int, line: int, line_offset: int) -> ScalarN | None | Literal[False]:
     """Read the scalar that starts at `start`; False when the line is outside the simple shape.
 
     Returns None for an empty value (nothing but an optional comment).
@@ -105,15 +105,11 @@ def _scalar_at(line_text: str, start: int, line: int, line_offset: int) -> Scala
         text, after = rest[1:end], rest[end + 1 :]
         style = '"'
     elif first == "'":
-        pos = 1
-        while True:
-            end = rest.find("'", pos)
-            if end < 0:
-                return False
-            if rest.startswith("''", end):
-                pos = end + 2
-                continue
-            break
+        end = rest.find("'", 1)
+        while end >= 0 and rest.startswith("''", end):  # `''` is an escaped quote, not the end
+            end = rest.find("'", end + 2)
+        if end < 0:
+            return False
         text, after = rest[1:end].replace("''", "'"), rest[end + 1 :]
         style = "'"
     else:
