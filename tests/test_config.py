@@ -73,3 +73,37 @@ def test_broken_types_json_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / ".obsidian" / "types.json").write_text("{not json")
     with pytest.raises(ConfigError, match="types.json: is not valid JSON"):
         vault.open_vault(tmp_path)
+
+
+def test_every_wikidata_and_tiers_setting_is_checked() -> None:
+    import dataclasses
+
+    from vaulttool.config import _TIERS_CHECKS, _WIKIDATA_CHECKS, TiersConfig, WikidataConfig
+
+    assert set(_WIKIDATA_CHECKS) == {f.name for f in dataclasses.fields(WikidataConfig)}
+    assert set(_TIERS_CHECKS) == {f.name for f in dataclasses.fields(TiersConfig)}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[wikidata]\nlanguages = []\n", ":2: wikidata.languages must be a non-empty list of language codes"),
+        ("[wikidata]\nproperties = { location = \"x\" }\n", ":2: wikidata.properties keys must be property ids"),
+        ("[wikidata]\nlink_pattern = \"{name}\"\n", ":2: wikidata.link_pattern may use only {label}"),
+        ("[tiers]\nnames = [\"public\", \"public\"]\n", ":2: tiers.names must be a list of distinct"),
+        ("[tiers]\nfolder_pattern = \"tiers/{tier}\"\n", ":2: tiers.folder_pattern must name one folder"),
+        ("[tiers]\nlink_line = \"[{title}]\"\n", ":2: tiers.link_line may use only {name} and {path}"),
+    ],
+)
+def test_bad_wikidata_and_tiers_settings(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        vault.open_vault(tmp_path)
+    assert message in str(raised.value)
+
+
+def test_environment_overrides_endpoint_and_contact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, '[wikidata]\nendpoint = "https://example.org/w/api.php"\ncontact = "file@example.org"\n')
+    monkeypatch.setenv("VAULTTOOL_CONTACT", "env@example.org")
+    wikidata = vault.open_vault(tmp_path).wikidata
+    assert (wikidata.endpoint, wikidata.contact) == ("https://example.org/w/api.php", "env@example.org")

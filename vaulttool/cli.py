@@ -261,9 +261,9 @@ class _progress:
         self.bar.__enter__()
         return lambda: self.bar.update(1)  # type: ignore[union-attr]
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
         if self.bar is not None:
-            self.bar.__exit__(*exc)
+            self.bar.__exit__(kind, error, traceback)
 
 
 # --- tiers ------------------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
         status = "changed"
     else:
         status = "clean"
-    summary = {
+    summary: dict[str, Any] = {
         "validate": {"notes": validation.notes, "errors": _errors(validation.findings),
                      "warnings": len(validation.findings) - _errors(validation.findings)},
         "refresh": refresh_summary,

@@ -164,38 +164,38 @@ def _load_file(root: Path, text: str | None, obsidian_types: Mapping[str, str] |
         output_format=reader.get(validate, ("validate", "format"), tomlcheck.one_of(OUTPUT_FORMATS), base.output_format),
         strict=reader.get(validate, ("validate", "strict"), tomlcheck.boolean, base.strict),
         schema=_schema(reader, reader.table(data, ("schema",)), base.schema),
-        wikidata=_wikidata(reader, reader.table(data, ("wikidata",)), base.wikidata),
-        tiers=_tiers(reader, reader.table(data, ("tiers",)), base.tiers),
+        wikidata=_section(reader, reader.table(data, ("wikidata",)), "wikidata", base.wikidata, _WIKIDATA_CHECKS),
+        tiers=_section(reader, reader.table(data, ("tiers",)), "tiers", base.tiers, _TIERS_CHECKS),
     )
 
 
-def _tiers(reader: tomlcheck.Reader, table: dict[str, Any], base: TiersConfig) -> TiersConfig:
-    reader.only(table, ("tiers",), {f.name for f in dataclasses.fields(TiersConfig)})
-    checks: dict[str, Callable[[Any], Any]] = {
-        "names": tomlcheck.tier_names, "source_folder": tomlcheck.relative_path, "folder_pattern": tomlcheck.folder_pattern,
-        "skip": tomlcheck.string_list, "templates": tomlcheck.relative_path, "section_heading": tomlcheck.one_line,
-        "link_line": tomlcheck.link_line, "link_separator": tomlcheck.string, "section_end": tomlcheck.string,
-    }
-    values = {name: reader.get(table, ("tiers", name), check, getattr(base, name)) for name, check in checks.items()}
-    return TiersConfig(**{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()})
+_TIERS_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "names": tomlcheck.tier_names, "source_folder": tomlcheck.relative_path,
+    "folder_pattern": tomlcheck.folder_pattern, "skip": tomlcheck.string_list,
+    "templates": tomlcheck.relative_path, "section_heading": tomlcheck.one_line, "link_line": tomlcheck.link_line,
+    "link_separator": tomlcheck.string, "section_end": tomlcheck.string,
+}
+_WIKIDATA_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "endpoint": tomlcheck.url, "contact": tomlcheck.string, "languages": tomlcheck.language_list,
+    "link_pattern": tomlcheck.link_pattern, "time_format": tomlcheck.one_of(("wdqs", "precision")),
+    "max_label_bytes": tomlcheck.positive_int, "duplicates": tomlcheck.one_of(("keep", "drop")),
+    "rename": tomlcheck.key_map, "properties": tomlcheck.property_map, "allow": tomlcheck.string_list,
+    "block": tomlcheck.string_list, "strip_spaces": tomlcheck.string_list, "drop_ended": tomlcheck.boolean,
+    "timeout": tomlcheck.positive_number, "max_retries": tomlcheck.non_negative_int,
+    "retry_base_seconds": tomlcheck.non_negative_number, "max_retry_wait": tomlcheck.non_negative_number,
+    "label_max_age_days": tomlcheck.non_negative_int,
+}
 
 
-def _wikidata(reader: tomlcheck.Reader, table: dict[str, Any], base: WikidataConfig) -> WikidataConfig:
-    known = {f.name for f in dataclasses.fields(WikidataConfig)}
-    reader.only(table, ("wikidata",), known)
-    checks: dict[str, Callable[[Any], Any]] = {
-        "endpoint": tomlcheck.url, "contact": tomlcheck.string, "languages": tomlcheck.language_list, "link_pattern": tomlcheck.link_pattern,
-        "time_format": tomlcheck.one_of(("wdqs", "precision")), "max_label_bytes": tomlcheck.positive_int,
-        "duplicates": tomlcheck.one_of(("keep", "drop")), "rename": tomlcheck.key_map, "properties": tomlcheck.property_map,
-        "allow": tomlcheck.string_list, "block": tomlcheck.string_list, "strip_spaces": tomlcheck.string_list, "drop_ended": tomlcheck.boolean,
-        "timeout": tomlcheck.positive_number, "max_retries": tomlcheck.non_negative_int, "retry_base_seconds": tomlcheck.non_negative_number,
-        "max_retry_wait": tomlcheck.non_negative_number, "label_max_age_days": tomlcheck.non_negative_int,
-    }
-    values = {}
-    for name, check in checks.items():
-        value = reader.get(table, ("wikidata", name), check, getattr(base, name))
-        values[name] = tuple(value) if isinstance(value, list) else value
-    return WikidataConfig(**values)
+def _section(reader: tomlcheck.Reader, table: dict[str, Any], name: str, base: Any,
+             checks: Mapping[str, Callable[[Any], Any]]) -> Any:
+    """A settings dataclass read from one table: each setting checked, lists made tuples."""
+    reader.only(table, (name,), set(checks))
+    values: dict[str, Any] = {}
+    for setting, check in checks.items():
+        value = reader.get(table, (name, setting), check, getattr(base, setting))
+        values[setting] = tuple(value) if isinstance(value, list) else value
+    return dataclasses.replace(base, **values)
 
 
 def _schema(reader: tomlcheck.Reader, table: dict[str, Any], base: Schema) -> Schema:

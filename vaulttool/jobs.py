@@ -11,7 +11,7 @@ import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 from vaulttool import __version__, checks, vault
 from vaulttool.config import Config
@@ -29,7 +29,7 @@ Result = TypeVar("Result")
 
 
 def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
-         setup: Callable[..., None] | None = None, setup_args: tuple[object, ...] = ()) -> list[Result]:
+         setup: Callable[..., None] | None = None, setup_args: tuple[Any, ...] = ()) -> list[Result]:
     """`function` over `items`, in worker processes when there are enough items to pay for them.
 
     `setup(*setup_args)` runs once in each worker (and here, for a serial run), so shared settings

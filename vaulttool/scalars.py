@@ -119,11 +119,10 @@ def _value_11(text: str, kind: str) -> Scalar:
         if lowered.endswith((".inf", ".nan")):
             return float(lowered.replace(".", ""))
         if ":" in cleaned:
-            sign = -1.0 if cleaned.startswith("-") else 1.0
-            total = 0.0
+            seconds = 0.0
             for part in cleaned.lstrip("+-").split(":"):
-                total = total * 60 + float(part)
-            return sign * total
+                seconds = seconds * 60 + float(part)
+            return -seconds if cleaned.startswith("-") else seconds
         return float(cleaned)
     return text
 
