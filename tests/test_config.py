@@ -52,6 +52,12 @@ def test_schema_fields_are_loaded(tmp_path: Path) -> None:
         ("[vault]\ntemplates_folder = \"../outside\"\n", ":2: vault.templates_folder must be a path inside"),
         ("[unknown]\n", ":1: unknown is not a known setting"),
         ("[vault\n", "vaulttool.toml: Expected ']'"),
+        ("[wikidata]\nlanguages = []\n", ":2: wikidata.languages must be a non-empty list of language codes"),
+        ("[wikidata]\nproperties = { location = \"x\" }\n", ":2: wikidata.properties keys must be property ids"),
+        ("[wikidata]\nlink_pattern = \"{name}\"\n", ":2: wikidata.link_pattern may use only {label}"),
+        ("[tiers]\nnames = [\"public\", \"public\"]\n", ":2: tiers.names must be a list of distinct"),
+        ("[tiers]\nfolder_pattern = \"tiers/{tier}\"\n", ":2: tiers.folder_pattern must name one folder"),
+        ("[tiers]\nlink_line = \"[{title}]\"\n", ":2: tiers.link_line may use only {name} and {path}"),
     ],
 )
 def test_bad_config_names_file_line_and_setting(tmp_path: Path, text: str, message: str) -> None:
@@ -82,24 +88,6 @@ def test_every_wikidata_and_tiers_setting_is_checked() -> None:
 
     assert set(_WIKIDATA_CHECKS) == {f.name for f in dataclasses.fields(WikidataConfig)}
     assert set(_TIERS_CHECKS) == {f.name for f in dataclasses.fields(TiersConfig)}
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("[wikidata]\nlanguages = []\n", ":2: wikidata.languages must be a non-empty list of language codes"),
-        ("[wikidata]\nproperties = { location = \"x\" }\n", ":2: wikidata.properties keys must be property ids"),
-        ("[wikidata]\nlink_pattern = \"{name}\"\n", ":2: wikidata.link_pattern may use only {label}"),
-        ("[tiers]\nnames = [\"public\", \"public\"]\n", ":2: tiers.names must be a list of distinct"),
-        ("[tiers]\nfolder_pattern = \"tiers/{tier}\"\n", ":2: tiers.folder_pattern must name one folder"),
-        ("[tiers]\nlink_line = \"[{title}]\"\n", ":2: tiers.link_line may use only {name} and {path}"),
-    ],
-)
-def test_bad_wikidata_and_tiers_settings(tmp_path: Path, text: str, message: str) -> None:
-    write(tmp_path, text)
-    with pytest.raises(ConfigError) as raised:
-        vault.open_vault(tmp_path)
-    assert message in str(raised.value)
 
 
 def test_environment_overrides_endpoint_and_contact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
