@@ -75,7 +75,3 @@ def render(findings: Iterable[Finding], output_format: str, summary: dict[str, i
     if output_format == "github":
         return "".join(f.github() + "\n" for f in findings)
     return "".join(f.text() + "\n" for f in findings)
-
-
-def has_errors(findings: Iterable[Finding]) -> bool:
-    return any(f.severity == ERROR for f in findings)
