@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
@@ -31,3 +33,9 @@ def negative_vault(tmp_path: Path) -> Path:
     target = tmp_path / "negative"
     shutil.copytree(DATA / "negative", target)
     return target
+
+
+# CI runs the same examples every time (and slow machines get no deadline); locally hypothesis explores.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
