@@ -58,8 +58,8 @@ def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | N
     return report
 
 
-def _finding(file: NoteFile, code: str, message: str, line: int = 1) -> Finding:
-    return Finding(file.display, line, 1, code, message)
+def _finding(file: NoteFile, code: str, message: str, line: int = 1, col: int = 1) -> Finding:
+    return Finding(file.display, line, col, code, message)
 
 
 def _check_orphan(config: Config, file: NoteFile, report: TiersReport) -> None:
@@ -84,7 +84,7 @@ def _plan_standard(config: Config, file: NoteFile, loaded: dict[str, Template], 
         report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
         return
     except NoteError as error:
-        report.findings.append(_finding(file, error.code, error.message, error.line))
+        report.findings.append(_finding(file, error.code, error.message, error.line, error.col))
         return
     except OSError as error:
         report.findings.append(_finding(file, "VT110", f"cannot read the file: {error.strerror}"))
