@@ -52,6 +52,7 @@ class RefreshReport:
 class _Note:
     file: NoteFile
     snapshot: vault.Snapshot
+    parsed: Note
     values: dict[str, Any]
     outcome: NoteOutcome
 
@@ -112,7 +113,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
             continue  # tier notes mirror their standard note; Wikidata data lives in the standard note
         try:
             snapshot = vault.read_snapshot(file.path)
-            values = _values(snapshot.data)
+            parsed = Note.parse(snapshot.data)
         except OSError as error:
             failures.append(NoteOutcome(file.display, "", UNREADABLE, f"cannot read the file: {error.strerror}"))
             continue
@@ -120,8 +121,9 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
             failures.append(NoteOutcome(file.display, "", UNREADABLE,
                                         f"{error.line}:{error.col}: {error.code} {error.message}"))
             continue
-        entity_id = values.get(id_key) if values is not None else None
-        if values is None or entity_id is None:
+        values = parsed.values() if parsed.has_frontmatter and parsed.is_mapping else {}
+        entity_id = values.get(id_key)
+        if entity_id is None:
             continue  # not a note about a Wikidata item
         if not isinstance(entity_id, str) or not WIKIDATA_ID.fullmatch(entity_id):
             failures.append(NoteOutcome(file.display, str(entity_id), FAILED,
@@ -129,13 +131,8 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
             continue
         if qids is not None and entity_id not in qids:
             continue
-        notes.append(_Note(file, snapshot, values, NoteOutcome(file.display, entity_id)))
+        notes.append(_Note(file, snapshot, parsed, values, NoteOutcome(file.display, entity_id)))
     return notes, failures
-
-
-def _values(data: bytes) -> dict[str, Any] | None:
-    note = Note.parse(data)
-    return note.values() if note.has_frontmatter and note.is_mapping else None
 
 
 def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client: Client | None
@@ -221,7 +218,7 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
         else:
             outcome.messages.append(f"{outcome.entity_id} redirects to {target}; --fix-redirects updates the note")
     try:
-        edited = Note.parse(note.snapshot.data).edit(plan.changes, plan.after)
+        edited = note.parsed.edit(plan.changes, plan.after)
     except (EditError, NoteError) as error:
         _fail(outcome, str(error))
         return
