@@ -67,17 +67,24 @@ def _has_ended(statement: dict[str, Any], today: datetime.date) -> bool:
     return False
 
 
-def _last_day(value: dict[str, Any]) -> datetime.date | None:
-    """The last day a time value can mean: an end time of `2023` (year precision) ends on 2023-12-31."""
+def _parse_time(value: dict[str, Any]) -> tuple[str, int, int, int, int] | None:
+    """(sign, year, month, day, precision) of a Wikidata time value; None when it is malformed."""
     match = _TIME.fullmatch(value.get("time", ""))
     if not match:
         return None
-    sign, year, month, day = match.group(1), int(match.group(2)), int(match.group(3)), int(match.group(4))
+    return match.group(1), int(match.group(2)), int(match.group(3)), int(match.group(4)), value.get("precision", 11)
+
+
+def _last_day(value: dict[str, Any]) -> datetime.date | None:
+    """The last day a time value can mean: an end time of `2023` (year precision) ends on 2023-12-31."""
+    parsed = _parse_time(value)
+    if parsed is None:
+        return None
+    sign, year, month, day, precision = parsed
     if sign == "-" or year < 1:
         return datetime.date.min
     if year > 9999:
         return datetime.date.max
-    precision = value.get("precision", 11)
     if precision <= 9 or month == 0:
         return datetime.date(year, 12, 31)
     if precision == 10 or day == 0:
@@ -166,11 +173,10 @@ def _point(value: dict[str, Any]) -> str:
 def format_time(value: dict[str, Any], style: str) -> str | None:
     """A Wikidata time value, either as the Query Service writes it (`1951-01-01T00:00:00Z`, which the
     reference note uses) or precision-true (`1951`, `2019-03`, `2019-03-15`)."""
-    match = _TIME.fullmatch(value.get("time", ""))
-    if not match:
+    parsed = _parse_time(value)
+    if parsed is None:
         return None
-    sign, year, month, day = match.group(1), int(match.group(2)), int(match.group(3)), int(match.group(4))
-    precision = value.get("precision", 11)
+    sign, year, month, day, precision = parsed
     if style == "precision":
         text = f"{sign if sign == '-' else ''}{year:04d}"
         if precision >= 10:

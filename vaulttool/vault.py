@@ -207,14 +207,24 @@ def _umask() -> int:
     return current
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+def _write_temp(folder: Path, name: str, data: bytes, mode: int) -> str:
+    """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode`."""
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{name[:200]}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return temp_name
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    temp_name = _write_temp(path.parent, path.name, data, mode)
+    try:
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -259,13 +269,8 @@ def safe_target(root: Path, tier_folder: str, vault_path: str) -> Path:
 def create_file(path: Path, data: bytes) -> None:
     """Create a new file atomically; never replace one. Raises ConcurrentChangeError if it exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name[:200]}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    temp_name = _write_temp(path.parent, path.name, data, 0o666 & ~_umask())
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
-            os.fsync(handle.fileno())
         os.link(temp_name, path)  # fails if the file exists: a note someone created meanwhile is kept
     except FileExistsError:
         raise ConcurrentChangeError(f"{path}: appeared while vaulttool was working; not replaced") from None
