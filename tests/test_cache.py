@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from conftest import DATA
+
 from vaulttool import jobs, vault
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import DATA, REFERENCE_NOTE
+
 from vaulttool.cli import main
 
 NEGATIVE = DATA / "negative"

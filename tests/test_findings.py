@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA
+
 from vaulttool import jobs, vault
 from vaulttool.checks import CheckSettings, check_note
 from vaulttool.config import FieldRule, Schema, TiersConfig

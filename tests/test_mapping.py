@@ -5,11 +5,17 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from wikidata_server import load_entities
 
 from vaulttool.config import WikidataConfig
-from vaulttool.mapping import (derived_key, format_time, is_id_property, parse_label, property_values,
-                               safe_label)
-from wikidata_server import load_entities
+from vaulttool.mapping import (
+    derived_key,
+    format_time,
+    is_id_property,
+    parse_label,
+    property_values,
+    safe_label,
+)
 
 TODAY = datetime.date(2026, 11, 23)
 ENTITIES = load_entities("edge.json")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 
 import pytest
-
 from conftest import DATA
+
 from vaulttool.errors import EditError
 from vaulttool.note import DELETE, Note
 

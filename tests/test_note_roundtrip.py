@@ -6,9 +6,9 @@ import datetime
 from pathlib import Path
 
 import pytest
+from conftest import DATA, EXAMPLE_VAULT
 from ruamel.yaml import YAML
 
-from conftest import DATA, EXAMPLE_VAULT
 from vaulttool.note import Note
 
 CORPUS = sorted((DATA / "roundtrip").glob("*.md"))

@@ -5,9 +5,8 @@ from __future__ import annotations
 import configparser
 import re
 
-from ruamel.yaml import YAML
-
 from conftest import REPO
+from ruamel.yaml import YAML
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 REFRESH = "vaulttool refresh --format json"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pytest_httpserver import HTTPServer
-
 from conftest import DATA, REFERENCE_NOTE
+from pytest_httpserver import HTTPServer
+from wikidata_server import FakeWikidata
+
 from vaulttool.cli import main
 from vaulttool.note import DELETE, Note
-from wikidata_server import FakeWikidata
 
 REFERENCE_PATH = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
 FAST_RETRIES = "[wikidata]\nretry_base_seconds = 0\nmax_retry_wait = 0\nmax_retries = 2\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REFERENCE_NOTE
+
 from vaulttool import tiers
 from vaulttool.cli import main
 from vaulttool.config import TiersConfig

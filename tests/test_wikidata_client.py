@@ -8,10 +8,10 @@ import time
 import pytest
 import requests
 from pytest_httpserver import HTTPServer
+from wikidata_server import FakeWikidata
 
 from vaulttool.config import WikidataConfig
 from vaulttool.wikidata import Client, _retry_after
-from wikidata_server import FakeWikidata
 
 
 @pytest.fixture

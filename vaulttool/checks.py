@@ -138,13 +138,7 @@ def _check_yaml(root: Node, add: Add) -> None:
         if node.tag is not None and node.tag not in STANDARD_TAGS:
             add(line, col, "VT109", f"non-standard YAML tag {_short_tag(node.tag)} is not allowed")
         if isinstance(node, ScalarN):
-            if not node.style:
-                if node.tag is None and node.text:
-                    difference = reads_differently(node.text)
-                    if difference:
-                        add(line, col, "VT202", f"{node.text!r} is ambiguous: {difference}; quote it")
-            elif node.style in ('"', "'") and node.text != node.text.strip():
-                add(line, col, "VT203", f"value {node.text!r} has leading or trailing whitespace")
+            _check_scalar(node, add)
         elif isinstance(node, SeqN):
             if node.flow and _is_wikilink_list(node):
                 link = _wikilink_text(node)
@@ -152,35 +146,39 @@ def _check_yaml(root: Node, add: Add) -> None:
             else:
                 stack.extend(reversed(node.items))
         else:
-            seen: set[str] = set()
+            _check_duplicate_keys(node, add)
             for key, value in reversed(node.pairs):
                 stack.append(value)
                 stack.append(key)
-            for key, _ in node.pairs:
-                if isinstance(key, ScalarN):
-                    if key.text in seen:
-                        add(key.line + _LINE, key.col + _COL, "VT105",
-                            f"duplicate key {key.text!r}: YAML readers keep only one of them")
-                    seen.add(key.text)
 
 
 def _check_simple_yaml(root: MapN, add: Add) -> None:
     """`_check_yaml` for what the fast scanner reads: top-level keys with plain or quoted scalars, or
-    block lists of them. No anchors, tags or flow collections can be there."""
-    seen: set[str] = set()
+    block lists of them. No anchors, tags or flow collections can be there, so only scalars and
+    duplicate keys need a look."""
+    _check_duplicate_keys(root, add)
     for key, value in root.pairs:
-        name = key.text  # type: ignore[union-attr]
-        if name in seen:
-            add(key.line + _LINE, key.col + _COL, "VT105", f"duplicate key {name!r}: YAML readers keep only one of them")
-        seen.add(name)
         for scalar in (key, *(value.items if isinstance(value, SeqN) else (value,))):
-            text = scalar.text  # type: ignore[union-attr]
-            if not scalar.style:  # type: ignore[union-attr]
-                difference = reads_differently(text) if text else None
-                if difference:
-                    add(scalar.line + _LINE, scalar.col + _COL, "VT202", f"{text!r} is ambiguous: {difference}; quote it")
-            elif text != text.strip():
-                add(scalar.line + _LINE, scalar.col + _COL, "VT203", f"value {text!r} has leading or trailing whitespace")
+            _check_scalar(scalar, add)  # type: ignore[arg-type]
+
+
+def _check_scalar(node: ScalarN, add: Add) -> None:
+    if not node.style:
+        if node.tag is None and node.text:
+            difference = reads_differently(node.text)
+            if difference:
+                add(node.line + _LINE, node.col + _COL, "VT202", f"{node.text!r} is ambiguous: {difference}; quote it")
+    elif node.style in ('"', "'") and node.text != node.text.strip():
+        add(node.line + _LINE, node.col + _COL, "VT203", f"value {node.text!r} has leading or trailing whitespace")
+
+
+def _check_duplicate_keys(node: MapN, add: Add) -> None:
+    seen: set[str] = set()
+    for key, _ in node.pairs:
+        if isinstance(key, ScalarN):
+            if key.text in seen:
+                add(key.line + _LINE, key.col + _COL, "VT105", f"duplicate key {key.text!r}: YAML readers keep only one of them")
+            seen.add(key.text)
 
 
 def _is_wikilink_list(node: SeqN) -> bool:

@@ -154,7 +154,7 @@ def _describe(value: Scalar) -> str:
 
 
 # Characters that may not start a plain scalar, and sequences that may not appear in one.
-_PLAIN_FIRST_FORBIDDEN = set("[]{},#&*!|>'\"%@`")
+PLAIN_FIRST_FORBIDDEN = frozenset("[]{},#&*!|>'\"%@`")
 _NON_PRINTABLE = re.compile("[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -165,7 +165,7 @@ def plain_is_safe(text: str) -> bool:
     if any(ch in text for ch in "\n\r\t\x85\u2028\u2029\ufeff"):
         return False
     first = text[0]
-    if first in _PLAIN_FIRST_FORBIDDEN:
+    if first in PLAIN_FIRST_FORBIDDEN:
         return False
     if first in "-?:" and (len(text) == 1 or text[1] == " "):
         return False

@@ -16,7 +16,12 @@ from typing import Any, Sequence
 
 from vaulttool import templates, tiers, vault
 from vaulttool.config import Config
-from vaulttool.errors import ConcurrentChangeError, NoteError, UnsafePathError, VaultToolError
+from vaulttool.errors import (
+    ConcurrentChangeError,
+    NoteError,
+    UnsafePathError,
+    VaultToolError,
+)
 from vaulttool.findings import Finding
 from vaulttool.note import BOM, DELETE, Note, same_value
 from vaulttool.schema import WIKIDATA_ID

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from vaulttool.errors import ConfigError
 
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")

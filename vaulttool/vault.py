@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from vaulttool import config as config_module
 from vaulttool.config import Config
-from vaulttool.errors import ConcurrentChangeError, ConfigError, UnsafePathError, UsageError
+from vaulttool.errors import (
+    ConcurrentChangeError,
+    ConfigError,
+    UnsafePathError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from vaulttool.templates import Template

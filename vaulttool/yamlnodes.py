@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Union
 
+from vaulttool.scalars import PLAIN_FIRST_FORBIDDEN
+
 STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
 )
@@ -86,7 +88,6 @@ _UNUSUAL = re.compile("[^\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U000
 # A top-level key: a plain scalar of unremarkable characters, then `:` and a space or the line end.
 _KEY = re.compile(r"([^\s#'\"\[\]{}&*!|>%@`,?:\-][^:#]{0,1000}?)(?<! ):(?: +|$)")
 _ITEM = re.compile(r"( *)- +")
-_PLAIN_FIRST_FORBIDDEN = frozenset("[]{},#&*!|>'\"%@`")
 
 
 def _scalar_at(line_text: str, start: int, line: int, line_offset: int) -> ScalarN | None | Literal[False]:
@@ -113,7 +114,7 @@ def _scalar_at(line_text: str, start: int, line: int, line_offset: int) -> Scala
         text, after = rest[1:end].replace("''", "'"), rest[end + 1 :]
         style = "'"
     else:
-        if first in _PLAIN_FIRST_FORBIDDEN:
+        if first in PLAIN_FIRST_FORBIDDEN:
             return False
         if first in "-?:" and (len(rest) == 1 or rest[1] == " "):
             return False
