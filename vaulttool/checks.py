@@ -14,7 +14,7 @@ from vaulttool import tiers
 from vaulttool.config import Config, Schema, TiersConfig
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
-from vaulttool.note import Entry, Note
+from vaulttool.note import Entry, Note, first_difference
 from vaulttool.scalars import reads_differently
 from vaulttool.values import node_value
 from vaulttool.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
@@ -45,8 +45,10 @@ class CheckSettings:
         return cls(config.schema, config.max_frontmatter_bytes, config.tiers)
 
 
-def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings) -> NoteReport:
-    """Every finding for one note. `path` is how findings name it, `vault_path` its path in the vault."""
+def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
+               prove_round_trip: bool = False) -> NoteReport:
+    """Every finding for one note. `path` is how findings name it, `vault_path` its path in the vault.
+    With `prove_round_trip`, also that the note comes back byte for byte (VT120)."""
     schema, max_frontmatter_bytes = settings.schema, settings.max_frontmatter_bytes
     report = NoteReport(path)
 
@@ -58,6 +60,11 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings)
     except NoteError as error:
         add(error.line, error.col, error.code, error.message)
         return report
+    if prove_round_trip:
+        rendered = note.render()
+        if rendered != data:
+            add(1, 1, "VT120", f"does not come back byte for byte ({first_difference(rendered, data)}); "
+                               "please report this")
     document = note.document
     if document is None:
         _check_required([], vault_path, schema, add)

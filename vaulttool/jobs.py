@@ -6,10 +6,8 @@ and returns findings, so a bad note never stops the run.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -17,7 +15,7 @@ from vaulttool import __version__, checks, vault
 from vaulttool.config import Config
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
-from vaulttool.note import Note
+from vaulttool.note import Note, first_difference
 from vaulttool.schema import expected_kinds, kind_misfit
 from vaulttool.store import Store
 from vaulttool.vault import NoteFile
@@ -40,6 +38,9 @@ def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
         if setup:
             setup(*setup_args)
         return [function(item) for item in items]
+    import multiprocessing  # here: the hook's few notes never need a pool, nor its start-up cost
+    from concurrent.futures import ProcessPoolExecutor
+
     chunk = max(1, len(items) // (workers * 4))
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=setup,
@@ -47,7 +48,9 @@ def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
         return list(pool.map(function, items, chunksize=chunk))
 
 
-_settings: dict[str, object] = {}  # per process: what `_setup_validate` was given
+# Per process: what `_setup_validate` was given (sent once per worker, not once per note).
+_check_settings: checks.CheckSettings | None = None
+_prove_round_trip = False
 
 # A note's cached result: [size, mtime_ns, content hash, findings, kinds], findings as
 # [line, col, code, message] and kinds as one string "key kind line col" a line (one object a note
@@ -56,8 +59,9 @@ Record = list
 _SEPARATOR = "\n"  # keys holding a line break (only quoted ones can) are written with `\n` instead
 
 
-def _setup_validate(settings: checks.CheckSettings) -> None:
-    _settings["check"] = settings
+def _setup_validate(settings: checks.CheckSettings, prove_round_trip: bool) -> None:
+    global _check_settings, _prove_round_trip
+    _check_settings, _prove_round_trip = settings, prove_round_trip
 
 
 def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]
@@ -74,7 +78,8 @@ def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]
     content_hash = vault.digest(data)
     if content_hash == cached_hash:
         return None, True, []  # touched but not changed (a checkout, a sync tool)
-    report = checks.check_note(note.display, note.vault_path, data, _settings["check"])  # type: ignore[arg-type]
+    assert _check_settings is not None
+    report = checks.check_note(note.display, note.vault_path, data, _check_settings, _prove_round_trip)
     size, mtime = stat
     findings = [[f.line, f.col, f.code, f.message] for f in report.findings]
     kinds = _SEPARATOR.join(str(item).replace("\n", "\\n") for item in report.kinds)
@@ -88,8 +93,8 @@ class ValidateResult:
     cached: int = 0  # notes whose result came from the cache
 
 
-def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True
-             ) -> ValidateResult:
+def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True,
+             prove_round_trip: bool = False) -> ValidateResult:
     """Check `notes`.
 
     A whole-vault run keeps each note's result in the cache: a note whose size and mtime, or else
@@ -120,7 +125,8 @@ def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, 
     cached = len(records)
     findings: list[Finding] = []
     for (note, _, stat), (record, reused, loose) in zip(tasks, _map(_validate_one, tasks, config.jobs,
-                                                                     _setup_validate, (settings,))):
+                                                                     _setup_validate,
+                                                                     (settings, prove_round_trip))):
         findings += loose
         if reused and stat is not None:  # (a reused record always comes with the stat taken here)
             record, cached = [stat[0], stat[1], *cache[note.vault_path][2:]], cached + 1
@@ -168,8 +174,7 @@ def _roundtrip_one(note: NoteFile) -> RoundtripOutcome:
         return RoundtripOutcome(note.display, "unreadable", f"{error.line}:{error.col}: {error.code} {error.message}")
     if rendered == data:
         return RoundtripOutcome(note.display, "identical")
-    offset = next((i for i, (a, b) in enumerate(zip(rendered, data)) if a != b), min(len(rendered), len(data)))
-    return RoundtripOutcome(note.display, "differs", f"first differing byte at offset {offset}")
+    return RoundtripOutcome(note.display, "differs", first_difference(rendered, data))
 
 
 def roundtrip(config: Config, notes: Sequence[NoteFile]) -> list[RoundtripOutcome]:

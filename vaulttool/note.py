@@ -205,6 +205,12 @@ def _anchor(key: str, after: Mapping[str, str | None], entries: Mapping[str, Ent
     return anchor
 
 
+def first_difference(a: bytes, b: bytes) -> str:
+    """Where two versions of a note first differ, for a message."""
+    offset = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"first differing byte at offset {offset}"
+
+
 # --- splitting --------------------------------------------------------------------------------
 
 _OPENING = re.compile(r"---\r?\n")

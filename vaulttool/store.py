@@ -18,11 +18,13 @@ import datetime
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaulttool.errors import VaultToolError
-from vaulttool.mapping import Label
 from vaulttool.vault import write_file
+
+if TYPE_CHECKING:
+    from vaulttool.mapping import Label
 
 STATE_FOLDER = ".vaulttool"
 
@@ -59,6 +61,8 @@ class Store:
 
     def labels(self, max_age_days: int | None, today: datetime.date) -> dict[str, Label]:
         """Cached labels no older than `max_age_days` (all of them when None)."""
+        from vaulttool.mapping import Label  # only refresh needs it; the pre-commit path does not
+
         data = _load(self.labels_file)
         labels: dict[str, Label] = {}
         for entity_id, record in (data or {}).items():
