@@ -103,12 +103,17 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
         result = work.validate(config, notes, use_cache=not no_cache, whole_vault=_whole_vault(config, paths))
     except VaultToolError as error:
         _fail(error)
-    errors = _errors(result.findings)
-    warnings = len(result.findings) - errors
-    summary = {"notes": result.notes, "errors": errors, "warnings": warnings}
-    click.echo(render(result.findings, config.output_format, summary), nl=False)
+    _exit_with_findings(result.findings, result.notes, config)
+
+
+def _exit_with_findings(findings: Sequence[Finding], notes: int, config: Config) -> NoReturn:
+    """Print findings in the configured format, the summary, and exit 0 or 1 (warnings: with --strict)."""
+    errors = _errors(findings)
+    warnings = len(findings) - errors
+    click.echo(render(findings, config.output_format, {"notes": notes, "errors": errors, "warnings": warnings}),
+               nl=False)
     if config.output_format == "text":
-        click.echo(f"{result.notes} notes checked: {errors} errors, {warnings} warnings", err=True)
+        click.echo(f"{notes} notes checked: {errors} errors, {warnings} warnings", err=True)
     sys.exit(EXIT_FINDINGS if errors or (config.strict and warnings) else EXIT_CLEAN)
 
 
@@ -156,12 +161,7 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
         findings.update(tiering.check_findings(tiering.plan(config, notes)))
     except VaultToolError as error:
         _fail(error)
-    ordered = sorted(findings)
-    click.echo(render(ordered, config.output_format), nl=False)
-    if config.output_format == "text":
-        click.echo(f"{len(notes)} notes checked: {_errors(ordered)} errors, "
-                   f"{len(ordered) - _errors(ordered)} warnings", err=True)
-    sys.exit(EXIT_FINDINGS if _errors(ordered) else EXIT_CLEAN)
+    _exit_with_findings(sorted(findings), len(notes), config)
 
 
 # --- refresh ----------------------------------------------------------------------------------
@@ -181,13 +181,14 @@ def _refresh(config: Config, notes: Sequence[vault.NoteFile], offline: bool, wri
                              qids=qids, progress=step)
 
 
-def _refresh_summary(report: RefreshReport) -> dict[str, int]:
+def _refresh_summary(report: RefreshReport, unreadable_failed: bool) -> dict[str, int]:
+    """Counts of the refresh. Notes it could not read count as failed unless validate reports them."""
     from vaulttool import refresher
 
+    failed = report.count(refresher.FAILED) + (report.count(refresher.UNREADABLE) if unreadable_failed else 0)
     return {"checked": len(report.outcomes),
             "changed": report.count(refresher.CHANGED) + report.count(refresher.WOULD_CHANGE),
-            "failed": report.count(refresher.FAILED), "unreadable": report.count(refresher.UNREADABLE),
-            "requests": report.requests}
+            "failed": failed, "requests": report.requests}
 
 
 def _refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
@@ -233,8 +234,7 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
                               frozenset(qids) if qids else None)
     except VaultToolError as error:
         _fail(error)
-    summary = _refresh_summary(report)
-    summary["failed"] += summary.pop("unreadable")  # on its own, refresh could not do what it was asked
+    summary = _refresh_summary(report, unreadable_failed=True)
     if output_format == "json":
         click.echo(json.dumps({"notes": _refresh_records(report), "summary": summary}, ensure_ascii=False, indent=2))
     else:
@@ -349,8 +349,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
         from vaulttool.lock import LockBusyError
 
         _fail(error, EXIT_FAILED if isinstance(error, LockBusyError) else None)
-    refresh_summary = _refresh_summary(refreshed)
-    del refresh_summary["unreadable"]  # validate reports those notes already
+    refresh_summary = _refresh_summary(refreshed, unreadable_failed=False)  # validate reports those
     tier_findings = sorted(tiered.findings)
     written = len(tiered.actions) if dry_run else len(tiered.done)
     if refresh_summary["failed"] or any(f.code == "VT417" for f in tier_findings):

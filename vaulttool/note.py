@@ -205,6 +205,13 @@ def _anchor(key: str, after: Mapping[str, str | None], entries: Mapping[str, Ent
     return anchor
 
 
+def unified_diff(old: bytes | None, new: bytes, vault_path: str) -> str:
+    """A unified diff of two versions of a note (`old` None: the note is new), as `git diff` names them."""
+    before = old.decode("utf-8", "replace").splitlines(keepends=True) if old is not None else []
+    return "".join(difflib.unified_diff(before, new.decode("utf-8", "replace").splitlines(keepends=True),
+                                        f"a/{vault_path}" if old is not None else "/dev/null", f"b/{vault_path}"))
+
+
 def first_difference(a: bytes, b: bytes) -> str:
     """Where two versions of a note first differ, for a message."""
     offset = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))

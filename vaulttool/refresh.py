@@ -149,7 +149,10 @@ def _merge(old: Any, new: list[Any], duplicates: str, shape: str, plan: Plan, ke
             merged.append(value)
     merged += [value for _, value in remaining]
     if duplicates == "drop":
-        merged = [v for i, v in enumerate(merged) if _tag(v) not in {_tag(w) for w in merged[:i]}]
+        unique: dict[tuple[str, Any], Any] = {}
+        for value in merged:
+            unique.setdefault(_tag(value), value)
+        merged = list(unique.values())
     if shape == "list":
         return merged
     if len(merged) == 1:

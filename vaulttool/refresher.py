@@ -8,7 +8,6 @@ and stays byte-identical. Every answer was validated by the client before it get
 from __future__ import annotations
 
 import datetime
-import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -16,7 +15,7 @@ from vaulttool import mapping, refresh, tiers, vault
 from vaulttool.config import Config
 from vaulttool.errors import ConcurrentChangeError, EditError, NoteError
 from vaulttool.mapping import Label
-from vaulttool.note import Note, same_value
+from vaulttool.note import Note, same_value, unified_diff
 from vaulttool.schema import WIKIDATA_ID
 from vaulttool.store import Store
 from vaulttool.vault import NoteFile
@@ -229,10 +228,7 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
     outcome.keys = [key for key in plan.changes
                     if (key in before) != (key in after) or not same_value(before.get(key), after.get(key))]
     if diff:
-        outcome.diff = "".join(difflib.unified_diff(
-            note.snapshot.data.decode("utf-8", "replace").splitlines(keepends=True),
-            new.decode("utf-8", "replace").splitlines(keepends=True),
-            f"a/{note.file.vault_path}", f"b/{note.file.vault_path}"))
+        outcome.diff = unified_diff(note.snapshot.data, new, note.file.vault_path)
     if not write:
         outcome.status = WOULD_CHANGE
         return

@@ -61,7 +61,8 @@ class Store:
 
     def labels(self, max_age_days: int | None, today: datetime.date) -> dict[str, Label]:
         """Cached labels no older than `max_age_days` (all of them when None)."""
-        from vaulttool.mapping import Label  # only refresh needs it; the pre-commit path does not
+        # Imported here: only refresh needs labels, and the pre-commit hook imports this module.
+        from vaulttool.mapping import Label
 
         data = _load(self.labels_file)
         labels: dict[str, Label] = {}

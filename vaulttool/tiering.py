@@ -9,7 +9,6 @@ an existing stub is updated only while it still holds exactly what vaulttool wro
 from __future__ import annotations
 
 import datetime
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,7 +22,7 @@ from vaulttool.errors import (
     VaultToolError,
 )
 from vaulttool.findings import Finding
-from vaulttool.note import BOM, DELETE, Note, same_value
+from vaulttool.note import BOM, DELETE, Note, same_value, unified_diff
 from vaulttool.schema import WIKIDATA_ID
 from vaulttool.templates import Template
 from vaulttool.vault import NoteFile
@@ -175,11 +174,7 @@ def check_findings(report: TiersReport) -> list[Finding]:
 
 
 def diff(action: Action) -> str:
-    old = action.snapshot.data.decode("utf-8", "replace") if action.snapshot else ""
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
-                                        action.data.decode("utf-8", "replace").splitlines(keepends=True),
-                                        "/dev/null" if action.snapshot is None else f"a/{action.vault_path}",
-                                        f"b/{action.vault_path}"))
+    return unified_diff(action.snapshot.data if action.snapshot else None, action.data, action.vault_path)
 
 
 def apply(report: TiersReport) -> None:

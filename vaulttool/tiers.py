@@ -146,7 +146,8 @@ def find_section(body: str, config: TiersConfig) -> tuple[int, int] | None:
     """(start, end) of the links section in a note's body: from its heading to the next heading of
     the same or a higher level, or the end. None when the note has none. Code fences do not count."""
     heading = config.section_heading.rstrip()
-    level = len(_HEADING.match(heading).group(1)) if _HEADING.match(heading) else 2  # type: ignore[union-attr]
+    heading_match = _HEADING.match(heading)
+    level = len(heading_match.group(1)) if heading_match else 2
     start: int | None = None
     for offset, line, fenced in _lines(body):
         if fenced:
