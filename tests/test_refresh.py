@@ -326,3 +326,18 @@ def test_blocked_properties_are_left_alone(wikidata: FakeWikidata, vault: Path) 
     values = Note.parse((vault / REFERENCE_PATH).read_bytes()).values()
     assert (values["X_Twitter_username"], values["ISNI"]) == ("someone", "1")
     assert values["country"] == "[[_Standards/WikiData/WD~Switzerland,39]]"
+
+
+def test_duplicates_can_be_dropped() -> None:
+    import datetime
+
+    from vaulttool.config import Schema, WikidataConfig
+    from vaulttool.mapping import parse_label
+    from vaulttool.refresh import Bindings, plan_note
+    from wikidata_server import load_entities
+
+    entity = load_entities("Q472311.json")["Q472311"]
+    labels = {key: parse_label(value, ("en",)) for key, value in load_entities("labels.json").items()}
+    config = WikidataConfig(duplicates="drop")
+    plan = plan_note({}, entity, None, labels, Bindings({}, {}, {}), config, Schema(), datetime.date(2026, 11, 23))
+    assert plan.changes["short_name"] == ["МОМ", "IOM", "OIM"]

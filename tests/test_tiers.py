@@ -232,3 +232,8 @@ def test_the_vaults_own_templates_are_used_and_not_read_as_notes(bare_vault: Pat
     assert secret["tags"] == ["restricted"] and secret["publish"] is False
     assert public.body.startswith("# IOM(International_Organization_for_Migration).public\n")
     assert "29 notes checked" in run("validate", str(bare_vault)).stderr  # the templates are not notes
+
+
+def test_a_template_whose_frontmatter_is_never_closed_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match="t.md:1: frontmatter is opened but never closed"):
+        render(Template("t.md", "---\ntier: {{tier}}\n"), {"tier": "public"})

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from vaulttool.errors import ConfigError, VaultToolError
+from vaulttool.errors import ConfigError, NoteError, VaultToolError
 from vaulttool.note import Note, find_frontmatter
 from vaulttool.scalars import double_quoted, format_string
 from vaulttool.schema import STUB_MARKER_KEY as MARKER_KEY
@@ -42,7 +42,10 @@ class Template:
 
 def render(template: Template, variables: Mapping[str, str]) -> str:
     """Substitute every placeholder, escaped for its place. Raises TemplateError."""
-    bounds = find_frontmatter(template.text) if template.text.startswith("---") else None
+    try:
+        bounds = find_frontmatter(template.text)
+    except NoteError as error:
+        raise TemplateError(f"{template.name}:{error.line}: {error.message}") from None
     frontmatter_end = bounds[1] if bounds else 0
     out: list[str] = []
     cursor = 0
