@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from vaulttool import __version__, checks, vault
 from vaulttool.config import Config
@@ -86,6 +86,26 @@ def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]
     return [size, mtime, content_hash, findings, kinds], False, []
 
 
+def _kinds(record: Record) -> list[str]:
+    """A record's kinds: key, kind, line, col, key, kind, …"""
+    return record[4].split(_SEPARATOR)
+
+
+def _property_kind_findings(records: dict[str, Record], displays: dict[str, str],
+                            counts: Counter[tuple[str, str]], declared: Mapping[str, str]) -> list[Finding]:
+    """VT306 for every value whose kind does not fit its property (one type per property name)."""
+    expected = expected_kinds(counts, declared)
+    findings: list[Finding] = []
+    for vault_path, record in records.items() if expected else ():
+        kinds = _kinds(record)
+        for index in range(0, len(kinds) - 3, 4):
+            message = kind_misfit(kinds[index], kinds[index + 1], expected)
+            if message:
+                line, col = int(kinds[index + 2]), int(kinds[index + 3])
+                findings.append(Finding(displays[vault_path], line, col, "VT306", message))
+    return findings
+
+
 @dataclass(slots=True)
 class ValidateResult:
     notes: int
@@ -141,16 +161,9 @@ def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, 
         counts.update(vault_counts)
     else:
         for record in records.values():
-            parts = record[4].split(_SEPARATOR)
-            counts.update(zip(parts[0::4], parts[1::4]))
-    expected = expected_kinds(counts, config.schema.obsidian_types)
-    for vault_path, record in records.items() if expected else ():
-        parts = record[4].split(_SEPARATOR)
-        for index in range(0, len(parts) - 3, 4):
-            message = kind_misfit(parts[index], parts[index + 1], expected)
-            if message:
-                findings.append(Finding(displays[vault_path], int(parts[index + 2]), int(parts[index + 3]), "VT306",
-                                        message))
+            kinds = _kinds(record)
+            counts.update(zip(kinds[0::4], kinds[1::4]))
+    findings += _property_kind_findings(records, displays, counts, config.schema.obsidian_types)
     if use_cache and whole_vault and (tasks or len(records) != len(cache)):
         store.save_validate_cache(cache_key, records, counts)
     findings.sort()
