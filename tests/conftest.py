@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +13,12 @@ DATA = TESTS / "data"
 REPO = TESTS.parent
 EXAMPLE_VAULT = REPO / "example_vault"
 REFERENCE_NOTE = DATA / "roundtrip" / "reference_note.md"
+
+
+def fingerprint(folder: Path, pattern: str = "*") -> dict[str, str]:
+    """The hash of every file matching `pattern` under `folder`, but vaulttool's own state (lock, caches)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob(pattern)) if p.is_file() and ".vaulttool" not in p.parts}
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import math
 import shutil
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, REFERENCE_NOTE
+from conftest import DATA, REFERENCE_NOTE, fingerprint
 from pytest_httpserver import HTTPServer
 from wikidata_server import FakeWikidata
 
@@ -41,11 +40,6 @@ def vault(example_vault: Path) -> Path:
 
 def refresh(*args: str):  # noqa: ANN201
     return CliRunner().invoke(main, ["refresh", *args], catch_exceptions=False)
-
-
-def fingerprint(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*.md"))}
 
 
 def test_reference_note_is_a_no_op_and_is_not_rewritten(wikidata: FakeWikidata, vault: Path) -> None:
@@ -202,11 +196,11 @@ def test_a_failed_batch_leaves_its_notes_byte_identical(
     note = vault / REFERENCE_PATH
     stale = strip_or_stale({"country": DELETE})
     note.write_bytes(stale)
-    before = fingerprint(vault)
+    before = fingerprint(vault, "*.md")
     wikidata.fail_next(envelope, times)
     result = refresh(str(vault))
     assert result.exit_code == 1
-    assert fingerprint(vault) == before
+    assert fingerprint(vault, "*.md") == before
     assert f"{REFERENCE_PATH}: failed: {reason}" in result.stdout.replace(str(vault) + "/", "")
     assert not (vault / ".vaulttool" / "wikidata" / "entities").exists()
 
@@ -215,7 +209,7 @@ def test_server_failing_mid_run_changes_no_note(wikidata: FakeWikidata, vault: P
     """The entity batch is answered, then the server fails for good: nothing is written at all."""
     note = vault / REFERENCE_PATH
     note.write_bytes(strip_or_stale({key: DELETE for key in WIKIDATA_KEYS}))
-    before = fingerprint(vault)
+    before = fingerprint(vault, "*.md")
     original = wikidata.handle
 
     def fail_after_first(request):  # noqa: ANN001, ANN202
@@ -227,17 +221,17 @@ def test_server_failing_mid_run_changes_no_note(wikidata: FakeWikidata, vault: P
     wikidata.server.expect_request("/w/api.php").respond_with_handler(fail_after_first)
     result = refresh(str(vault))
     assert result.exit_code == 1
-    assert fingerprint(vault) == before
+    assert fingerprint(vault, "*.md") == before
     assert result.stdout.count("failed: labels of") == 3
 
 
 def test_dry_run_prints_a_diff_and_writes_nothing(wikidata: FakeWikidata, vault: Path) -> None:
     note = vault / REFERENCE_PATH
     note.write_bytes(strip_or_stale({"country": "[[_Standards/WikiData/WD~France,142]]"}))
-    before = fingerprint(vault)
+    before = fingerprint(vault, "*.md")
     result = refresh("--dry-run", str(vault))
     assert result.exit_code == 0
-    assert fingerprint(vault) == before
+    assert fingerprint(vault, "*.md") == before
     assert '-country: "[[_Standards/WikiData/WD~France,142]]"\n' in result.stdout
     assert '+country: "[[_Standards/WikiData/WD~Switzerland,39]]"\n' in result.stdout
     assert f"--- a/{REFERENCE_PATH}\n" in result.stdout
@@ -309,10 +303,10 @@ def test_server_gone_changes_no_note(vault: Path, monkeypatch: pytest.MonkeyPatc
         port = sock.getsockname()[1]
     monkeypatch.setenv("VAULTTOOL_WIKIDATA_URL", f"http://127.0.0.1:{port}/w/api.php")
     (vault / REFERENCE_PATH).write_bytes(strip_or_stale({"country": DELETE}))
-    before = fingerprint(vault)
+    before = fingerprint(vault, "*.md")
     result = refresh(str(vault))
     assert result.exit_code == 1
-    assert fingerprint(vault) == before
+    assert fingerprint(vault, "*.md") == before
     assert "failed: network error: ConnectionError (gave up after 3 attempts)" in result.stdout
 
 
@@ -331,10 +325,11 @@ def test_blocked_properties_are_left_alone(wikidata: FakeWikidata, vault: Path) 
 def test_duplicates_can_be_dropped() -> None:
     import datetime
 
+    from wikidata_server import load_entities
+
     from vaulttool.config import Schema, WikidataConfig
     from vaulttool.mapping import parse_label
     from vaulttool.refresh import Bindings, plan_note
-    from wikidata_server import load_entities
 
     entity = load_entities("Q472311.json")["Q472311"]
     labels = {key: parse_label(value, ("en",)) for key, value in load_entities("labels.json").items()}

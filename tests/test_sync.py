@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import fingerprint
 
 from vaulttool.cli import main
 
@@ -18,10 +18,6 @@ CLEAN_SUMMARY = ("sync: 29 notes validated (0 errors, 0 warnings); refresh: 3 ch
 
 def sync(*args: str):  # noqa: ANN201
     return CliRunner().invoke(main, ["sync", "--offline", *args], catch_exceptions=False)
-
-
-def notes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*.md")}
 
 
 def test_clean_vault(example_vault: Path) -> None:
@@ -39,21 +35,21 @@ def test_changed_then_clean(example_vault: Path) -> None:
     assert first.stderr == ("sync: 25 notes validated (0 errors, 0 warnings); refresh: 3 checked, 1 changed, "
                             "0 failed, 0 requests; tiers: 4 files written, 0 problems; changed\n")
     assert note.read_bytes() == reference
-    before = notes(example_vault)
+    before = fingerprint(example_vault, "*.md")
     second = sync(str(example_vault))
     assert (second.exit_code, second.stderr) == (0, CLEAN_SUMMARY)
-    assert notes(example_vault) == before
+    assert fingerprint(example_vault, "*.md") == before
 
 
 def test_dry_run_writes_nothing_and_says_what_would_change(example_vault: Path) -> None:
     shutil.rmtree(example_vault / "_public")
-    before = notes(example_vault)
+    before = fingerprint(example_vault, "*.md")
     result = sync("--dry-run", "--format", "json", str(example_vault))
     assert result.exit_code == 3
     summary = json.loads(result.stdout)["summary"]
     assert summary["tiers"] == {"written": 4, "problems": 0}
     assert (summary["status"], summary["exit_code"], summary["dry_run"]) == ("changed", 3, True)
-    assert notes(example_vault) == before
+    assert fingerprint(example_vault, "*.md") == before
 
 
 def test_findings(example_vault: Path) -> None:

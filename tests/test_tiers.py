@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REFERENCE_NOTE
+from conftest import REFERENCE_NOTE, fingerprint
 
 from vaulttool import tiers
 from vaulttool.cli import main
@@ -26,12 +25,6 @@ STANDARD_NOTES = 4
 
 def run(*args: str):  # noqa: ANN201
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def fingerprint(folder: Path) -> dict[str, str]:
-    """Every file of the vault but vaulttool's own state (its lock and caches)."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".vaulttool" not in p.parts}
 
 
 @pytest.fixture
