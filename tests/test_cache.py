@@ -8,7 +8,8 @@ from pathlib import Path
 
 from conftest import DATA
 
-from vaulttool import jobs, vault
+from vaulttool.commands import validate as jobs
+from vaulttool.disk import vault
 
 
 def validate(root: Path, *paths: Path, use_cache: bool = True) -> jobs.ValidateResult:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool import vault
-from vaulttool.config import FieldRule
+from vaulttool.config.settings import FieldRule
+from vaulttool.disk import vault
 from vaulttool.errors import ConfigError
 
 
@@ -84,7 +84,7 @@ def test_broken_types_json_is_a_config_error(tmp_path: Path) -> None:
 def test_every_wikidata_and_tiers_setting_is_checked() -> None:
     import dataclasses
 
-    from vaulttool.config import (
+    from vaulttool.config.settings import (
         _TIERS_CHECKS,
         _WIKIDATA_CHECKS,
         TiersConfig,

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from vaulttool import jobs, vault
-from vaulttool.checks import CheckSettings, check_note
-from vaulttool.config import FieldRule, Schema, TiersConfig
+from vaulttool.commands import validate as jobs
+from vaulttool.config.settings import FieldRule, Schema, TiersConfig
+from vaulttool.disk import vault
 from vaulttool.findings import CODES
+from vaulttool.rules.checks import CheckSettings, check_note
 
 NEGATIVE = DATA / "negative"
 EXPECTED = (NEGATIVE / "expected.txt").read_text(encoding="utf-8").splitlines()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import frontmatter
 import pytest
 
-from vaulttool.interop import VaultToolHandler, to_post
+from vaulttool.engine.interop import VaultToolHandler, to_post
 
 
 def test_post_carries_vaulttool_values_where_pyyaml_would_misread(reference_bytes: bytes) -> None:

@@ -12,13 +12,13 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from vaulttool.cli import main
-from vaulttool.lock import VaultLock
-from vaulttool.note import Note
+from vaulttool.disk.lock import VaultLock
+from vaulttool.engine.note import Note
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from vaulttool.lock import VaultLock
+from vaulttool.disk.lock import VaultLock
 with VaultLock(Path(sys.argv[1]), "holder", 0):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

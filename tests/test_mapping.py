@@ -7,8 +7,8 @@ import datetime
 import pytest
 from wikidata_server import load_entities
 
-from vaulttool.config import WikidataConfig
-from vaulttool.mapping import (
+from vaulttool.config.settings import WikidataConfig
+from vaulttool.wikidata.mapping import (
     derived_key,
     format_time,
     is_id_property,

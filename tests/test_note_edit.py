@@ -7,8 +7,8 @@ import difflib
 import pytest
 from conftest import DATA
 
+from vaulttool.engine.note import DELETE, Note
 from vaulttool.errors import EditError
-from vaulttool.note import DELETE, Note
 
 
 def changed_lines(before: bytes, after: bytes) -> tuple[list[str], list[str]]:

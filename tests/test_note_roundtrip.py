@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA, EXAMPLE_VAULT
 from ruamel.yaml import YAML
 
-from vaulttool.note import Note
+from vaulttool.engine.note import Note
 
 CORPUS = sorted((DATA / "roundtrip").glob("*.md"))
 EXAMPLE_NOTES = sorted(EXAMPLE_VAULT.rglob("*.md"))

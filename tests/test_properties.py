@@ -8,8 +8,8 @@ import string
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from vaulttool import emit, yamlnodes
-from vaulttool.note import Note
+from vaulttool.engine import emit, yamlnodes
+from vaulttool.engine.note import Note
 
 KEY = st.text(string.ascii_letters + string.digits + "_", min_size=1, max_size=12).filter(
     lambda k: not k[0].isdigit()

@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 from wikidata_server import FakeWikidata
 
 from vaulttool.cli import main
-from vaulttool.note import DELETE, Note
+from vaulttool.engine.note import DELETE, Note
 
 REFERENCE_PATH = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
 FAST_RETRIES = "[wikidata]\nretry_base_seconds = 0\nmax_retry_wait = 0\nmax_retries = 2\n"
@@ -327,9 +327,9 @@ def test_duplicates_can_be_dropped() -> None:
 
     from wikidata_server import load_entities
 
-    from vaulttool.config import Schema, WikidataConfig
-    from vaulttool.mapping import parse_label
-    from vaulttool.refresh import Bindings, plan_note
+    from vaulttool.config.settings import Schema, WikidataConfig
+    from vaulttool.wikidata.mapping import parse_label
+    from vaulttool.wikidata.plan import Bindings, plan_note
 
     entity = load_entities("Q472311.json")["Q472311"]
     labels = {key: parse_label(value, ("en",)) for key, value in load_entities("labels.json").items()}

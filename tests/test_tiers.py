@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE_NOTE, fingerprint
 
-from vaulttool import tiers
 from vaulttool.cli import main
-from vaulttool.config import TiersConfig
+from vaulttool.config.settings import TiersConfig
+from vaulttool.engine.note import Note
 from vaulttool.errors import UnsafePathError
-from vaulttool.note import Note
-from vaulttool.templates import Template, TemplateError, is_untouched, render
+from vaulttool.tiers import layout as tiers
+from vaulttool.tiers.templates import Template, TemplateError, is_untouched, render
 
 TIERS = TiersConfig().names
 IOM = "UN(United_Nations)/IOM(International_Organization_for_Migration)"

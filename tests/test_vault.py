@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool import vault
+from vaulttool.disk import vault
 from vaulttool.errors import ConcurrentChangeError, UsageError
 
 

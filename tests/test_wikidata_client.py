@@ -10,8 +10,8 @@ import requests
 from pytest_httpserver import HTTPServer
 from wikidata_server import FakeWikidata
 
-from vaulttool.config import WikidataConfig
-from vaulttool.wikidata import Client, _retry_after
+from vaulttool.config.settings import WikidataConfig
+from vaulttool.wikidata.client import Client, _retry_after
 
 
 @pytest.fixture

@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
 import click
 
-from vaulttool import __version__, vault
-from vaulttool import jobs as work
-from vaulttool.config import OUTPUT_FORMATS, Config
+from vaulttool import __version__
+from vaulttool.commands import validate as work
+from vaulttool.config.settings import OUTPUT_FORMATS, Config
+from vaulttool.disk import vault
+from vaulttool.disk.store import STATE_FOLDER
 from vaulttool.errors import ConfigError, UsageError, VaultToolError
 from vaulttool.findings import ERROR, Finding, render
-from vaulttool.store import STATE_FOLDER
 
 if TYPE_CHECKING:
-    from vaulttool.refresher import RefreshReport
-    from vaulttool.tiering import TiersReport
+    from vaulttool.commands.refresh import RefreshReport
+    from vaulttool.commands.tiers import TiersReport
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CHANGED, EXIT_FAILED = 0, 1, 2, 3, 4
 
@@ -63,7 +64,7 @@ def _writer(config: Config, command: str, write: bool = True) -> Iterator[None]:
     if not write:
         yield
         return
-    from vaulttool.lock import VaultLock
+    from vaulttool.disk.lock import VaultLock
 
     with VaultLock(config.root / STATE_FOLDER, command, config.lock_timeout) as lock:
         stale = lock.stale_message()
@@ -152,7 +153,7 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
     Reads only the notes given (and the validate cache, for the one-type-per-property rule); never
     touches the network.
     """
-    from vaulttool import tiering
+    from vaulttool.commands import tiers as tiering
 
     try:
         config, notes = _load(paths, output_format=output_format)
@@ -169,11 +170,11 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
 
 def _refresh(config: Config, notes: Sequence[vault.NoteFile], offline: bool, write: bool, diff: bool,
              fix_redirects: bool = False, qids: frozenset[str] | None = None) -> RefreshReport:
-    from vaulttool import refresher
+    from vaulttool.commands import refresh as refresher
 
     client = None
     if not offline:
-        from vaulttool import wikidata
+        from vaulttool.wikidata import client as wikidata
 
         client = wikidata.Client(wikidata.make_session(), config.wikidata)
     with _progress(len(notes)) as step:
@@ -183,7 +184,7 @@ def _refresh(config: Config, notes: Sequence[vault.NoteFile], offline: bool, wri
 
 def _refresh_summary(report: RefreshReport, unreadable_failed: bool) -> dict[str, int]:
     """Counts of the refresh. Notes it could not read count as failed unless validate reports them."""
-    from vaulttool import refresher
+    from vaulttool.commands import refresh as refresher
 
     failed = report.count(refresher.FAILED) + (report.count(refresher.UNREADABLE) if unreadable_failed else 0)
     return {"checked": len(report.outcomes),
@@ -197,7 +198,7 @@ def _refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
 
 
 def _echo_refresh(report: RefreshReport) -> None:
-    from vaulttool import refresher
+    from vaulttool.commands import refresh as refresher
 
     for outcome in report.outcomes:
         if outcome.diff:
@@ -267,7 +268,7 @@ class _progress:
 
 
 def _tiers(config: Config, notes: Sequence[vault.NoteFile], write: bool) -> TiersReport:
-    from vaulttool import tiering
+    from vaulttool.commands import tiers as tiering
 
     report = tiering.plan(config, notes)
     if write:
@@ -290,7 +291,7 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     PATHS are standard notes, tier notes (checked for a standard note behind them) or folders.
     Only the links section of a standard note is ever rewritten; every other byte stays.
     """
-    from vaulttool import tiering
+    from vaulttool.commands import tiers as tiering
 
     write = not (check or dry_run)
     try:
@@ -346,7 +347,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
             refreshed = _refresh(config, notes, offline, write, dry_run)
             tiered = _tiers(config, notes, write)
     except VaultToolError as error:
-        from vaulttool.lock import LockBusyError
+        from vaulttool.disk.lock import LockBusyError
 
         _fail(error, EXIT_FAILED if isinstance(error, LockBusyError) else None)
     refresh_summary = _refresh_summary(refreshed, unreadable_failed=False)  # validate reports those

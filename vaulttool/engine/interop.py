@@ -12,7 +12,7 @@ from typing import Any
 import frontmatter
 from frontmatter.default_handlers import BaseHandler
 
-from vaulttool.note import Note
+from vaulttool.engine.note import Note
 
 
 class VaultToolHandler(BaseHandler):

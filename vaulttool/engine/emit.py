@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from vaulttool.scalars import format_scalar, format_string
-from vaulttool.yamlnodes import MapN, Node, ScalarN, SeqN
+from vaulttool.engine.scalars import format_scalar, format_string
+from vaulttool.engine.yamlnodes import MapN, Node, ScalarN, SeqN
 
 if TYPE_CHECKING:
-    from vaulttool.note import Note
+    from vaulttool.engine.note import Note
 
 
 @dataclass(frozen=True, slots=True)

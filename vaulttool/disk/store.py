@@ -20,11 +20,11 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vaulttool.disk.vault import write_file
 from vaulttool.errors import VaultToolError
-from vaulttool.vault import write_file
 
 if TYPE_CHECKING:
-    from vaulttool.mapping import Label
+    from vaulttool.wikidata.mapping import Label
 
 STATE_FOLDER = ".vaulttool"
 
@@ -62,7 +62,7 @@ class Store:
     def labels(self, max_age_days: int | None, today: datetime.date) -> dict[str, Label]:
         """Cached labels no older than `max_age_days` (all of them when None)."""
         # Imported here: only refresh needs labels, and the pre-commit hook imports this module.
-        from vaulttool.mapping import Label
+        from vaulttool.wikidata.mapping import Label
 
         data = _load(self.labels_file)
         labels: dict[str, Label] = {}

@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from vaulttool.config import FieldRule, Schema
-from vaulttool.scalars import ISO_DATE, ISO_DATETIME
+from vaulttool.config.settings import FieldRule, Schema
+from vaulttool.engine.scalars import ISO_DATE, ISO_DATETIME
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 STUB_MARKER_KEY = "vaulttool_stub"  # what `vaulttool tiers` writes into the stubs it generates

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 
 from vaulttool import __version__
-from vaulttool.config import WikidataConfig
+from vaulttool.config.settings import WikidataConfig
 from vaulttool.errors import ConfigError
 
 BATCH_SIZE = 50

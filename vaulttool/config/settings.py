@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from vaulttool import tomlcheck
+from vaulttool.config import tomlcheck
 from vaulttool.errors import ConfigError
 
 CONFIG_NAME = "vaulttool.toml"

@@ -11,17 +11,20 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from vaulttool import mapping, refresh, tiers, vault
-from vaulttool.config import Config
+from vaulttool.config.settings import Config
+from vaulttool.disk import vault
+from vaulttool.disk.store import Store
+from vaulttool.disk.vault import NoteFile
+from vaulttool.engine.note import Note, same_value, unified_diff
 from vaulttool.errors import ConcurrentChangeError, EditError, NoteError
-from vaulttool.mapping import Label
-from vaulttool.note import Note, same_value, unified_diff
-from vaulttool.schema import WIKIDATA_ID
-from vaulttool.store import Store
-from vaulttool.vault import NoteFile
+from vaulttool.rules.schema import WIKIDATA_ID
+from vaulttool.tiers import layout as tiers
+from vaulttool.wikidata import mapping
+from vaulttool.wikidata import plan as refresh
+from vaulttool.wikidata.mapping import Label
 
 if TYPE_CHECKING:
-    from vaulttool.wikidata import Client
+    from vaulttool.wikidata.client import Client
 
 UNCHANGED, CHANGED, WOULD_CHANGE, FAILED = "unchanged", "changed", "would change", "failed"
 UNREADABLE = "unreadable"  # the note itself cannot be read or parsed: `validate` says why

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Union
 
-from vaulttool.scalars import PLAIN_FIRST_FORBIDDEN
+from vaulttool.engine.scalars import PLAIN_FIRST_FORBIDDEN
 
 STANDARD_TAGS = frozenset(
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map")

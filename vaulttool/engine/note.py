@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from vaulttool import emit, yamlnodes
+from vaulttool.engine import emit, yamlnodes
+from vaulttool.engine.scalars import format_scalar
+from vaulttool.engine.values import node_value
+from vaulttool.engine.yamlnodes import Document, MapN, Node, ScalarN, SeqN
 from vaulttool.errors import EditError, NoteError
-from vaulttool.scalars import format_scalar
-from vaulttool.values import node_value
-from vaulttool.yamlnodes import Document, MapN, Node, ScalarN, SeqN
 
 BOM = b"\xef\xbb\xbf"
 DELIMITER = "---"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaulttool.scalars import resolve_plain
-from vaulttool.yamlnodes import Node, ScalarN, SeqN
+from vaulttool.engine.scalars import resolve_plain
+from vaulttool.engine.yamlnodes import Node, ScalarN, SeqN
 
 _STR_TAG = "tag:yaml.org,2002:str"
 

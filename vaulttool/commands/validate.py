@@ -11,14 +11,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
-from vaulttool import __version__, checks, vault
-from vaulttool.config import Config
+from vaulttool import __version__
+from vaulttool.config.settings import Config
+from vaulttool.disk import vault
+from vaulttool.disk.store import Store
+from vaulttool.disk.vault import NoteFile
+from vaulttool.engine.note import Note, first_difference
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
-from vaulttool.note import Note, first_difference
-from vaulttool.schema import expected_kinds, kind_misfit
-from vaulttool.store import Store
-from vaulttool.vault import NoteFile
+from vaulttool.rules import checks
+from vaulttool.rules.schema import expected_kinds, kind_misfit
 
 _PARALLEL_FROM = 200  # below this many notes a worker pool costs more than it saves
 

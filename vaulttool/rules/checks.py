@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from vaulttool import schema as rules
-from vaulttool import tiers
-from vaulttool.config import Config, Schema, TiersConfig
+from vaulttool.config.settings import Config, Schema, TiersConfig
+from vaulttool.engine.note import Entry, Note, first_difference
+from vaulttool.engine.scalars import reads_differently
+from vaulttool.engine.values import node_value
+from vaulttool.engine.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
-from vaulttool.note import Entry, Note, first_difference
-from vaulttool.scalars import reads_differently
-from vaulttool.values import node_value
-from vaulttool.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
+from vaulttool.rules import schema as rules
+from vaulttool.tiers import layout as tiers
 
 # Node lines and columns are 0-based within the frontmatter, which starts on the file's line 2.
 _LINE, _COL = 2, 1

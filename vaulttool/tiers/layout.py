@@ -14,9 +14,9 @@ from functools import lru_cache
 from typing import Iterator
 from urllib.parse import quote, unquote
 
-from vaulttool.config import TiersConfig
+from vaulttool.config.settings import TiersConfig
 from vaulttool.errors import UnsafePathError
-from vaulttool.schema import matches_any
+from vaulttool.rules.schema import matches_any
 
 MAX_NAME_BYTES = 255
 _RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?")

@@ -12,9 +12,9 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from vaulttool.config import Schema, WikidataConfig
-from vaulttool.mapping import Label, derived_key, is_id_property, property_values
-from vaulttool.note import DELETE
+from vaulttool.config.settings import Schema, WikidataConfig
+from vaulttool.engine.note import DELETE
+from vaulttool.wikidata.mapping import Label, derived_key, is_id_property, property_values
 
 
 @dataclass

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from vaulttool.engine.note import Note, find_frontmatter
+from vaulttool.engine.scalars import double_quoted, format_string
 from vaulttool.errors import ConfigError, NoteError, VaultToolError
-from vaulttool.note import Note, find_frontmatter
-from vaulttool.scalars import double_quoted, format_string
-from vaulttool.schema import STUB_MARKER_KEY as MARKER_KEY
+from vaulttool.rules.schema import STUB_MARKER_KEY as MARKER_KEY
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # What Markdown would read as syntax in inserted text. `_` inside a word is plain text in CommonMark.

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 from urllib.parse import quote
 
-from vaulttool.config import WikidataConfig
+from vaulttool.config.settings import WikidataConfig
 
 COMMONS_FILE_PATH = "http://commons.wikimedia.org/wiki/Special:FilePath/"
 JULIAN = "http://www.wikidata.org/entity/Q1985786"

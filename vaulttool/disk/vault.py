@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from vaulttool import config as config_module
-from vaulttool.config import Config
+from vaulttool.config import settings as config_module
+from vaulttool.config.settings import Config
 from vaulttool.errors import (
     ConcurrentChangeError,
     ConfigError,
@@ -26,7 +26,7 @@ from vaulttool.errors import (
 )
 
 if TYPE_CHECKING:
-    from vaulttool.templates import Template
+    from vaulttool.tiers.templates import Template
 
 ALWAYS_SKIPPED = frozenset({".obsidian", ".git", ".trash", ".vaulttool"})
 TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
@@ -287,7 +287,7 @@ def create_file(path: Path, data: bytes) -> None:
 def load_templates(config: Config) -> dict[str, Template]:
     """The stub template of each tier: the vault's own folder first (`<tier>.md`, then `tier.md`),
     then vaulttool's built-in ones."""
-    from vaulttool.templates import Template, TemplateError
+    from vaulttool.tiers.templates import Template, TemplateError
 
     folders: list[tuple[str, Path]] = []
     if config.tiers.templates:
@@ -314,5 +314,6 @@ def load_templates(config: Config) -> dict[str, Template]:
 
 def _builtin_templates() -> Path:
     """vaulttool's templates: packaged as `vaulttool/templates` when installed, `templates/` in a checkout."""
-    installed = Path(__file__).parent / "templates"
-    return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
+    package = Path(__file__).parent.parent
+    installed = package / "templates"
+    return installed if installed.is_dir() else package.parent / "templates"

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from vaulttool import templates, tiers, vault
-from vaulttool.config import Config
+from vaulttool.config.settings import Config
+from vaulttool.disk import vault
+from vaulttool.disk.vault import NoteFile
+from vaulttool.engine.note import BOM, DELETE, Note, same_value, unified_diff
 from vaulttool.errors import (
     ConcurrentChangeError,
     NoteError,
@@ -22,10 +24,10 @@ from vaulttool.errors import (
     VaultToolError,
 )
 from vaulttool.findings import Finding
-from vaulttool.note import BOM, DELETE, Note, same_value, unified_diff
-from vaulttool.schema import WIKIDATA_ID
-from vaulttool.templates import Template
-from vaulttool.vault import NoteFile
+from vaulttool.rules.schema import WIKIDATA_ID
+from vaulttool.tiers import layout as tiers
+from vaulttool.tiers import templates
+from vaulttool.tiers.templates import Template
 
 CREATE, UPDATE = "create", "update"
 

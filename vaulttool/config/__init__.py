@@ -1,0 +1,1 @@
+"""vaulttool.toml: the settings as frozen dataclasses, read strictly."""

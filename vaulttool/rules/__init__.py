@@ -1,0 +1,1 @@
+"""Pure findings of one note: structure, YAML pitfalls, the schema, tier leaks."""

@@ -1,0 +1,1 @@
+"""Pure access-tier logic: sibling paths, the links section, stub templates."""
