@@ -12,9 +12,10 @@ from conftest import REFERENCE_NOTE, fingerprint
 
 from vaulttool.cli import main
 from vaulttool.config.settings import TiersConfig
+from vaulttool.engine import paths
 from vaulttool.engine.note import Note
 from vaulttool.errors import UnsafePathError
-from vaulttool.tiers import layout as tiers
+from vaulttool.tiers import layout
 from vaulttool.tiers.templates import Template, TemplateError, is_untouched, render
 
 TIERS = TiersConfig().names
@@ -150,13 +151,13 @@ def test_dry_run_writes_nothing(bare_vault: Path) -> None:
 )
 def test_hostile_names_are_refused(vault_path: str, problem: str) -> None:
     with pytest.raises(UnsafePathError, match=problem.replace("|", r"\|").replace("(", r"\(")):
-        tiers.siblings(vault_path, TiersConfig())
+        layout.siblings(vault_path, TiersConfig())
 
 
 @pytest.mark.parametrize("path", ["/etc/passwd", "C:/Windows/x.md", "\\\\server\\share"])
 def test_absolute_paths_are_refused(path: str) -> None:
     with pytest.raises(UnsafePathError, match="absolute path"):
-        tiers.check_vault_path(path)
+        paths.check_vault_path(path)
 
 
 def test_a_symlinked_tier_folder_pointing_outside_is_refused(bare_vault: Path, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import Note, same_value, unified_diff
 from vaulttool.errors import ConcurrentChangeError, EditError, NoteError
 from vaulttool.rules.schema import WIKIDATA_ID
-from vaulttool.tiers import layout as tiers
+from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
 from vaulttool.wikidata import plan as refresh
 from vaulttool.wikidata.mapping import Label
@@ -111,7 +111,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
     notes: list[_Note] = []
     failures: list[NoteOutcome] = []
     for file in files:
-        if tiers.tier_of_folder(file.vault_path, config.tiers) is not None:
+        if tier_of_folder(file.vault_path, config.tiers) is not None:
             continue  # tier notes mirror their standard note; Wikidata data lives in the standard note
         try:
             snapshot = vault.read_snapshot(file.path)

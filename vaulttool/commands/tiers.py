@@ -25,8 +25,7 @@ from vaulttool.errors import (
 )
 from vaulttool.findings import Finding
 from vaulttool.rules.schema import WIKIDATA_ID
-from vaulttool.tiers import layout as tiers
-from vaulttool.tiers import templates
+from vaulttool.tiers import layout, section, templates
 from vaulttool.tiers.templates import Template
 
 CREATE, UPDATE = "create", "update"
@@ -55,7 +54,7 @@ def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | N
     settings = config.tiers
     loaded: dict[str, Template] | None = None
     for file in files:
-        if tiers.standard_parts(file.vault_path, settings) is not None:
+        if layout.standard_parts(file.vault_path, settings) is not None:
             if loaded is None:
                 loaded = vault.load_templates(config)
             _plan_standard(config, file, loaded, today or datetime.datetime.now(), report)
@@ -69,7 +68,7 @@ def _finding(file: NoteFile, code: str, message: str, line: int = 1, col: int = 
 
 
 def _check_orphan(config: Config, file: NoteFile, report: TiersReport) -> None:
-    located = tiers.standard_of(file.vault_path, config.tiers)
+    located = layout.standard_of(file.vault_path, config.tiers)
     if located is None:
         return
     tier, standard = located
@@ -82,7 +81,7 @@ def _plan_standard(config: Config, file: NoteFile, loaded: dict[str, Template], 
     settings = config.tiers
     actions: list[Action] = []
     try:
-        siblings = tiers.siblings(file.vault_path, settings)
+        siblings = layout.siblings(file.vault_path, settings)
         targets = [vault.safe_target(config.root, settings.folder(s.tier), s.vault_path) for s in siblings]
         snapshot = vault.read_snapshot(file.path)
         note = Note.parse(snapshot.data)
@@ -109,7 +108,7 @@ def _plan_standard(config: Config, file: NoteFile, loaded: dict[str, Template], 
             return
         if action is not None:
             actions.append(action)
-    new_body = tiers.with_section(note.body, tiers.links_section(file.vault_path, settings), settings)
+    new_body = section.with_section(note.body, section.links_section(file.vault_path, settings), settings)
     if new_body != note.body:
         head = note.text[: note.body_start] if note.has_frontmatter else ""
         data = (BOM if note.bom else b"") + (head + new_body).encode("utf-8")
@@ -127,7 +126,7 @@ def _facts(config: Config, tier: str, source: str, wikidata_id: str | None) -> d
     }
 
 
-def _plan_stub(file: NoteFile, sibling: tiers.Sibling, target: Path, template: Template, facts: dict[str, Any],
+def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: Template, facts: dict[str, Any],
                wikidata_id: str | None, now: datetime.datetime, report: TiersReport) -> Action | None:
     if not target.exists():
         variables = {

@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from vaulttool.config.settings import Config, Schema, TiersConfig
+from vaulttool.engine.links import Link, links_in
 from vaulttool.engine.note import Entry, Note, first_difference
+from vaulttool.engine.paths import matches_any
 from vaulttool.engine.scalars import reads_differently
 from vaulttool.engine.values import node_value
 from vaulttool.engine.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
-from vaulttool.rules import schema as rules
-from vaulttool.tiers import layout as tiers
+from vaulttool.rules.schema import check_element, check_shape, kind_of, rule_for
+from vaulttool.tiers.layout import tier_of_folder, tier_of_link
 
 # Node lines and columns are 0-based within the frontmatter, which starts on the file's line 2.
 _LINE, _COL = 2, 1
@@ -101,7 +103,7 @@ def _check_tier_links(note: Note, vault_path: str, entries: list[tuple[Entry, An
                       add: Add) -> None:
     """No link from a tier note to a higher tier; no publish flag outside the public tier.
     Standard notes are the hub: their links section names every tier by design."""
-    own = tiers.tier_of_folder(vault_path, config)
+    own = tier_of_folder(vault_path, config)
     for entry, value in entries:
         if entry.key == "publish" and own != config.names[0] and (
             value is True or (isinstance(value, str) and value.strip().lower() in _TRUTHY_TEXT)
@@ -114,8 +116,8 @@ def _check_tier_links(note: Note, vault_path: str, entries: list[tuple[Entry, An
         return
     rank = config.names.index(own)
 
-    def leak(link: tiers.Link, line: int, col: int) -> None:
-        target_tier = tiers.tier_of_link(link.target, config)
+    def leak(link: Link, line: int, col: int) -> None:
+        target_tier = tier_of_link(link.target, config)
         if target_tier is not None and config.names.index(target_tier) > rank:
             what = "embeds" if link.embed else "links to"
             add(line, col, "VT401", f"this {own} note {what} a {target_tier} note: {link.target}")
@@ -124,10 +126,10 @@ def _check_tier_links(note: Note, vault_path: str, entries: list[tuple[Entry, An
         for text in value if isinstance(value, list) else [value]:
             if isinstance(text, str) and "[" in text:
                 node = entry.value_node
-                for link in tiers.links_in(text):
+                for link in links_in(text):
                     leak(link, node.line + _LINE, node.col + _COL)
     body_start = note.body_start if note.has_frontmatter else 0
-    for link in tiers.links_in(note.body):
+    for link in links_in(note.body):
         offset = body_start + link.offset
         line = note.text.count("\n", 0, offset) + 1
         leak(link, line, offset - note.text.rfind("\n", 0, offset))
@@ -214,7 +216,7 @@ def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[str | in
         if entry.key in seen:
             continue
         seen.add(entry.key)
-        kind = rules.kind_of(value)
+        kind = kind_of(value)
         if kind is not None:
             node = entry.value_node
             kinds.extend((entry.key, kind, node.line + _LINE, node.col + _COL))
@@ -222,7 +224,7 @@ def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[str | in
 
 def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add) -> None:
     for entry, value in zip(entries, values):
-        rule = rules.rule_for(schema, entry.key)
+        rule = rule_for(schema, entry.key)
         if rule is None:
             if schema.unknown_keys == "warn" and schema.fields:
                 key = entry.key_node
@@ -231,7 +233,7 @@ def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: 
         node = entry.value_node
         if isinstance(node, SeqN) and node.flow and _is_wikilink_list(node):
             continue  # reported as an unquoted wikilink; its "list" shape is that mistake, not another
-        shape_problem = rules.check_shape(rule, value)
+        shape_problem = check_shape(rule, value)
         if shape_problem:
             add(node.line + _LINE, node.col + _COL, "VT303", f"{entry.key}: {shape_problem}")
             continue
@@ -240,14 +242,14 @@ def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: 
         else:
             elements = zip((value,), (node,))
         for element, element_node in elements:
-            problem = rules.check_element(rule, element)
+            problem = check_element(rule, element)
             if problem:
                 add(element_node.line + _LINE, element_node.col + _COL, problem[0], f"{entry.key}: {problem[1]}")
 
 
 def _check_required(present: list[str], vault_path: str, schema: Schema, add: Add) -> None:
     required = [key for key, rule in schema.fields.items() if rule.required]
-    if not required or not rules.matches_any(vault_path, schema.required_in):
+    if not required or not matches_any(vault_path, schema.required_in):
         return
     for key in required:
         if key not in present:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime
 import re
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from vaulttool.config.settings import FieldRule, Schema
+from vaulttool.engine.links import WIKILINK_VALUE
 from vaulttool.engine.scalars import ISO_DATE, ISO_DATETIME
+from vaulttool.tiers.templates import MARKER_KEY as STUB_MARKER_KEY
 
 WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
-STUB_MARKER_KEY = "vaulttool_stub"  # what `vaulttool tiers` writes into the stubs it generates
-WIKILINK = re.compile(r"!?\[\[[^\[\]|#^\n]+(?:#[^\[\]|\n]*)?(?:\|[^\[\]\n]*)?\]\]")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 
 
@@ -39,7 +39,7 @@ def _is_url(value: Any) -> bool:
 TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "any": lambda value: True,
     "text": lambda value: isinstance(value, str),
-    "wikilink": lambda value: isinstance(value, str) and WIKILINK.fullmatch(value) is not None,
+    "wikilink": lambda value: isinstance(value, str) and WIKILINK_VALUE.fullmatch(value) is not None,
     "url": _is_url,
     "date": _is_date,
     "datetime": lambda value: isinstance(value, str) and ISO_DATETIME.fullmatch(value) is not None
@@ -105,34 +105,6 @@ def rule_for(schema: Schema, key: str) -> FieldRule | None:
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
-
-
-@lru_cache(maxsize=64)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A vault-path glob: `**` crosses folders, `*` and `?` stay within one."""
-    out = []
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-        elif pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-        elif pattern[index] == "*":
-            out.append("[^/]*")
-            index += 1
-        elif pattern[index] == "?":
-            out.append("[^/]")
-            index += 1
-        else:
-            out.append(re.escape(pattern[index]))
-            index += 1
-    return re.compile("".join(out))
-
-
-def matches_any(path: str, globs: Iterable[str]) -> bool:
-    return any(glob_regex(glob).fullmatch(path) for glob in globs)
 
 
 # --- one type per property name, as Obsidian has it ------------------------------------------

@@ -21,8 +21,8 @@ from typing import Any, Mapping
 from vaulttool.engine.note import Note, find_frontmatter
 from vaulttool.engine.scalars import double_quoted, format_string
 from vaulttool.errors import ConfigError, NoteError, VaultToolError
-from vaulttool.rules.schema import STUB_MARKER_KEY as MARKER_KEY
 
+MARKER_KEY = "vaulttool_stub"  # the frontmatter key of the marker
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # What Markdown would read as syntax in inserted text. `_` inside a word is plain text in CommonMark.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|^#)")

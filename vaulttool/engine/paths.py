@@ -1,0 +1,68 @@
+"""Vault paths: names that every file system, Obsidian and a wikilink can hold, and vault-path globs.
+Pure: strings in, strings out.
+
+Every name vaulttool turns into a path (a tier stub, an entity note) is checked here first: nothing
+may leave the vault, exceed 255 bytes, or use a name Windows, Obsidian or a wikilink cannot hold.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable
+
+from vaulttool.errors import UnsafePathError
+
+MAX_NAME_BYTES = 255
+_RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?")
+_INVALID_CHARS = re.compile(r"[\x00-\x1f\x7f<>:\"\\|?*\[\]#^]")
+
+
+def check_name(name: str) -> None:
+    """Raise UnsafePathError for a file or folder name that cannot be written safely everywhere."""
+    if name in ("", ".", ".."):
+        raise UnsafePathError(f"{name!r} is not a usable name")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise UnsafePathError(f"{name[:40]}… is {len(name.encode('utf-8'))} bytes, over the {MAX_NAME_BYTES}-byte limit")
+    if _INVALID_CHARS.search(name):
+        raise UnsafePathError(f"{name!r} contains a character a file name or a wikilink cannot hold")
+    if _RESERVED.fullmatch(name) or name[-1] in " .":
+        raise UnsafePathError(f"{name!r} is a reserved name (Windows) or ends in a space or dot")
+
+
+def check_vault_path(vault_path: str) -> list[str]:
+    """The parts of a relative vault path, each checked; no absolute paths, no `..`."""
+    if vault_path.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", vault_path):
+        raise UnsafePathError(f"{vault_path!r} is an absolute path")
+    parts = vault_path.split("/")
+    for part in parts:
+        check_name(part)
+    return parts
+
+
+@lru_cache(maxsize=64)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A vault-path glob: `**` crosses folders, `*` and `?` stay within one."""
+    out = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(out))
+
+
+def matches_any(path: str, globs: Iterable[str]) -> bool:
+    return any(glob_regex(glob).fullmatch(path) for glob in globs)
