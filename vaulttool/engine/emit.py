@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from vaulttool.engine.scalars import format_scalar, format_string
 from vaulttool.engine.yamlnodes import MapN, Node, ScalarN, SeqN
-
-if TYPE_CHECKING:
-    from vaulttool.engine.note import Note
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +16,12 @@ class Style:
     map_indent: int = 2  # spaces a nested mapping is indented by
 
 
-def detect_style(note: Note) -> Style:
-    """The first quote character, list indent and nested-map indent the note uses; defaults otherwise."""
+def detect_style(values: Iterable[Node]) -> Style:
+    """The first quote character, list indent and nested-map indent that a note's top-level values
+    use; defaults otherwise."""
     quote = list_indent = map_indent = None
-    for entry in note.entries():
-        for node, depth_indent in _walk(entry.value_node, 0):
+    for value in values:
+        for node, depth_indent in _walk(value, 0):
             if quote is None and isinstance(node, ScalarN) and node.style in ('"', "'"):
                 quote = node.style
             if isinstance(node, SeqN) and not node.flow and node.items and list_indent is None and depth_indent == 0:

@@ -150,7 +150,7 @@ class Note:
         entries = {entry.key: entry for entry in self.entries()}
         if len(entries) != len(self.entries()):
             raise EditError("the frontmatter has duplicate keys; fix them before editing")
-        style = emit.detect_style(self)
+        style = emit.detect_style(entry.value_node for entry in self.entries())
         edits: list[tuple[int, int, str]] = []  # (start, end, new text) in the original text
         new_keys: dict[str | None, list[str]] = {}  # anchor key (None: the end) -> new keys after it
         deleted: set[str] = set()
