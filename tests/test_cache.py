@@ -8,16 +8,16 @@ from pathlib import Path
 
 from conftest import DATA
 
-from vaulttool.commands import validate as jobs
+from vaulttool.commands import validate as validate_command
 from vaulttool.disk import vault
 
 
-def validate(root: Path, *paths: Path, use_cache: bool = True) -> jobs.ValidateResult:
+def validate(root: Path, *paths: Path, use_cache: bool = True) -> validate_command.ValidateResult:
     config = vault.open_vault(root)
-    return jobs.validate(config, vault.discover(config, list(paths)), use_cache=use_cache, whole_vault=not paths)
+    return validate_command.run(config, vault.discover(config, list(paths)), use_cache=use_cache, whole_vault=not paths)
 
 
-def texts(result: jobs.ValidateResult) -> list[str]:
+def texts(result: validate_command.ValidateResult) -> list[str]:
     return [finding.text() for finding in result.findings]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from vaulttool.commands import validate as jobs
+from vaulttool.commands import validate as validate_command
 from vaulttool.config.settings import FieldRule, Schema, TiersConfig
 from vaulttool.disk import vault
 from vaulttool.findings import CODES
@@ -26,7 +26,7 @@ def corpus_lines() -> list[str]:
     os.chdir(NEGATIVE)
     try:
         config = vault.open_vault(NEGATIVE)
-        result = jobs.validate(config, vault.discover(config, []), use_cache=False)
+        result = validate_command.run(config, vault.discover(config, []), use_cache=False)
     finally:
         os.chdir(cwd)
     return [finding.text() for finding in result.findings]
@@ -104,6 +104,6 @@ def test_a_note_that_vanishes_before_it_is_read_is_a_finding(tmp_path: Path) -> 
     config = vault.open_vault(tmp_path)
     files = vault.discover(config, [])
     note.unlink()
-    result = jobs.validate(config, files)
+    result = validate_command.run(config, files)
     assert [f.code for f in result.findings] == ["VT110"]
     assert result.findings[0].message == "cannot read the file: No such file or directory"

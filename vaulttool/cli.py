@@ -1,4 +1,5 @@
-"""The `vaulttool` command line: the only module importing click.
+"""The `vaulttool` command line: the only module importing click. Options, output formats and exit
+codes live here; each command's work is in `vaulttool.commands`.
 
 Exit codes: 0 clean; 1 findings, or with --check something would change, or some notes failed;
 2 usage or configuration error. `sync` tells more apart: 3 changed, 4 failed (see `sync --help`).
@@ -18,16 +19,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 import click
 
 from vaulttool import __version__
-from vaulttool.commands import validate as work
+from vaulttool.commands import roundtrip as roundtrip_command
+from vaulttool.commands import validate as validate_command
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk import vault
 from vaulttool.disk.store import STATE_FOLDER
 from vaulttool.errors import ConfigError, UsageError, VaultToolError
-from vaulttool.findings import ERROR, Finding, render
+from vaulttool.findings import Finding, error_count, render
 
 if TYPE_CHECKING:
     from vaulttool.commands.refresh import RefreshReport
-    from vaulttool.commands.tiers import TiersReport
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CHANGED, EXIT_FAILED = 0, 1, 2, 3, 4
 
@@ -73,10 +74,6 @@ def _writer(config: Config, command: str, write: bool = True) -> Iterator[None]:
         yield
 
 
-def _errors(findings: Sequence[Finding]) -> int:
-    return sum(1 for finding in findings if finding.severity == ERROR)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vaulttool")
 def main() -> None:
@@ -101,7 +98,7 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
     """
     try:
         config, notes = _load(paths, output_format=output_format, strict=strict, jobs=jobs)
-        result = work.validate(config, notes, use_cache=not no_cache, whole_vault=_whole_vault(config, paths))
+        result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=_whole_vault(config, paths))
     except VaultToolError as error:
         _fail(error)
     _exit_with_findings(result.findings, result.notes, config)
@@ -109,7 +106,7 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
 
 def _exit_with_findings(findings: Sequence[Finding], notes: int, config: Config) -> NoReturn:
     """Print findings in the configured format, the summary, and exit 0 or 1 (warnings: with --strict)."""
-    errors = _errors(findings)
+    errors = error_count(findings)
     warnings = len(findings) - errors
     click.echo(render(findings, config.output_format, {"notes": notes, "errors": errors, "warnings": warnings}),
                nl=False)
@@ -129,7 +126,7 @@ def roundtrip(paths: tuple[Path, ...], check: bool, jobs: int | None) -> None:
     """
     try:
         config, notes = _load(paths, jobs=jobs)
-        outcomes = work.roundtrip(config, notes)
+        outcomes = roundtrip_command.run(config, notes)
     except VaultToolError as error:
         _fail(error)
     differing = [o for o in outcomes if o.status == "differs"]
@@ -153,13 +150,13 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
     Reads only the notes given (and the validate cache, for the one-type-per-property rule); never
     touches the network.
     """
-    from vaulttool.commands import tiers as tiering
+    from vaulttool.commands import tiers as tiers_command
 
     try:
         config, notes = _load(paths, output_format=output_format)
-        result = work.validate(config, notes, whole_vault=_whole_vault(config, paths), prove_round_trip=True)
+        result = validate_command.run(config, notes, whole_vault=_whole_vault(config, paths), prove_round_trip=True)
         findings = set(result.findings)  # a note tiers cannot parse is reported once
-        findings.update(tiering.check_findings(tiering.plan(config, notes)))
+        findings.update(tiers_command.check_findings(tiers_command.plan(config, notes)))
     except VaultToolError as error:
         _fail(error)
     _exit_with_findings(sorted(findings), len(notes), config)
@@ -168,44 +165,20 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
 # --- refresh ----------------------------------------------------------------------------------
 
 
-def _refresh(config: Config, notes: Sequence[vault.NoteFile], offline: bool, write: bool, diff: bool,
-             fix_redirects: bool = False, qids: frozenset[str] | None = None) -> RefreshReport:
-    from vaulttool.commands import refresh as refresher
-
-    client = None
-    if not offline:
-        from vaulttool.wikidata import client as wikidata
-
-        client = wikidata.Client(wikidata.make_session(), config.wikidata)
-    with _progress(len(notes)) as step:
-        return refresher.run(config, notes, client, write=write, diff=diff, fix_redirects=fix_redirects,
-                             qids=qids, progress=step)
-
-
-def _refresh_summary(report: RefreshReport, unreadable_failed: bool) -> dict[str, int]:
-    """Counts of the refresh. Notes it could not read count as failed unless validate reports them."""
-    from vaulttool.commands import refresh as refresher
-
-    failed = report.count(refresher.FAILED) + (report.count(refresher.UNREADABLE) if unreadable_failed else 0)
-    return {"checked": len(report.outcomes),
-            "changed": report.count(refresher.CHANGED) + report.count(refresher.WOULD_CHANGE),
-            "failed": failed, "requests": report.requests}
-
-
 def _refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
     return [{"path": o.display, "id": o.entity_id, "status": o.status, "reason": o.reason, "keys": o.keys,
              "messages": o.messages} for o in report.outcomes]
 
 
 def _echo_refresh(report: RefreshReport) -> None:
-    from vaulttool.commands import refresh as refresher
+    from vaulttool.commands import refresh as refresh_command
 
     for outcome in report.outcomes:
         if outcome.diff:
             click.echo(outcome.diff, nl=False)
-        if outcome.status in (refresher.FAILED, refresher.UNREADABLE):
+        if outcome.status in (refresh_command.FAILED, refresh_command.UNREADABLE):
             click.echo(f"{outcome.display}: {outcome.status}: {outcome.reason}")
-        elif outcome.status != refresher.UNCHANGED:
+        elif outcome.status != refresh_command.UNCHANGED:
             click.echo(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
         for message in outcome.messages:
             click.echo(f"{outcome.display}: note: {message}")
@@ -227,15 +200,20 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     Notes name their item with `has_id_wikidata: Q…`. The endpoint and the User-Agent contact come
     from vaulttool.toml or VAULTTOOL_WIKIDATA_URL and VAULTTOOL_CONTACT.
     """
+    from vaulttool.commands import refresh as refresh_command
+
     write = not (dry_run or check)
     try:
         config, notes = _load(paths, lock_timeout=lock_timeout)
         with _writer(config, "refresh", write):
-            report = _refresh(config, notes, offline, write, dry_run, fix_redirects,
-                              frozenset(qids) if qids else None)
+            client = refresh_command.client_for(config, offline)
+            with _progress(len(notes)) as step:
+                report = refresh_command.run(config, notes, client, write=write, diff=dry_run,
+                                             fix_redirects=fix_redirects, qids=frozenset(qids) if qids else None,
+                                             progress=step)
     except VaultToolError as error:
         _fail(error)
-    summary = _refresh_summary(report, unreadable_failed=True)
+    summary = report.summary(unreadable_failed=True)
     if output_format == "json":
         click.echo(json.dumps({"notes": _refresh_records(report), "summary": summary}, ensure_ascii=False, indent=2))
     else:
@@ -267,15 +245,6 @@ class _progress:
 # --- tiers ------------------------------------------------------------------------------------
 
 
-def _tiers(config: Config, notes: Sequence[vault.NoteFile], write: bool) -> TiersReport:
-    from vaulttool.commands import tiers as tiering
-
-    report = tiering.plan(config, notes)
-    if write:
-        tiering.apply(report)
-    return report
-
-
 @main.command()
 @paths_argument
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing missing stubs, stale links sections "
@@ -291,29 +260,29 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     PATHS are standard notes, tier notes (checked for a standard note behind them) or folders.
     Only the links section of a standard note is ever rewritten; every other byte stays.
     """
-    from vaulttool.commands import tiers as tiering
+    from vaulttool.commands import tiers as tiers_command
 
     write = not (check or dry_run)
     try:
         config, notes = _load(paths, output_format=output_format, lock_timeout=lock_timeout)
         with _writer(config, "tiers", write):
-            report = _tiers(config, notes, write)
+            report = tiers_command.run(config, notes, write)
     except VaultToolError as error:
         _fail(error)
     if check:
-        findings = tiering.check_findings(report)
+        findings = tiers_command.check_findings(report)
         click.echo(render(findings, config.output_format), nl=False)
         click.echo(f"{len(notes)} notes checked: {len(findings)} tier problems", err=True)
-        sys.exit(EXIT_FINDINGS if _errors(findings) else EXIT_CLEAN)
+        sys.exit(EXIT_FINDINGS if error_count(findings) else EXIT_CLEAN)
     for action in report.actions if dry_run else []:
-        click.echo(tiering.diff(action), nl=False)
+        click.echo(tiers_command.diff(action), nl=False)
     for line in report.done:
         click.echo(line)
     click.echo(render(sorted(report.findings), config.output_format), nl=False)
     written = len(report.actions) if dry_run else len(report.done)
     click.echo(f"{len(notes)} notes checked: {'would write' if dry_run else 'wrote'} {written} files, "
                f"{len(report.findings)} problems", err=True)
-    sys.exit(EXIT_FINDINGS if _errors(report.findings) or (fail_on_change and report.done) else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if error_count(report.findings) or (fail_on_change and report.done) else EXIT_CLEAN)
 
 
 # --- sync -------------------------------------------------------------------------------------
@@ -339,46 +308,29 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
       3  changed: notes or tier files were written (would be, with --dry-run); no findings
       4  failed: some notes could not be refreshed or written, or another writer held the vault
     """
-    write = not dry_run
+    from vaulttool.commands import sync as sync_command
+
     try:
         config, notes = _load([vault_path] if vault_path else [], lock_timeout=lock_timeout)
-        with _writer(config, "sync", write):
-            validation = work.validate(config, notes)
-            refreshed = _refresh(config, notes, offline, write, dry_run)
-            tiered = _tiers(config, notes, write)
+        with _writer(config, "sync", not dry_run):
+            result = sync_command.run(config, notes, offline=offline, dry_run=dry_run, progress=_progress)
     except VaultToolError as error:
         from vaulttool.disk.lock import LockBusyError
 
         _fail(error, EXIT_FAILED if isinstance(error, LockBusyError) else None)
-    refresh_summary = _refresh_summary(refreshed, unreadable_failed=False)  # validate reports those
-    tier_findings = sorted(tiered.findings)
-    written = len(tiered.actions) if dry_run else len(tiered.done)
-    if refresh_summary["failed"] or any(f.code == "VT417" for f in tier_findings):
-        status = "failed"
-    elif _errors(validation.findings) or _errors(tier_findings):
-        status = "findings"
-    elif refresh_summary["changed"] or written:
-        status = "changed"
-    else:
-        status = "clean"
-    summary: dict[str, Any] = {
-        "validate": {"notes": validation.notes, "errors": _errors(validation.findings),
-                     "warnings": len(validation.findings) - _errors(validation.findings)},
-        "refresh": refresh_summary,
-        "tiers": {"written": written, "problems": len(tier_findings)},
-        "status": status, "exit_code": SYNC_STATUS[status], "dry_run": dry_run,
-    }
+    status = result.status
+    summary = {**result.summary(), "exit_code": SYNC_STATUS[status], "dry_run": dry_run}
     if output_format == "json":
-        document = {"summary": summary,
-                    "findings": json.loads(render(validation.findings + tier_findings, "json"))["findings"],
-                    "refresh": _refresh_records(refreshed), "tiers": tiered.done}
+        findings = result.validation.findings + result.tier_findings
+        document = {"summary": summary, "findings": json.loads(render(findings, "json"))["findings"],
+                    "refresh": _refresh_records(result.refreshed), "tiers": result.tiered.done}
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        click.echo(render(validation.findings, "text"), nl=False)
-        _echo_refresh(refreshed)
-        for line in tiered.done:
+        click.echo(render(result.validation.findings, "text"), nl=False)
+        _echo_refresh(result.refreshed)
+        for line in result.tiered.done:
             click.echo(line)
-        click.echo(render(tier_findings, "text"), nl=False)
+        click.echo(render(result.tier_findings, "text"), nl=False)
         v, r, t = summary["validate"], summary["refresh"], summary["tiers"]
         click.echo(f"sync: {v['notes']} notes validated ({v['errors']} errors, {v['warnings']} warnings); "
                    f"refresh: {r['checked']} checked, {r['changed']} {'would change' if dry_run else 'changed'}, "

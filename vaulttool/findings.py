@@ -66,6 +66,10 @@ class Finding:
         return f"::{level} file={path},line={self.line},col={self.col},title={self.code}::{message}"
 
 
+def error_count(findings: Iterable[Finding]) -> int:
+    return sum(1 for finding in findings if finding.severity == ERROR)
+
+
 def render(findings: Iterable[Finding], output_format: str, summary: dict[str, int] | None = None) -> str:
     """All findings in one of the formats `text`, `json` or `github`."""
     findings = list(findings)

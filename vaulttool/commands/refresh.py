@@ -20,8 +20,8 @@ from vaulttool.errors import ConcurrentChangeError, EditError, NoteError
 from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
-from vaulttool.wikidata import plan as refresh
 from vaulttool.wikidata.mapping import Label
+from vaulttool.wikidata.plan import Bindings, plan_note
 
 if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client
@@ -49,6 +49,12 @@ class RefreshReport:
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
 
+    def summary(self, unreadable_failed: bool) -> dict[str, int]:
+        """Counts of the refresh. Notes it could not read count as failed unless validate reports them."""
+        failed = self.count(FAILED) + (self.count(UNREADABLE) if unreadable_failed else 0)
+        return {"checked": len(self.outcomes), "changed": self.count(CHANGED) + self.count(WOULD_CHANGE),
+                "failed": failed, "requests": self.requests}
+
 
 @dataclass
 class _Note:
@@ -57,6 +63,15 @@ class _Note:
     parsed: Note
     values: dict[str, Any]
     outcome: NoteOutcome
+
+
+def client_for(config: Config, offline: bool) -> Client | None:
+    """The Wikidata client for a run; None offline. requests is imported only here, when needed."""
+    if offline:
+        return None
+    from vaulttool.wikidata import client
+
+    return client.Client(client.make_session(), config.wikidata)
 
 
 def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, write: bool, diff: bool = False,
@@ -75,7 +90,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
     labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
                                                   settings.label_max_age_days, today)
 
-    bindings = refresh.Bindings(settings.properties, store.key_bindings(), settings.rename)
+    bindings = Bindings(settings.properties, store.key_bindings(), settings.rename)
     for note in notes:
         outcome = note.outcome
         if progress:
@@ -205,12 +220,12 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
 
 
 def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None, labels: dict[str, Label],
-           bindings: refresh.Bindings, config: Config, today: datetime.date, write: bool, diff: bool,
+           bindings: Bindings, config: Config, today: datetime.date, write: bool, diff: bool,
            fix_redirects: bool) -> None:
     outcome = note.outcome
     if previous is not None and previous.get("lastrevid") == entity.get("lastrevid"):
         previous = None  # the same revision: nothing vanished since
-    plan = refresh.plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema, today)
+    plan = plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema, today)
     outcome.messages += plan.messages
     target = entity.get("redirects", {}).get("to")
     if target:

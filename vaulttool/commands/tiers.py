@@ -49,6 +49,14 @@ class TiersReport:
     done: list[str] = field(default_factory=list)  # lines saying what was written
 
 
+def run(config: Config, files: Sequence[NoteFile], write: bool) -> TiersReport:
+    """Plan every note's stubs and links section, and write them unless `write` is False."""
+    report = plan(config, files)
+    if write:
+        apply(report)
+    return report
+
+
 def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | None = None) -> TiersReport:
     report = TiersReport()
     settings = config.tiers

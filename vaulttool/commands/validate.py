@@ -1,7 +1,5 @@
-"""The work behind each command, free of click: run the pure checks over the vault's notes.
-
-Large runs are spread over worker processes (one per core by default); each worker reads its notes
-and returns findings, so a bad note never stops the run.
+"""The validate command's work, free of click: the pure checks over the vault's notes, spread over
+worker processes, with each note's result kept in the validate cache.
 """
 
 from __future__ import annotations
@@ -9,46 +7,17 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Mapping, Sequence
 
 from vaulttool import __version__
+from vaulttool.commands.pool import parallel_map
 from vaulttool.config.settings import Config
 from vaulttool.disk import vault
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
-from vaulttool.engine.note import Note, first_difference
-from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
 from vaulttool.rules import checks
 from vaulttool.rules.schema import expected_kinds, kind_misfit
-
-_PARALLEL_FROM = 200  # below this many notes a worker pool costs more than it saves
-
-Item = TypeVar("Item")
-Result = TypeVar("Result")
-
-
-def _map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
-         setup: Callable[..., None] | None = None, setup_args: tuple[Any, ...] = ()) -> list[Result]:
-    """`function` over `items`, in worker processes when there are enough items to pay for them.
-
-    `setup(*setup_args)` runs once in each worker (and here, for a serial run), so shared settings
-    travel once per worker instead of once per item.
-    """
-    workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(items) < _PARALLEL_FROM:
-        if setup:
-            setup(*setup_args)
-        return [function(item) for item in items]
-    import multiprocessing  # here: the hook's few notes never need a pool, nor its start-up cost
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = max(1, len(items) // (workers * 4))
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=setup,
-                             initargs=setup_args) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
-
 
 # Per process: what `_setup_validate` was given (sent once per worker, not once per note).
 _check_settings: checks.CheckSettings | None = None
@@ -115,7 +84,7 @@ class ValidateResult:
     cached: int = 0  # notes whose result came from the cache
 
 
-def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True,
+def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True,
              prove_round_trip: bool = False) -> ValidateResult:
     """Check `notes`.
 
@@ -146,7 +115,7 @@ def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, 
             tasks.append((note, entry[2], (info.st_size, info.st_mtime_ns)))
     cached = len(records)
     findings: list[Finding] = []
-    for (note, _, stat), (record, reused, loose) in zip(tasks, _map(_validate_one, tasks, config.jobs,
+    for (note, _, stat), (record, reused, loose) in zip(tasks, parallel_map(_validate_one, tasks, config.jobs,
                                                                      _setup_validate,
                                                                      (settings, prove_round_trip))):
         findings += loose
@@ -170,27 +139,3 @@ def validate(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, 
         store.save_validate_cache(cache_key, records, counts)
     findings.sort()
     return ValidateResult(len(notes), findings, cached)
-
-
-@dataclass(frozen=True, slots=True)
-class RoundtripOutcome:
-    display: str
-    status: str  # "identical", "differs" or "unreadable"
-    detail: str = ""
-
-
-def _roundtrip_one(note: NoteFile) -> RoundtripOutcome:
-    try:
-        data = vault.read_bytes(note.path)
-        rendered = Note.parse(data).render()
-    except OSError as error:
-        return RoundtripOutcome(note.display, "unreadable", f"cannot read the file: {error.strerror}")
-    except NoteError as error:
-        return RoundtripOutcome(note.display, "unreadable", f"{error.line}:{error.col}: {error.code} {error.message}")
-    if rendered == data:
-        return RoundtripOutcome(note.display, "identical")
-    return RoundtripOutcome(note.display, "differs", first_difference(rendered, data))
-
-
-def roundtrip(config: Config, notes: Sequence[NoteFile]) -> list[RoundtripOutcome]:
-    return _map(_roundtrip_one, list(notes), config.jobs)

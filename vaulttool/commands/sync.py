@@ -1,0 +1,73 @@
+"""The sync command's work: validate, refresh, then tiers over the whole vault, and one status. Free
+of click; the caller holds the writer lock around `run`."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any, Callable, ContextManager, Sequence
+
+from vaulttool.commands import refresh, tiers, validate
+from vaulttool.config.settings import Config
+from vaulttool.disk.vault import NoteFile
+from vaulttool.findings import Finding, error_count
+
+CLEAN, FINDINGS, CHANGED, FAILED = "clean", "findings", "changed", "failed"
+# Given the number of notes, a context that yields the callback refresh calls once per note (or None).
+Progress = Callable[[int], ContextManager[Callable[[], None] | None]]
+
+
+@dataclass
+class SyncResult:
+    validation: validate.ValidateResult
+    refreshed: refresh.RefreshReport
+    tiered: tiers.TiersReport
+    dry_run: bool
+
+    @property
+    def tier_findings(self) -> list[Finding]:
+        return sorted(self.tiered.findings)
+
+    @property
+    def refresh_summary(self) -> dict[str, int]:
+        return self.refreshed.summary(unreadable_failed=False)  # validate reports those
+
+    @property
+    def written(self) -> int:
+        """Tier files written (with a dry run: that would be written)."""
+        return len(self.tiered.actions) if self.dry_run else len(self.tiered.done)
+
+    @property
+    def status(self) -> str:
+        if self.refresh_summary["failed"] or any(f.code == "VT417" for f in self.tier_findings):
+            return FAILED
+        if error_count(self.validation.findings) or error_count(self.tier_findings):
+            return FINDINGS
+        if self.refresh_summary["changed"] or self.written:
+            return CHANGED
+        return CLEAN
+
+    def summary(self) -> dict[str, Any]:
+        errors = error_count(self.validation.findings)
+        return {
+            "validate": {"notes": self.validation.notes, "errors": errors,
+                         "warnings": len(self.validation.findings) - errors},
+            "refresh": self.refresh_summary,
+            "tiers": {"written": self.written, "problems": len(self.tier_findings)},
+            "status": self.status,
+        }
+
+
+def _no_progress(total: int) -> ContextManager[None]:
+    return contextlib.nullcontext()
+
+
+def run(config: Config, notes: Sequence[NoteFile], *, offline: bool, dry_run: bool,
+        progress: Progress | None = None) -> SyncResult:
+    write = not dry_run
+    validation = validate.run(config, notes)
+    client = refresh.client_for(config, offline)
+    with (progress or _no_progress)(len(notes)) as step:
+        refreshed = refresh.run(config, notes, client, write=write, diff=dry_run, progress=step)
+    tiered = tiers.run(config, notes, write)
+    return SyncResult(validation, refreshed, tiered, dry_run)
