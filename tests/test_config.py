@@ -84,12 +84,8 @@ def test_broken_types_json_is_a_config_error(tmp_path: Path) -> None:
 def test_every_wikidata_and_tiers_setting_is_checked() -> None:
     import dataclasses
 
-    from vaulttool.config.settings import (
-        _TIERS_CHECKS,
-        _WIKIDATA_CHECKS,
-        TiersConfig,
-        WikidataConfig,
-    )
+    from vaulttool.config.load import _TIERS_CHECKS, _WIKIDATA_CHECKS
+    from vaulttool.config.settings import TiersConfig, WikidataConfig
 
     assert set(_WIKIDATA_CHECKS) == {f.name for f in dataclasses.fields(WikidataConfig)}
     assert set(_TIERS_CHECKS) == {f.name for f in dataclasses.fields(TiersConfig)}

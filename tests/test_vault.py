@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool.disk import vault
+from vaulttool.disk import fileio, vault
 from vaulttool.errors import ConcurrentChangeError, UsageError
 
 
@@ -52,8 +52,8 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_write_is_atomic_keeps_mode_and_leaves_no_temp_file(tmp_path: Path) -> None:
     path = make(tmp_path, "n.md", b"old")
     os.chmod(path, 0o640)
-    snapshot = vault.read_snapshot(path)
-    assert vault.replace_if_changed(path, b"new", snapshot) is True
+    snapshot = fileio.read_snapshot(path)
+    assert fileio.replace_if_changed(path, b"new", snapshot) is True
     assert path.read_bytes() == b"new"
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
@@ -63,19 +63,19 @@ def test_same_bytes_are_not_written(tmp_path: Path) -> None:
     path = make(tmp_path, "n.md", b"same")
     before = path.stat().st_mtime_ns
     os.utime(path, ns=(before - 10**9, before - 10**9))
-    snapshot = vault.read_snapshot(path)
-    assert vault.replace_if_changed(path, b"same", snapshot) is False
+    snapshot = fileio.read_snapshot(path)
+    assert fileio.replace_if_changed(path, b"same", snapshot) is False
     assert path.stat().st_mtime_ns == before - 10**9
 
 
 def test_a_file_changed_since_it_was_read_is_not_replaced(tmp_path: Path) -> None:
     path = make(tmp_path, "n.md", b"first")
-    snapshot = vault.read_snapshot(path)
+    snapshot = fileio.read_snapshot(path)
     path.write_bytes(b"someone else's edit")
     with pytest.raises(ConcurrentChangeError, match="changed on disk"):
-        vault.replace_if_changed(path, b"ours", snapshot)
+        fileio.replace_if_changed(path, b"ours", snapshot)
     assert path.read_bytes() == b"someone else's edit"
     path.unlink()
     with pytest.raises(ConcurrentChangeError, match="removed"):
-        vault.replace_if_changed(path, b"ours", snapshot)
+        fileio.replace_if_changed(path, b"ours", snapshot)
     assert not path.exists()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from vaulttool.config.settings import Config
-from vaulttool.disk import vault
+from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import Note, same_value, unified_diff
@@ -59,7 +59,7 @@ class RefreshReport:
 @dataclass
 class _Note:
     file: NoteFile
-    snapshot: vault.Snapshot
+    snapshot: fileio.Snapshot
     parsed: Note
     values: dict[str, Any]
     outcome: NoteOutcome
@@ -129,7 +129,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         if tier_of_folder(file.vault_path, config.tiers) is not None:
             continue  # tier notes mirror their standard note; Wikidata data lives in the standard note
         try:
-            snapshot = vault.read_snapshot(file.path)
+            snapshot = fileio.read_snapshot(file.path)
             parsed = Note.parse(snapshot.data)
         except OSError as error:
             failures.append(NoteOutcome(file.display, "", UNREADABLE, f"cannot read the file: {error.strerror}"))
@@ -251,7 +251,7 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
         outcome.status = WOULD_CHANGE
         return
     try:
-        vault.replace_if_changed(note.file.path, new, note.snapshot)
+        fileio.replace_if_changed(note.file.path, new, note.snapshot)
     except ConcurrentChangeError as error:
         _fail(outcome, str(error))
         return

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from vaulttool.commands.pool import parallel_map
 from vaulttool.config.settings import Config
-from vaulttool.disk import vault
+from vaulttool.disk import fileio
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import Note, first_difference
 from vaulttool.errors import NoteError
@@ -22,7 +22,7 @@ class RoundtripOutcome:
 
 def _roundtrip_one(note: NoteFile) -> RoundtripOutcome:
     try:
-        data = vault.read_bytes(note.path)
+        data = fileio.read_bytes(note.path)
         rendered = Note.parse(data).render()
     except OSError as error:
         return RoundtripOutcome(note.display, "unreadable", f"cannot read the file: {error.strerror}")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from vaulttool.config.settings import Config
-from vaulttool.disk import vault
+from vaulttool.disk import fileio, vault
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import BOM, DELETE, Note, same_value, unified_diff
 from vaulttool.errors import (
@@ -37,7 +37,7 @@ class Action:
     vault_path: str
     path: Path
     data: bytes
-    snapshot: vault.Snapshot | None = None  # what an UPDATE replaces
+    snapshot: fileio.Snapshot | None = None  # what an UPDATE replaces
     what: str = ""  # "stub", "stub facts" or "links section"
     source: str = ""  # how findings name the standard note the action is for
 
@@ -90,8 +90,8 @@ def _plan_standard(config: Config, file: NoteFile, loaded: dict[str, Template], 
     actions: list[Action] = []
     try:
         siblings = layout.siblings(file.vault_path, settings)
-        targets = [vault.safe_target(config.root, settings.folder(s.tier), s.vault_path) for s in siblings]
-        snapshot = vault.read_snapshot(file.path)
+        targets = [fileio.safe_target(config.root, settings.folder(s.tier), s.vault_path) for s in siblings]
+        snapshot = fileio.read_snapshot(file.path)
         note = Note.parse(snapshot.data)
     except UnsafePathError as error:
         report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
@@ -144,7 +144,7 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
         }
         return Action(CREATE, sibling.vault_path, target, templates.stub(template, variables, facts), None, "stub",
                       file.display)
-    snapshot = vault.read_snapshot(target)
+    snapshot = fileio.read_snapshot(target)
     try:
         current = Note.parse(snapshot.data).values()
     except NoteError:
@@ -191,11 +191,11 @@ def apply(report: TiersReport) -> None:
     for action in report.actions:
         try:
             if action.kind == CREATE:
-                vault.create_file(action.path, action.data)
+                fileio.create_file(action.path, action.data)
                 report.done.append(f"created {action.vault_path}")
             else:
                 assert action.snapshot is not None
-                vault.replace_if_changed(action.path, action.data, action.snapshot)
+                fileio.replace_if_changed(action.path, action.data, action.snapshot)
                 report.done.append(f"updated {action.what} in {action.vault_path}")
         except (ConcurrentChangeError, OSError) as error:
             report.findings.append(Finding(vault.display_path(action.path), 1, 1, "VT417", f"not written: {error}"))

@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 from vaulttool import __version__
 from vaulttool.commands.pool import parallel_map
 from vaulttool.config.settings import Config
-from vaulttool.disk import vault
+from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.findings import Finding
@@ -43,10 +43,10 @@ def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]
         if stat is None:  # a cold run: stat here, in parallel, rather than in the main process
             info = os.stat(note.path)
             stat = (info.st_size, info.st_mtime_ns)
-        data = vault.read_bytes(note.path)
+        data = fileio.read_bytes(note.path)
     except OSError as error:
         return None, False, [Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}")]
-    content_hash = vault.digest(data)
+    content_hash = fileio.digest(data)
     if content_hash == cached_hash:
         return None, True, []  # touched but not changed (a checkout, a sync tool)
     assert _check_settings is not None
@@ -95,7 +95,7 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
     """
     settings = checks.CheckSettings.of(config)
     store = Store(config.root)
-    cache_key = f"{__version__}:{vault.digest(repr(settings).encode())[:16]}"
+    cache_key = f"{__version__}:{fileio.digest(repr(settings).encode())[:16]}"
     cache = store.validate_cache(cache_key) if use_cache and whole_vault else {}
     records: dict[str, Record] = {}
     tasks: list[tuple[NoteFile, str | None, tuple[int, int] | None]] = []

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.disk.vault import write_file
+from vaulttool.disk.fileio import write_file
 from vaulttool.errors import VaultToolError
 
 if TYPE_CHECKING:

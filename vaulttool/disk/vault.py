@@ -1,27 +1,22 @@
-"""The vault on disk: the only module that reads or writes files.
+"""The vault on disk: its root and settings, its notes, its templates.
 
 Discovery skips what is not a note (`.obsidian/`, `.git/`, `.trash/`, `.vaulttool/`, the templates
-folder, anything not `.md`) and never follows a symlink out of the vault. Writes are atomic, happen
-only when bytes differ, keep the file's mode, and refuse to replace a file that changed since it was read.
+folder, anything not `.md`) and never follows a symlink out of the vault. Reading and writing a note's
+bytes is `disk.files`' work.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from vaulttool.config import settings as config_module
-from vaulttool.config.settings import Config
+from vaulttool.config import load as config_load
+from vaulttool.config.settings import CONFIG_NAME, Config
 from vaulttool.errors import (
-    ConcurrentChangeError,
     ConfigError,
-    UnsafePathError,
     UsageError,
 )
 
@@ -29,7 +24,6 @@ if TYPE_CHECKING:
     from vaulttool.tiers.templates import Template
 
 ALWAYS_SKIPPED = frozenset({".obsidian", ".git", ".trash", ".vaulttool"})
-TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,25 +33,27 @@ class NoteFile:
     display: str  # how findings name it: relative to the working folder where possible
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """A file's bytes as read, and what is needed to replace it safely later."""
-
-    data: bytes
-    digest: str
-    mode: int
-
-
 def open_vault(start: Path) -> Config:
     """The config of the vault that holds `start` (defaults when there is no vaulttool.toml)."""
     if not start.exists():
         raise UsageError(f"{start}: no such file or folder")
-    root = config_module.find_root(start)
+    root = find_root(start)
     if root is None:
         root = start.resolve() if start.is_dir() else start.resolve().parent
-    toml_path = root / config_module.CONFIG_NAME
+    toml_path = root / CONFIG_NAME
     text = _read_text(toml_path) if toml_path.is_file() else None
-    return config_module.load(root, text, _obsidian_types(root), _obsidian_templates(root), os.environ)
+    return config_load.load(root, text, _obsidian_types(root), _obsidian_templates(root), os.environ)
+
+
+def find_root(start: Path) -> Path | None:
+    """The vault root above `start`: the nearest folder holding vaulttool.toml or .obsidian/."""
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file() or (folder / ".obsidian").is_dir():
+            return folder
+    return None
 
 
 def _read_text(path: Path) -> str:
@@ -156,132 +152,6 @@ def display_path(path: str | Path, cwd: str | None = None) -> str:
     text = str(path)
     cwd = (cwd or os.getcwd()) + os.sep
     return (text[len(cwd):] if text.startswith(cwd) else text).replace(os.sep, "/")
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def read_bytes(path: str | Path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
-def read_snapshot(path: str | Path) -> Snapshot:
-    with open(path, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        data = handle.read()
-    return Snapshot(data, digest(data), stat.S_IMODE(info.st_mode))
-
-
-def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> bool:
-    """Atomically replace `path` with `data` unless the bytes are the same. Returns True if written.
-
-    Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot`.
-    """
-    if data == snapshot.data:
-        return False
-    path = Path(path)
-    try:
-        current = path.read_bytes()
-    except FileNotFoundError:
-        raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
-    if digest(current) != snapshot.digest:
-        raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
-    _write_atomic(path, data, snapshot.mode)
-    return True
-
-
-def write_file(path: Path, data: bytes) -> bool:
-    """Create or replace one of vaulttool's own files (not a note) atomically, if its bytes differ."""
-    try:
-        info = path.stat()
-        if path.read_bytes() == data:
-            return False
-        mode = stat.S_IMODE(info.st_mode)
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, data, mode)
-    return True
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def _write_temp(folder: Path, name: str, data: bytes, mode: int) -> str:
-    """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode`."""
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{name[:200]}.", suffix=TEMP_SUFFIX, dir=folder)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return temp_name
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    temp_name = _write_temp(path.parent, path.name, data, mode)
-    try:
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass  # some filesystems cannot sync a folder; the file itself is already on disk
-    finally:
-        os.close(descriptor)
-
-
-def safe_target(root: Path, tier_folder: str, vault_path: str) -> Path:
-    """The absolute path of a new file in a tier folder, refusing one that would land anywhere else:
-    the tier folder must be a real folder of the vault (not a symlink), and every existing folder on
-    the way must resolve inside it. Raises UnsafePathError."""
-    root_real = Path(os.path.realpath(root))
-    tier_path = root / tier_folder
-    if tier_path.is_symlink() or Path(os.path.realpath(tier_path)) != root_real / tier_folder:
-        raise UnsafePathError(f"{tier_folder}/ is a symlink; vaulttool writes only into real tier folders")
-    tier_real = root_real / tier_folder
-    target = root / vault_path
-    existing = target.parent
-    while not existing.exists() and existing != tier_path:
-        existing = existing.parent
-    existing_real = Path(os.path.realpath(existing))
-    if tier_path.exists() and existing_real != tier_real and tier_real not in existing_real.parents:
-        raise UnsafePathError(f"{vault_path} would be written outside {tier_folder}/ (a symlinked folder on the way)")
-    if target.is_symlink():
-        raise UnsafePathError(f"{vault_path} is a symlink; not written")
-    return target
-
-
-def create_file(path: Path, data: bytes) -> None:
-    """Create a new file atomically; never replace one. Raises ConcurrentChangeError if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp_name = _write_temp(path.parent, path.name, data, 0o666 & ~_umask())
-    try:
-        os.link(temp_name, path)  # fails if the file exists: a note someone created meanwhile is kept
-    except FileExistsError:
-        raise ConcurrentChangeError(f"{path}: appeared while vaulttool was working; not replaced") from None
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
-    _fsync_folder(path.parent)
 
 
 def load_templates(config: Config) -> dict[str, Template]:

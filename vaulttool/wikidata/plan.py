@@ -14,7 +14,12 @@ from typing import Any, Mapping
 
 from vaulttool.config.settings import Schema, WikidataConfig
 from vaulttool.engine.note import DELETE
-from vaulttool.wikidata.mapping import Label, derived_key, is_id_property, property_values
+from vaulttool.wikidata.mapping import (
+    Label,
+    derived_key,
+    is_id_property,
+    property_values,
+)
 
 
 @dataclass

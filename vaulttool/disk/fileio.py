@@ -1,0 +1,154 @@
+"""Reading and writing files carefully: the only code that writes into the vault.
+
+Writes are atomic (a temporary file in the same folder, fsync, rename), happen only when bytes differ,
+keep the file's mode, and refuse to replace a file that changed since it was read. New files are
+created without ever replacing one. Temporary files never end in `.md`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaulttool.errors import ConcurrentChangeError, UnsafePathError
+
+TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A file's bytes as read, and what is needed to replace it safely later."""
+
+    data: bytes
+    digest: str
+    mode: int
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_bytes(path: str | Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def read_snapshot(path: str | Path) -> Snapshot:
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        data = handle.read()
+    return Snapshot(data, digest(data), stat.S_IMODE(info.st_mode))
+
+
+def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> bool:
+    """Atomically replace `path` with `data` unless the bytes are the same. Returns True if written.
+
+    Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot`.
+    """
+    if data == snapshot.data:
+        return False
+    path = Path(path)
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
+    if digest(current) != snapshot.digest:
+        raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
+    _write_atomic(path, data, snapshot.mode)
+    return True
+
+
+def write_file(path: Path, data: bytes) -> bool:
+    """Create or replace one of vaulttool's own files (not a note) atomically, if its bytes differ."""
+    try:
+        info = path.stat()
+        if path.read_bytes() == data:
+            return False
+        mode = stat.S_IMODE(info.st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, data, mode)
+    return True
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _write_temp(folder: Path, name: str, data: bytes, mode: int) -> str:
+    """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode`."""
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{name[:200]}.", suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return temp_name
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    temp_name = _write_temp(path.parent, path.name, data, mode)
+    try:
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass  # some filesystems cannot sync a folder; the file itself is already on disk
+    finally:
+        os.close(descriptor)
+
+
+def safe_target(root: Path, tier_folder: str, vault_path: str) -> Path:
+    """The absolute path of a new file in a tier folder, refusing one that would land anywhere else:
+    the tier folder must be a real folder of the vault (not a symlink), and every existing folder on
+    the way must resolve inside it. Raises UnsafePathError."""
+    root_real = Path(os.path.realpath(root))
+    tier_path = root / tier_folder
+    if tier_path.is_symlink() or Path(os.path.realpath(tier_path)) != root_real / tier_folder:
+        raise UnsafePathError(f"{tier_folder}/ is a symlink; vaulttool writes only into real tier folders")
+    tier_real = root_real / tier_folder
+    target = root / vault_path
+    existing = target.parent
+    while not existing.exists() and existing != tier_path:
+        existing = existing.parent
+    existing_real = Path(os.path.realpath(existing))
+    if tier_path.exists() and existing_real != tier_real and tier_real not in existing_real.parents:
+        raise UnsafePathError(f"{vault_path} would be written outside {tier_folder}/ (a symlinked folder on the way)")
+    if target.is_symlink():
+        raise UnsafePathError(f"{vault_path} is a symlink; not written")
+    return target
+
+
+def create_file(path: Path, data: bytes) -> None:
+    """Create a new file atomically; never replace one. Raises ConcurrentChangeError if it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp_name = _write_temp(path.parent, path.name, data, 0o666 & ~_umask())
+    try:
+        os.link(temp_name, path)  # fails if the file exists: a note someone created meanwhile is kept
+    except FileExistsError:
+        raise ConcurrentChangeError(f"{path}: appeared while vaulttool was working; not replaced") from None
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
+    _fsync_folder(path.parent)
