@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 import click
 
 from vaulttool import __version__
-from vaulttool.commands import roundtrip as roundtrip_command
 from vaulttool.commands import validate as validate_command
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk import vault
@@ -124,6 +123,8 @@ def roundtrip(paths: tuple[Path, ...], check: bool, jobs: int | None) -> None:
 
     Notes that cannot be parsed are listed as skipped (vaulttool never writes them; `validate` says why).
     """
+    from vaulttool.commands import roundtrip as roundtrip_command
+
     try:
         config, notes = _load(paths, jobs=jobs)
         outcomes = roundtrip_command.run(config, notes)

@@ -1,0 +1,69 @@
+"""Time the pre-commit hook's command of this checkout beside other checkouts of vaulttool, in one run.
+
+For a change that should not cost the hook anything (a refactor, a new module on the import path):
+check out the revision before it beside this one and compare whole `vaulttool check` processes on 1
+and on 20 staged notes, alternating, with the validate cache warm as after any run.
+
+    git worktree add /tmp/before HEAD~5
+    python benchmarks/bench_hook.py --against /tmp/before --repeat 25
+
+Prints medians and each checkout's ratio to this one. Not a test: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_validate import REPO, generate
+
+SIZES = (1, 20)
+
+
+def run(tree: Path, arguments: list[str]) -> float:
+    environment = {**os.environ, "PYTHONPATH": str(tree)}
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "vaulttool", *arguments], env=environment, cwd=tempfile.gettempdir(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{tree}: vaulttool {arguments[0]} failed: {result.stderr.decode()}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", type=Path, action="append", default=[], metavar="CHECKOUT",
+                        help="another checkout of vaulttool to time beside this one (repeatable)")
+    parser.add_argument("--notes", type=int, default=2000, help="standard notes in the vault (each gets 6 siblings)")
+    parser.add_argument("--repeat", type=int, default=25)
+    args = parser.parse_args()
+    trees = {"this checkout": REPO, **{str(path): path.resolve() for path in args.against}}
+    folder = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="vaulttool-bench-", dir=folder) as temporary:
+        vault = Path(temporary) / "vault"
+        generate(vault, args.notes)
+        staged = sorted(str(path) for path in (vault / "_Standards").rglob("*.md"))
+        for tree in trees.values():  # each tree's own cache and byte code, made before timing
+            run(tree, ["validate", str(vault)])
+        samples: dict[tuple[str, int], list[float]] = {(name, size): [] for name in trees for size in SIZES}
+        for _ in range(args.repeat):
+            for name, tree in trees.items():
+                for size in SIZES:
+                    samples[(name, size)].append(run(tree, ["check", *staged[:size]]))
+    print(f"`vaulttool check` on a vault of {args.notes} standard notes, {args.repeat} runs each, medians:")
+    for size in SIZES:
+        base = statistics.median(samples[("this checkout", size)])
+        for name in trees:
+            median = statistics.median(samples[(name, size)])
+            print(f"  {size:2} notes  {name:30} {median * 1000:6.0f} ms  {median / base:5.3f}x this checkout")
+
+
+if __name__ == "__main__":
+    main()
