@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "tests" / "data" / "roundtrip" / "reference_note.md"
@@ -70,11 +71,12 @@ def generate(root: Path, count: int) -> int:
     return files
 
 
-def timed(command: list[str], cache: Path | None = None) -> float:
+def timed(command: list[str], cache: Path | None = None, **options: Any) -> float:
+    """Seconds one whole process takes (`options` go to subprocess.run: `env`, `cwd`)."""
     if cache is not None:
         shutil.rmtree(cache, ignore_errors=True)
     start = time.perf_counter()
-    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, **options)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
         raise SystemExit(f"{command} failed: {result.stderr.decode()}")
