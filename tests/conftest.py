@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from pytest_httpserver import HTTPServer
+from wikidata_server import FakeWikidata
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
@@ -27,6 +29,15 @@ def example_vault(tmp_path: Path) -> Path:
     target = tmp_path / "vault"
     shutil.copytree(EXAMPLE_VAULT, target, ignore=shutil.ignore_patterns("cache", "lock"))
     return target
+
+
+@pytest.fixture
+def wikidata(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> FakeWikidata:
+    """A Wikidata stand-in on localhost (tests/wikidata_server.py), and vaulttool pointed at it."""
+    fake = FakeWikidata(httpserver)
+    monkeypatch.setenv("VAULTTOOL_WIKIDATA_URL", fake.url)
+    monkeypatch.setenv("VAULTTOOL_CONTACT", "tests@vaulttool.invalid")
+    return fake
 
 
 @pytest.fixture

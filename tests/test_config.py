@@ -57,7 +57,7 @@ def test_schema_fields_are_loaded(tmp_path: Path) -> None:
         ("[wikidata]\nlink_pattern = \"{name}\"\n", ":2: wikidata.link_pattern may use only {label}"),
         ("[tiers]\nnames = [\"public\", \"public\"]\n", ":2: tiers.names must be a list of distinct"),
         ("[tiers]\nfolder_pattern = \"tiers/{tier}\"\n", ":2: tiers.folder_pattern must name one folder"),
-        ("[tiers]\nlink_line = \"[{title}]\"\n", ":2: tiers.link_line may use only {name} and {path}"),
+        ("[tiers]\nlink_line = \"[{title}]\"\n", ":2: tiers.link_line may use only {link}, {name} and {path}"),
     ],
 )
 def test_bad_config_names_file_line_and_setting(tmp_path: Path, text: str, message: str) -> None:

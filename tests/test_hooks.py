@@ -92,3 +92,17 @@ def test_a_new_standard_note_gets_its_stubs_and_the_commit_stops_once(repo: Path
     assert second.returncode == 0, second.stdout + second.stderr
     files = git(repo, "show", "--name-only", "--format=", "HEAD").stdout.split("\n")
     assert len([f for f in files if f.startswith("_")]) == 7  # the note and its six stubs
+
+
+def test_the_tiers_hook_keeps_what_follows_the_links_section(repo: Path) -> None:
+    note = repo / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md"
+    reference = note.read_bytes()
+    secret_line = reference[reference.rindex(b" \n\n### #is_/same_as"):reference.rindex(b"\n\n")]
+    tail = b"\n> [!note] Added by hand\n> after the links\n\n![[logo.png]]\n#organisation\n"
+    note.write_bytes(reference.replace(secret_line, b"") + tail)
+    first = commit(repo, "a note after the links")
+    assert first.returncode != 0  # the hook rewrote the section: the commit stops once
+    assert note.read_bytes() == reference + tail
+    second = commit(repo, "a note after the links")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert git(repo, "show", f"HEAD:{note.relative_to(repo)}").stdout.encode() == reference + tail

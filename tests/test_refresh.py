@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import DATA, REFERENCE_NOTE, fingerprint
-from pytest_httpserver import HTTPServer
 from wikidata_server import FakeWikidata
 
 from vaulttool.cli import main
@@ -19,14 +18,6 @@ from vaulttool.engine.note import DELETE, Note
 
 REFERENCE_PATH = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
 FAST_RETRIES = "[wikidata]\nretry_base_seconds = 0\nmax_retry_wait = 0\nmax_retries = 2\n"
-
-
-@pytest.fixture
-def wikidata(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> FakeWikidata:
-    fake = FakeWikidata(httpserver)
-    monkeypatch.setenv("VAULTTOOL_WIKIDATA_URL", fake.url)
-    monkeypatch.setenv("VAULTTOOL_CONTACT", "tests@vaulttool.invalid")
-    return fake
 
 
 @pytest.fixture

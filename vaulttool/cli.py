@@ -24,7 +24,7 @@ from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk import vault
 from vaulttool.disk.store import STATE_FOLDER
 from vaulttool.errors import ConfigError, UsageError, VaultToolError
-from vaulttool.findings import Finding, error_count, render
+from vaulttool.findings import Finding, error_count, new_to, render
 
 if TYPE_CHECKING:
     from vaulttool.commands.refresh import RefreshReport
@@ -156,8 +156,8 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
     try:
         config, notes = _load(paths, output_format=output_format)
         result = validate_command.run(config, notes, whole_vault=_whole_vault(config, paths), prove_round_trip=True)
-        findings = set(result.findings)  # a note tiers cannot parse is reported once
-        findings.update(tiers_command.check_findings(tiers_command.plan(config, notes)))
+        tier_findings = tiers_command.check_findings(tiers_command.plan(config, notes))
+        findings = result.findings + new_to(tier_findings, result.findings)  # a note tiers refused: once
     except VaultToolError as error:
         _fail(error)
     _exit_with_findings(sorted(findings), len(notes), config)
@@ -168,16 +168,21 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
 
 def _refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
     return [{"path": o.display, "id": o.entity_id, "status": o.status, "reason": o.reason, "keys": o.keys,
-             "messages": o.messages} for o in report.outcomes]
+             "messages": o.messages, "code": o.finding.code if o.finding else None} for o in report.outcomes]
 
 
-def _echo_refresh(report: RefreshReport) -> None:
+def _echo_refresh(report: RefreshReport, validated: bool = False) -> None:
+    """What refresh did, a line a note. With `validated`, the notes it left alone because they do not
+    read cleanly are not named again: validate's findings already say why."""
     from vaulttool.commands import refresh as refresh_command
 
     for outcome in report.outcomes:
         if outcome.diff:
             click.echo(outcome.diff, nl=False)
-        if outcome.status in (refresh_command.FAILED, refresh_command.UNREADABLE):
+        if outcome.finding is not None:
+            if not (validated and outcome.status == refresh_command.UNREADABLE):
+                click.echo(outcome.finding.text())
+        elif outcome.status in (refresh_command.FAILED, refresh_command.UNREADABLE):
             click.echo(f"{outcome.display}: {outcome.status}: {outcome.reason}")
         elif outcome.status != refresh_command.UNCHANGED:
             click.echo(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
@@ -328,7 +333,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         click.echo(render(result.validation.findings, "text"), nl=False)
-        _echo_refresh(result.refreshed)
+        _echo_refresh(result.refreshed, validated=True)
         for line in result.tiered.done:
             click.echo(line)
         click.echo(render(result.tier_findings, "text"), nl=False)

@@ -40,6 +40,15 @@ class ConcurrentChangeError(VaultToolError):
     """A file changed on disk between being read and being replaced."""
 
 
+class ProtectedFileError(VaultToolError):
+    """A note the filesystem says not to replace: read-only for its owner (VT111), or one of several
+    hard links to the same file (VT112), which a rename would split."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class UnsafePathError(VaultToolError):
     """A path vaulttool refuses to write: it would leave the vault or its tier folder, or its name
     cannot be held by every file system, Obsidian and a wikilink."""

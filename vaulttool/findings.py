@@ -21,6 +21,8 @@ CODES: dict[str, tuple[str, str]] = {
     "VT108": (ERROR, "YAML anchor or alias"),
     "VT109": (ERROR, "non-standard YAML tag"),
     "VT110": (ERROR, "unreadable file"),
+    "VT111": (ERROR, "read-only note not written"),
+    "VT112": (ERROR, "hard-linked note not written"),
     "VT120": (ERROR, "note does not round-trip byte for byte (a vaulttool bug)"),
     "VT201": (ERROR, "unquoted wikilink"),
     "VT202": (ERROR, "plain scalar read differently by YAML 1.1 and 1.2"),
@@ -41,6 +43,8 @@ CODES: dict[str, tuple[str, str]] = {
     "VT415": (WARNING, "edited stub out of date"),
     "VT416": (ERROR, "stub out of date"),
     "VT417": (ERROR, "tier file not written"),
+    "VT418": (WARNING, "conflict copy of a sync client: no tiers"),
+    "VT419": (ERROR, "more than one links section"),
 }
 
 
@@ -64,6 +68,13 @@ class Finding:
         message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
         return f"::{level} file={path},line={self.line},col={self.col},title={self.code}::{message}"
+
+
+def new_to(findings: Iterable[Finding], known: Iterable[Finding]) -> list[Finding]:
+    """`findings` without those at a place and code that `known` already reports (another command's
+    wording of the same problem): each problem is printed once."""
+    seen = {(finding.path, finding.line, finding.col, finding.code) for finding in known}
+    return [finding for finding in findings if (finding.path, finding.line, finding.col, finding.code) not in seen]
 
 
 def error_count(findings: Iterable[Finding]) -> int:

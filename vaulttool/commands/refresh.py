@@ -7,6 +7,7 @@ and stays byte-identical. Every answer was validated by the client before it get
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -16,7 +17,9 @@ from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import Note, same_value, unified_diff
-from vaulttool.errors import ConcurrentChangeError, EditError, NoteError
+from vaulttool.errors import ConcurrentChangeError, EditError, NoteError, ProtectedFileError
+from vaulttool.findings import Finding
+from vaulttool.rules import checks
 from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
@@ -27,7 +30,8 @@ if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client
 
 UNCHANGED, CHANGED, WOULD_CHANGE, FAILED = "unchanged", "changed", "would change", "failed"
-UNREADABLE = "unreadable"  # the note itself cannot be read or parsed: `validate` says why
+# The note itself cannot be read, or does not read cleanly enough to edit: `validate` says why.
+UNREADABLE = "unreadable"
 
 
 @dataclass
@@ -39,6 +43,7 @@ class NoteOutcome:
     keys: list[str] = field(default_factory=list)  # the keys that change
     messages: list[str] = field(default_factory=list)
     diff: str = ""
+    finding: Finding | None = None  # why the note was not refreshed, as a finding, where there is one
 
 
 @dataclass
@@ -63,6 +68,7 @@ class _Note:
     parsed: Note
     values: dict[str, Any]
     outcome: NoteOutcome
+    report: checks.NoteReport  # validate's findings, for the keys an edit would touch
 
 
 def client_for(config: Config, offline: bool) -> Client | None:
@@ -123,6 +129,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
                 qids: frozenset[str] | None) -> tuple[list[_Note], list[NoteOutcome]]:
     """The notes that name a Wikidata item, and the outcomes of those that cannot be refreshed."""
     id_key = config.schema.id_key
+    settings = checks.CheckSettings.of(config)
     notes: list[_Note] = []
     failures: list[NoteOutcome] = []
     for file in files:
@@ -130,14 +137,14 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
             continue  # tier notes mirror their standard note; Wikidata data lives in the standard note
         try:
             snapshot = fileio.read_snapshot(file.path)
-            parsed = Note.parse(snapshot.data)
         except OSError as error:
             failures.append(NoteOutcome(file.display, "", UNREADABLE, f"cannot read the file: {error.strerror}"))
             continue
-        except NoteError as error:
-            failures.append(NoteOutcome(file.display, "", UNREADABLE,
-                                        f"{error.line}:{error.col}: {error.code} {error.message}"))
+        report = checks.check_note(file.display, file.vault_path, snapshot.data, settings, prove_round_trip=True)
+        if report.structural or report.note is None:
+            failures.append(_refused(NoteOutcome(file.display, ""), report.structural[0]))
             continue
+        parsed = report.note
         values = parsed.values() if parsed.has_frontmatter and parsed.is_mapping else {}
         entity_id = values.get(id_key)
         if entity_id is None:
@@ -148,7 +155,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
             continue
         if qids is not None and entity_id not in qids:
             continue
-        notes.append(_Note(file, snapshot, parsed, values, NoteOutcome(file.display, entity_id)))
+        notes.append(_Note(file, snapshot, parsed, values, NoteOutcome(file.display, entity_id), report))
     return notes, failures
 
 
@@ -234,6 +241,10 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
             outcome.messages.append(f"{outcome.entity_id} redirects to {target}; {config.schema.id_key} updated")
         else:
             outcome.messages.append(f"{outcome.entity_id} redirects to {target}; --fix-redirects updates the note")
+    ambiguous = note.report.ambiguous_in(plan.changes)
+    if ambiguous:
+        _refused(outcome, ambiguous[0])
+        return
     try:
         edited = note.parsed.edit(plan.changes, plan.after)
     except (EditError, NoteError) as error:
@@ -255,9 +266,21 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
     except ConcurrentChangeError as error:
         _fail(outcome, str(error))
         return
+    except ProtectedFileError as error:
+        _fail(outcome, str(error))
+        outcome.finding = Finding(outcome.display, 1, 1, error.code, str(error))
+        return
     outcome.status = CHANGED
 
 
 def _fail(outcome: NoteOutcome, reason: str) -> None:
     outcome.status = FAILED
     outcome.reason = reason
+
+
+def _refused(outcome: NoteOutcome, finding: Finding) -> NoteOutcome:
+    """A note left alone because it does not read cleanly: validate's finding says why."""
+    outcome.status = UNREADABLE
+    outcome.finding = dataclasses.replace(finding, message=f"{finding.message}; not refreshed")
+    outcome.reason = outcome.finding.message
+    return outcome

@@ -10,7 +10,7 @@ from typing import Any, Callable, ContextManager, Sequence
 from vaulttool.commands import refresh, tiers, validate
 from vaulttool.config.settings import Config
 from vaulttool.disk.vault import NoteFile
-from vaulttool.findings import Finding, error_count
+from vaulttool.findings import Finding, error_count, new_to
 
 CLEAN, FINDINGS, CHANGED, FAILED = "clean", "findings", "changed", "failed"
 # Given the number of notes, a context that yields the callback refresh calls once per note (or None).
@@ -26,7 +26,8 @@ class SyncResult:
 
     @property
     def tier_findings(self) -> list[Finding]:
-        return sorted(self.tiered.findings)
+        """What tiers found that validate did not already report."""
+        return new_to(sorted(self.tiered.findings), self.validation.findings)
 
     @property
     def refresh_summary(self) -> dict[str, int]:

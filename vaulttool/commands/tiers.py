@@ -8,6 +8,7 @@ an existing stub is updated only while it still holds exactly what vaulttool wro
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +18,16 @@ from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import BOM, DELETE, Note, same_value, unified_diff
+from vaulttool.engine.paths import conflict_copy
 from vaulttool.errors import (
     ConcurrentChangeError,
     NoteError,
+    ProtectedFileError,
     UnsafePathError,
     VaultToolError,
 )
 from vaulttool.findings import Finding
+from vaulttool.rules import checks
 from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers import layout, section, templates
 from vaulttool.tiers.templates import Template
@@ -40,6 +44,7 @@ class Action:
     snapshot: fileio.Snapshot | None = None  # what an UPDATE replaces
     what: str = ""  # "stub", "stub facts" or "links section"
     source: str = ""  # how findings name the standard note the action is for
+    line: int = 1  # where in the standard note findings point: the links section's heading
 
 
 @dataclass
@@ -60,12 +65,13 @@ def run(config: Config, files: Sequence[NoteFile], write: bool) -> TiersReport:
 def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | None = None) -> TiersReport:
     report = TiersReport()
     settings = config.tiers
+    check_settings = checks.CheckSettings.of(config)
     loaded: dict[str, Template] | None = None
     for file in files:
         if layout.standard_parts(file.vault_path, settings) is not None:
             if loaded is None:
                 loaded = vault.load_templates(config)
-            _plan_standard(config, file, loaded, today or datetime.datetime.now(), report)
+            _plan_standard(config, check_settings, file, loaded, today or datetime.datetime.now(), report)
         else:
             _check_orphan(config, file, report)
     return report
@@ -84,24 +90,32 @@ def _check_orphan(config: Config, file: NoteFile, report: TiersReport) -> None:
         report.findings.append(_finding(file, "VT413", f"orphaned {tier} note: its standard note {standard} does not exist"))
 
 
-def _plan_standard(config: Config, file: NoteFile, loaded: dict[str, Template], now: datetime.datetime,
-                   report: TiersReport) -> None:
+def _plan_standard(config: Config, check_settings: checks.CheckSettings, file: NoteFile,
+                   loaded: dict[str, Template], now: datetime.datetime, report: TiersReport) -> None:
     settings = config.tiers
+    client = conflict_copy(file.vault_path)
+    if client is not None:
+        report.findings.append(_finding(file, "VT418", f"a conflict copy made by {client}: no tier stubs or links "
+                                                       "section; merge it into its original and delete it"))
+        return
     actions: list[Action] = []
     try:
         siblings = layout.siblings(file.vault_path, settings)
         targets = [fileio.safe_target(config.root, settings.folder(s.tier), s.vault_path) for s in siblings]
         snapshot = fileio.read_snapshot(file.path)
-        note = Note.parse(snapshot.data)
     except UnsafePathError as error:
         report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
-        return
-    except NoteError as error:
-        report.findings.append(_finding(file, error.code, error.message, error.line, error.col))
         return
     except OSError as error:
         report.findings.append(_finding(file, "VT110", f"cannot read the file: {error.strerror}"))
         return
+    checked = checks.check_note(file.display, file.vault_path, snapshot.data, check_settings, prove_round_trip=True)
+    if checked.structural or checked.note is None:
+        first = checked.structural[0]
+        report.findings.append(dataclasses.replace(first, message=f"{first.message}; no tier stubs or links "
+                                                                  "section written"))
+        return
+    note = checked.note
     source = file.vault_path[:-3]
     values = note.values() if note.has_frontmatter and note.is_mapping else {}
     wikidata_id = values.get(config.schema.id_key)
@@ -116,11 +130,17 @@ def _plan_standard(config: Config, file: NoteFile, loaded: dict[str, Template], 
             return
         if action is not None:
             actions.append(action)
-    new_body = section.with_section(note.body, section.links_section(file.vault_path, settings), settings)
-    if new_body != note.body:
-        head = note.text[: note.body_start] if note.has_frontmatter else ""
-        data = (BOM if note.bom else b"") + (head + new_body).encode("utf-8")
-        actions.append(Action(UPDATE, file.vault_path, Path(file.path), data, snapshot, "links section", file.display))
+    head = note.text[: note.body_start] if note.has_frontmatter else ""
+    planned = section.plan(note.body, file.vault_path, settings, section.line_ending_before(head, len(head)))
+    line = 1 if planned.section is None else head.count("\n") + note.body.count("\n", 0, planned.section.start) + 1
+    if len(planned.sections) > 1:
+        second = head.count("\n") + note.body.count("\n", 0, planned.sections[1].start) + 1
+        report.findings.append(_finding(file, "VT419", f"a second links section on line {second}; vaulttool "
+                                                       "changes neither: keep one", line))
+    elif planned.body is not None:
+        data = (BOM if note.bom else b"") + (head + planned.body).encode("utf-8")
+        actions.append(Action(UPDATE, file.vault_path, Path(file.path), data, snapshot, "links section", file.display,
+                              line))
     report.actions += actions
 
 
@@ -176,7 +196,7 @@ def check_findings(report: TiersReport) -> list[Finding]:
         if action.kind == CREATE:
             findings.append(Finding(action.source, 1, 1, "VT411", f"missing tier stub {action.vault_path}"))
         elif action.what == "links section":
-            findings.append(Finding(action.source, 1, 1, "VT412", "links section missing or out of date"))
+            findings.append(Finding(action.source, action.line, 1, "VT412", "links section missing or out of date"))
         else:
             findings.append(Finding(action.source, 1, 1, "VT416", "stub out of date with its standard note"))
     return sorted(findings)
@@ -197,5 +217,7 @@ def apply(report: TiersReport) -> None:
                 assert action.snapshot is not None
                 fileio.replace_if_changed(action.path, action.data, action.snapshot)
                 report.done.append(f"updated {action.what} in {action.vault_path}")
+        except ProtectedFileError as error:
+            report.findings.append(Finding(vault.display_path(action.path), 1, 1, error.code, str(error)))
         except (ConcurrentChangeError, OSError) as error:
             report.findings.append(Finding(vault.display_path(action.path), 1, 1, "VT417", f"not written: {error}"))

@@ -75,6 +75,7 @@ _TIERS_CHECKS: dict[str, Callable[[Any], Any]] = {
     "names": tomlcheck.tier_names, "source_folder": tomlcheck.relative_path,
     "folder_pattern": tomlcheck.folder_pattern, "skip": tomlcheck.string_list,
     "templates": tomlcheck.relative_path, "section_heading": tomlcheck.one_line, "link_line": tomlcheck.link_line,
+    "links_style": tomlcheck.one_of(("markdown", "wikilink")),
     "link_separator": tomlcheck.string, "section_end": tomlcheck.string,
 }
 _WIKIDATA_CHECKS: dict[str, Callable[[Any], Any]] = {

@@ -76,7 +76,8 @@ class TiersConfig:
     skip: tuple[str, ...] = ("_Standards/WikiData/**",)  # standard-folder notes without tiers
     templates: str | None = None  # the vault's own template folder; else vaulttool's templates
     section_heading: str = "## Confidential Links & Embeds: "
-    link_line: str = "### #is_/same_as :: [{name}](/{path})"
+    link_line: str = "### #is_/same_as :: {link}"  # {link} in links_style; {name} and {path} also work
+    links_style: str = "markdown"  # [name](/path.md) as the reference note; "wikilink": [[/path|name]]
     link_separator: str = " \n\n"
     section_end: str = "\n\n"
 

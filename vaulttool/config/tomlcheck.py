@@ -69,9 +69,9 @@ def one_line(value: Any) -> str:
 def link_line(value: Any) -> str:
     value = one_line(value)
     try:
-        value.format(name="n", path="p")
+        value.format(name="n", path="p", link="l")
     except (KeyError, IndexError, ValueError) as error:
-        raise ValueError(f"may use only {{name}} and {{path}} ({error})") from None
+        raise ValueError(f"may use only {{link}}, {{name}} and {{path}} ({error})") from None
     return value
 
 

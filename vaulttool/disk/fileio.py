@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaulttool.errors import ConcurrentChangeError, UnsafePathError
+from vaulttool.errors import ConcurrentChangeError, ProtectedFileError, UnsafePathError
 
 TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
 
@@ -47,12 +47,14 @@ def read_snapshot(path: str | Path) -> Snapshot:
 def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> bool:
     """Atomically replace `path` with `data` unless the bytes are the same. Returns True if written.
 
-    Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot`.
+    Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot`, and
+    ProtectedFileError when the file is read-only or hard-linked.
     """
     if data == snapshot.data:
         return False
     path = Path(path)
     try:
+        refuse_protected(os.stat(path))
         current = path.read_bytes()
     except FileNotFoundError:
         raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
@@ -60,6 +62,20 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
         raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
     _write_atomic(path, data, snapshot.mode)
     return True
+
+
+def refuse_protected(info: os.stat_result) -> None:
+    """Raise ProtectedFileError for a file its owner may not write, or one with several hard links.
+
+    The owner-write bit decides, not `os.access`: root may write anything, but a user who made a note
+    read-only meant it for every program, vaulttool run as root included. A rename would give a
+    hard-linked note a new inode and silently split it from its other names.
+    """
+    if not info.st_mode & stat.S_IWUSR:
+        raise ProtectedFileError("VT111", "read-only (its owner-write bit is off); not written")
+    if info.st_nlink > 1:
+        raise ProtectedFileError("VT112", f"one of {info.st_nlink} hard links to the same file, which replacing "
+                                          "it would split; not written")
 
 
 def write_file(path: Path, data: bytes) -> bool:

@@ -24,6 +24,7 @@ class Link:
     target: str
     offset: int  # in the text searched
     embed: bool
+    end: int  # just past the link's last character
 
 
 def markdown_lines(text: str) -> Iterator[tuple[int, str, bool]]:
@@ -52,12 +53,13 @@ def links_in(text: str) -> Iterator[Link]:
         if fenced or "[" not in line:
             continue
         for match in _WIKILINK.finditer(line):
-            yield Link(match.group(1).strip(), offset + match.start(), match.group(0).startswith("!"))
+            yield Link(match.group(1).strip(), offset + match.start(), match.group(0).startswith("!"),
+                       offset + match.end())
         for match in _MARKDOWN_LINK.finditer(line):
             target = match.group(1)
             if "://" in target or target.startswith(("mailto:", "#")):
                 continue
-            yield Link(target, offset + match.start(), match.group(0).startswith("!"))
+            yield Link(target, offset + match.start(), match.group(0).startswith("!"), offset + match.end())
 
 
 def markdown_target(vault_path: str) -> str:

@@ -66,3 +66,21 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 
 def matches_any(path: str, globs: Iterable[str]) -> bool:
     return any(glob_regex(glob).fullmatch(path) for glob in globs)
+
+
+# The names sync clients give the second copy of a file two devices changed at once.
+_CONFLICT_COPIES = (
+    # Obsidian Sync, Dropbox, Nextcloud: `Note (Conflicted copy Pixel-7 202507141203).md`,
+    # `Note (Ann's conflicted copy 2019-01-01).md`, `Note (conflicted copy 2020-01-01 120000).md`
+    ("a sync client", re.compile(r" \([^()]*conflicted copy[^()]*\)\.md$", re.IGNORECASE)),
+    # Syncthing: `Note.sync-conflict-20190101-123456-ABCDEFG.md`
+    ("Syncthing", re.compile(r"\.sync-conflict-\d{8}-\d{6}(?:-[A-Z0-9]{7})?\.md$")),
+    # OneDrive: `Note-DESKTOP-AB12CD3.md`, the computer's default Windows name appended
+    ("OneDrive", re.compile(r"-(?:DESKTOP|LAPTOP)-[A-Z0-9]{7}\.md$")),
+)
+
+
+def conflict_copy(vault_path: str) -> str | None:
+    """Which sync client named this note as a conflict copy, or None for an ordinary note."""
+    name = vault_path.rsplit("/", 1)[-1]
+    return next((client for client, pattern in _CONFLICT_COPIES if pattern.search(name)), None)

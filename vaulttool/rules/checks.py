@@ -7,7 +7,7 @@ the common case (plain and quoted strings) to a few comparisons.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from vaulttool.config.settings import Config, Schema, TiersConfig
 from vaulttool.engine.links import Link, links_in
@@ -26,6 +26,13 @@ _LINE, _COL = 2, 1
 
 Add = Callable[[int, int, str, str], None]
 
+# The findings that keep `refresh`, `tiers` and `--fix` from editing a note: its bytes do not say for
+# sure what it holds (encoding, delimiters, syntax, size, duplicate keys, anchors, aliases, tags, a
+# nested list where a link was meant), so any edit would be a guess. VT202 joins them for the keys an
+# edit would touch (see `ambiguous_in`).
+STRUCTURAL = frozenset({"VT101", "VT102", "VT103", "VT104", "VT105", "VT106", "VT107", "VT108", "VT109",
+                        "VT110", "VT120", "VT201"})
+
 
 @dataclass(slots=True)
 class NoteReport:
@@ -34,6 +41,26 @@ class NoteReport:
     # Each key's Obsidian kind here, flat: key, kind, line, col, key, kind, … (few objects to
     # pickle and cache for a vault of many notes).
     kinds: list[str | int] = field(default_factory=list)
+    note: Note | None = field(default=None, repr=False, compare=False)  # None when it cannot be parsed
+
+    @property
+    def structural(self) -> list[Finding]:
+        """The findings that forbid editing this note (STRUCTURAL), in order."""
+        return [finding for finding in self.findings if finding.code in STRUCTURAL]
+
+    def ambiguous_in(self, keys: Iterable[str]) -> list[Finding]:
+        """VT202 findings inside the entries of `keys`: an edit there would settle a reading the
+        person never chose."""
+        if self.note is None:
+            return []
+        lines: list[tuple[int, int]] = []
+        wanted = set(keys)
+        for entry in self.note.entries():
+            if entry.key in wanted:
+                text = self.note.text
+                lines.append((text.count("\n", 0, entry.start) + 1, text.count("\n", 0, entry.end) + 1))
+        return [finding for finding in self.findings if finding.code == "VT202"
+                and any(first <= finding.line < last for first, last in lines)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +85,7 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
         report.findings.append(Finding(path, line, col, code, message))
 
     try:
-        note = Note.parse(data, max_frontmatter_bytes)
+        note = report.note = Note.parse(data, max_frontmatter_bytes)
     except NoteError as error:
         add(error.line, error.col, error.code, error.message)
         return report

@@ -1,60 +1,164 @@
 """The standard note's links section: itself, then each tier, as the reference note has it. Pure.
 
-The section runs from its heading to the next heading of the same or a higher level, or the end of the
-note; only that part of a standard note is ever rewritten.
+The section is its heading and the consecutive link lines after it (`### #is_/same_as :: …`, one link
+each, blank lines between them allowed), and nothing more: whatever follows the last link line (text,
+embeds, tags, callouts, headings) is the person's and is never touched. A section whose lines already
+link the right notes, in any supported style (Markdown links or wikilinks, with or without an alias,
+absolute, relative or bare names), is current and stays as it is. Lines vaulttool writes take the line
+ending of the lines around them.
 """
 
 from __future__ import annotations
 
-import re
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import unquote
 
 from vaulttool.config.settings import TiersConfig
-from vaulttool.engine.links import markdown_lines, markdown_target
+from vaulttool.engine.links import links_in, markdown_lines, markdown_target
 from vaulttool.tiers import layout
 
 
-def links_section(vault_path: str, config: TiersConfig) -> str:
-    """The standard note's links section: itself, then each tier, as the reference note has it."""
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A links section found in a note's body."""
+
+    start: int  # offset of the heading line in the body
+    end: int  # offset just past the last line of the section, before that line's ending
+    targets: tuple[str, ...]  # the link target of each link line, as written
+    newline: str  # the line ending of the heading line ("" at the very end of a note)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a note's links section needs: the new body (None: leave it), and where the section is."""
+
+    body: str | None
+    sections: tuple[Section, ...]  # the sections found; more than one is left alone
+
+    @property
+    def section(self) -> Section | None:
+        return self.sections[0] if self.sections else None
+
+
+def expected_paths(vault_path: str, config: TiersConfig) -> list[str]:
+    """The vault paths the section links: the standard note itself, then each tier's sibling."""
+    return [vault_path] + [sibling.vault_path for sibling in layout.siblings(vault_path, config)]
+
+
+def _link(config: TiersConfig, name: str, vault_path: str) -> str:
+    if config.links_style == "wikilink":
+        return f"[[/{vault_path[:-3]}|{name}]]"
+    return f"[{name}](/{markdown_target(vault_path)})"
+
+
+def links_section(vault_path: str, config: TiersConfig, newline: str = "\n", end: bool = True) -> str:
+    """The section as vaulttool writes it, with `newline` for every line ending; without the blank
+    lines that close it when `end` is False (a rewritten section keeps what followed it)."""
     located = layout.standard_parts(vault_path, config)
     assert located is not None
     _, stem = located
-    lines = [config.link_line.format(name=stem, path=markdown_target(vault_path))]
-    lines += [config.link_line.format(name=s.name, path=markdown_target(s.vault_path))
-              for s in layout.siblings(vault_path, config)]
-    return config.section_heading + "\n\n" + config.link_separator.join(lines) + config.section_end
+    names = [stem] + [sibling.name for sibling in layout.siblings(vault_path, config)]
+    lines = [config.link_line.format(name=name, path=markdown_target(path), link=_link(config, name, path))
+             for name, path in zip(names, expected_paths(vault_path, config))]
+    text = config.section_heading + "\n\n" + config.link_separator.join(lines) + (config.section_end if end else "")
+    return text.replace("\r\n", "\n").replace("\n", newline)
 
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]")
+def link_lead(config: TiersConfig) -> str:
+    """The text a link line starts with before its link: `### #is_/same_as :: `."""
+    return config.link_line.split("{", 1)[0].rstrip("[(!<")
 
 
-def find_section(body: str, config: TiersConfig) -> tuple[int, int] | None:
-    """(start, end) of the links section in a note's body: from its heading to the next heading of
-    the same or a higher level, or the end. None when the note has none. Code fences do not count."""
+def _sole_link(text: str) -> str | None:
+    """The target of the one link that is all of `text` (spaces around it aside), else None."""
+    stripped = text.strip()
+    links = list(links_in(stripped))
+    if len(links) == 1 and links[0].offset == 0 and links[0].end == len(stripped):
+        return links[0].target
+    return None
+
+
+def find_sections(body: str, config: TiersConfig) -> list[Section]:
+    """Every links section in a note's body, in order. Code fences do not count."""
     heading = config.section_heading.rstrip()
-    heading_match = _HEADING.match(heading)
-    level = len(heading_match.group(1)) if heading_match else 2
-    start: int | None = None
+    lead = link_lead(config)
+    found: list[Section] = []
+    current: tuple[int, int, list[str], str] | None = None  # start, end, targets, newline
     for offset, line, fenced in markdown_lines(body):
-        if fenced:
-            continue
-        if start is None:
-            if line.rstrip() == heading:
-                start = offset
-            continue
-        match = _HEADING.match(line)
-        if match and len(match.group(1)) <= level:
-            return start, offset
-    return (start, len(body)) if start is not None else None
+        content = line.rstrip("\r\n")
+        if current is not None:
+            target = None if fenced or not content.startswith(lead) else _sole_link(content[len(lead):])
+            if target is not None:
+                current = (current[0], offset + len(content), [*current[2], target], current[3])
+                continue
+            if not fenced and not content.strip():
+                continue  # blank lines between link lines belong to the section
+            found.append(Section(current[0], current[1], tuple(current[2]), current[3]))
+            current = None
+        if not fenced and content.rstrip() == heading:
+            current = (offset, offset + len(content), [], line[len(content):])
+    if current is not None:
+        found.append(Section(current[0], current[1], tuple(current[2]), current[3]))
+    return found
 
 
-def with_section(body: str, section: str, config: TiersConfig) -> str:
-    """The body with its links section replaced by `section`, or `section` appended after a blank line."""
-    found = find_section(body, config)
-    if found is not None:
-        start, end = found
-        return body[:start] + section + body[end:]
+def _resolves(target: str, folder: str, wanted: str) -> bool:
+    """Whether a link target, as Obsidian reads it from a note in `folder`, names the note `wanted`:
+    absolute from the vault root, relative to the note, or by its bare name; `.md` optional."""
+    path = unquote(target).strip()
+    if not path.endswith(".md"):
+        path += ".md"
+    if path.startswith("/"):
+        return path[1:] == wanted
+    if "/" not in path:
+        return posixpath.basename(wanted) == path
+    return path == wanted or posixpath.normpath(posixpath.join(folder, path)) == wanted
+
+
+def is_current(section: Section, vault_path: str, config: TiersConfig) -> bool:
+    """Whether the section's lines link exactly the notes vaulttool would link, each once."""
+    wanted = expected_paths(vault_path, config)
+    if len(section.targets) != len(wanted):
+        return False
+    folder = posixpath.dirname(vault_path)
+    remaining = list(wanted)
+    for target in section.targets:
+        match = next((path for path in remaining if _resolves(target, folder, path)), None)
+        if match is None:
+            return False
+        remaining.remove(match)
+    return True
+
+
+def line_ending_before(text: str, end: int) -> str:
+    """The ending of the last line that ends before `end`, or "" when none does."""
+    position = text.rfind("\n", 0, end)
+    if position < 0:
+        return ""
+    return "\r\n" if position > 0 and text[position - 1] == "\r" else "\n"
+
+
+def plan(body: str, vault_path: str, config: TiersConfig, head_newline: str = "") -> Plan:
+    """The body with its links section brought up to date, touching nothing outside the section.
+
+    A missing section is appended after a blank line, in the body's line endings (`head_newline`, the
+    frontmatter's, when the body has none). A note with two sections is left alone: which one is
+    meant is the person's to say.
+    """
+    sections = find_sections(body, config)
+    if len(sections) > 1:
+        return Plan(None, tuple(sections))
+    if sections:
+        found = sections[0]
+        if is_current(found, vault_path, config):
+            return Plan(None, (found,))
+        newline = found.newline or line_ending_before(body, found.start) or head_newline or "\n"
+        new = body[:found.start] + links_section(vault_path, config, newline, end=False) + body[found.end:]
+        return Plan(new, (found,))
+    newline = line_ending_before(body, len(body)) or head_newline or "\n"
     if body and not body.endswith("\n"):
-        body += "\n"
-    if body and not body.endswith("\n\n"):
-        body += "\n"
-    return body + section
+        body += newline
+    if body and not body.endswith(("\n\n", "\n\r\n")):
+        body += newline
+    return Plan(body + links_section(vault_path, config, newline), ())
