@@ -106,3 +106,37 @@ def test_the_tiers_hook_keeps_what_follows_the_links_section(repo: Path) -> None
     second = commit(repo, "a note after the links")
     assert second.returncode == 0, second.stdout + second.stderr
     assert git(repo, "show", f"HEAD:{note.relative_to(repo)}").stdout.encode() == reference + tail
+
+
+FIX_CONFIG = f"""repos:
+  - repo: local
+    hooks:
+      - id: vaulttool-fix
+        name: vaulttool validate --fix
+        entry: {sys.executable} -m vaulttool validate --fix
+        language: system
+        types: [markdown]
+        require_serial: true
+      - id: vaulttool-check
+        name: vaulttool check
+        entry: {sys.executable} -m vaulttool check
+        language: system
+        types: [markdown]
+"""
+
+
+def test_the_fix_hook_quotes_a_wikilink_and_the_commit_stops_once(repo: Path) -> None:
+    (repo / ".pre-commit-config.yaml").write_text(FIX_CONFIG, encoding="utf-8")
+    assert commit(repo, "use the fix hook").returncode == 0
+    note = repo / "_Standards" / "WikiData" / "WD~Geneva,71.md"
+    quoted = b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"'
+    edited = note.read_bytes().replace(quoted, quoted + b"\nnickname: Genf")
+    note.write_bytes(edited.replace(quoted, b"country: [[_Standards/WikiData/WD~Switzerland,39]]"))
+    first = commit(repo, "a nickname, and a link unquoted by hand")
+    assert first.returncode != 0
+    output = first.stdout + first.stderr
+    assert "_Standards/WikiData/WD~Geneva,71.md:" in output and "VT201 fixed: quoted the wikilink" in output
+    assert note.read_bytes() == edited
+    second = commit(repo, "a nickname, and a link unquoted by hand")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert git(repo, "show", f"HEAD:{note.relative_to(repo)}").stdout.encode() == edited

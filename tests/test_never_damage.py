@@ -140,6 +140,27 @@ def test_refresh_writes_in_the_notes_line_endings(wikidata: FakeWikidata, exampl
     assert note.read_bytes() == style(REFERENCE)
 
 
+TEMPLATES = {
+    "frontmatter": b"---\r\ntier: {{tier}}\r\nsource: \"{{source_link}}\"\r\n---\r\n\r\n# {{title}}\r\n",
+    "no-frontmatter": b"# {{title}}\r\n\r\nBack to {{source_link}}\r\n",
+}
+
+
+@pytest.mark.parametrize("template", TEMPLATES.values(), ids=TEMPLATES.keys())
+def test_new_stubs_take_the_templates_line_endings(example_vault: Path, template: bytes) -> None:
+    folder = example_vault / "_Templates" / "vaulttool"
+    folder.mkdir(parents=True)
+    (folder / "tier.md").write_bytes(template)
+    with (example_vault / "vaulttool.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[tiers]\ntemplates = "_Templates/vaulttool"\n')
+    stub = example_vault / f"_secret/{IOM}.secret.md"
+    stub.unlink()
+    assert run("tiers", str(example_vault)).exit_code == 0
+    data = stub.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") > 5
+    assert b"vaulttool_stub: sha256-" in data and b"has_id_wikidata: Q472311\r\n" in data
+
+
 # --- links sections in the vault's own style -------------------------------------------------
 
 
@@ -215,6 +236,7 @@ CORPUS = {
     "VT101": STALE_COUNTRY.replace(b"Amy E. Pope", b"Amy E. Pope \xff"),
     "VT102": STALE_COUNTRY[:STALE_COUNTRY.index(b"\n---\n") + 1],
     "VT103": STALE_COUNTRY.replace(b"has_id_wikidata: Q472311\n", b'has_id_wikidata: Q472311\nmotto: "unclosed\n'),
+    "VT104": b"---\n- a list\n- not a mapping\n---\n\n# A note\n",
     "VT105": STALE_COUNTRY.replace(b"has_id_wikidata: Q472311\n", b"has_id_wikidata: Q472311\ninception: 1951\n"),
     "VT106": STALE_COUNTRY.replace(b"has_id_wikidata: Q472311\n", b"has_id_wikidata: Q472311\nnicknames:\n\t- x\n"),
     "VT107": STALE_COUNTRY.replace(b"has_id_wikidata: Q472311\n",

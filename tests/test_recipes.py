@@ -52,3 +52,9 @@ def test_pre_commit_hooks_file() -> None:
     assert all(hook["types"] == ["markdown"] for hook in hooks.values())
     for hook_id in hooks:
         assert f"id: {hook_id}" in README
+
+
+def test_the_fix_hook_is_a_serial_fixer() -> None:
+    hooks = {hook["id"]: hook for hook in yaml(".pre-commit-hooks.yaml")}
+    assert hooks["vaulttool-fix"]["entry"] == "vaulttool validate --fix"
+    assert hooks["vaulttool-fix"]["require_serial"] is True

@@ -27,6 +27,7 @@ from vaulttool.errors import ConfigError, UsageError, VaultToolError
 from vaulttool.findings import Finding, error_count, new_to, render
 
 if TYPE_CHECKING:
+    from vaulttool.commands.fix import FixReport
     from vaulttool.commands.refresh import RefreshReport
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CHANGED, EXIT_FAILED = 0, 1, 2, 3, 4
@@ -87,31 +88,65 @@ def main() -> None:
 @findings_format()
 @click.option("--strict/--no-strict", default=None, help="Exit 1 on warnings too.")
 @click.option("--no-cache", is_flag=True, help="Check every note again; neither read nor write .vaulttool/cache/.")
+@click.option("--fix", is_flag=True, help="Quote unquoted wikilinks (VT201) and ambiguous scalars (VT202), trim "
+                                          "whitespace in quoted values (VT203); exit 1 when a note changed.")
+@click.option("--dry-run", is_flag=True, help="With --fix: print a unified diff of the fixes; write nothing.")
 @jobs_option
-def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | None, no_cache: bool,
-             jobs: int | None) -> None:
+@lock_option
+def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | None, no_cache: bool, fix: bool,
+             dry_run: bool, jobs: int | None, lock_timeout: float | None) -> None:
     """Check each note's frontmatter; print one `path:line:col: CODE message` line per finding.
 
     PATHS are notes or folders (default: the vault around the current folder). Notes unchanged since
     the last run (size, mtime, content hash) are not checked again (.vaulttool/cache/, safe to delete).
+    With --fix, the findings that have one right fix are fixed, changing only their characters.
     """
+    if dry_run and not fix:
+        _fail(UsageError("--dry-run goes with --fix"))
+    fixed = None
     try:
-        config, notes = _load(paths, output_format=output_format, strict=strict, jobs=jobs)
-        result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=_whole_vault(config, paths))
+        config, notes = _load(paths, output_format=output_format, strict=strict, jobs=jobs, lock_timeout=lock_timeout)
+        whole_vault = _whole_vault(config, paths)
+        with _writer(config, "validate --fix", fix and not dry_run):
+            result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
+            if fix:
+                from vaulttool.commands import fix as fix_command
+
+                fixed = fix_command.run(config, notes, result.findings, write=not dry_run)
+                if fixed.changed and not dry_run:  # what is left, as the notes now read
+                    result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
     except VaultToolError as error:
         _fail(error)
-    _exit_with_findings(result.findings, result.notes, config)
+    findings = result.findings
+    if fixed is not None:
+        findings = sorted(new_to(findings, fixed.fixed) + fixed.findings)
+    _exit_with_findings(findings, result.notes, config, fixed)
 
 
-def _exit_with_findings(findings: Sequence[Finding], notes: int, config: Config) -> NoReturn:
-    """Print findings in the configured format, the summary, and exit 0 or 1 (warnings: with --strict)."""
+def _exit_with_findings(findings: Sequence[Finding], notes: int, config: Config,
+                        fixed: FixReport | None = None) -> NoReturn:
+    """Print findings in the configured format, the summary, and exit 0 or 1 (warnings: with --strict;
+    with --fix, also when a note was changed, as pre-commit expects of fixers)."""
     errors = error_count(findings)
     warnings = len(findings) - errors
-    click.echo(render(findings, config.output_format, {"notes": notes, "errors": errors, "warnings": warnings}),
-               nl=False)
+    summary = {"notes": notes, "errors": errors, "warnings": warnings}
+    if fixed is not None:
+        summary.update(fixed=len(fixed.fixed), changed=len(fixed.changed))
+        for diff in fixed.diffs:
+            click.echo(diff, nl=False)
+        if config.output_format != "json":
+            click.echo(render(fixed.fixed, "text"), nl=False)
+            for message in fixed.messages:
+                click.echo(message)
+    click.echo(render(findings, config.output_format, summary, fixed.fixed if fixed else None), nl=False)
     if config.output_format == "text":
-        click.echo(f"{notes} notes checked: {errors} errors, {warnings} warnings", err=True)
-    sys.exit(EXIT_FINDINGS if errors or (config.strict and warnings) else EXIT_CLEAN)
+        line = f"{notes} notes checked: {errors} errors, {warnings} warnings"
+        if fixed is not None:
+            verb = "would fix" if fixed.diffs else "fixed"
+            line += f"; {verb} {len(fixed.fixed)} in {len(fixed.changed)} notes"
+        click.echo(line, err=True)
+    changed = bool(fixed and fixed.changed)
+    sys.exit(EXIT_FINDINGS if errors or (config.strict and warnings) or changed else EXIT_CLEAN)
 
 
 @main.command()

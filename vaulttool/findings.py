@@ -81,12 +81,16 @@ def error_count(findings: Iterable[Finding]) -> int:
     return sum(1 for finding in findings if finding.severity == ERROR)
 
 
-def render(findings: Iterable[Finding], output_format: str, summary: dict[str, int] | None = None) -> str:
-    """All findings in one of the formats `text`, `json` or `github`."""
+def render(findings: Iterable[Finding], output_format: str, summary: dict[str, int] | None = None,
+           fixed: Iterable[Finding] | None = None) -> str:
+    """All findings in one of the formats `text`, `json` or `github` (JSON also lists `fixed` ones)."""
     findings = list(findings)
     if output_format == "json":
         records = [dict(asdict(f), severity=f.severity) for f in findings]
-        return json.dumps({"findings": records, "summary": summary or {}}, ensure_ascii=False, indent=2) + "\n"
+        document: dict[str, object] = {"findings": records, "summary": summary or {}}
+        if fixed is not None:
+            document["fixed"] = [asdict(f) for f in fixed]
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if output_format == "github":
         return "".join(f.github() + "\n" for f in findings)
     return "".join(f.text() + "\n" for f in findings)

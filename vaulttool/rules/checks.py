@@ -45,8 +45,8 @@ class NoteReport:
 
     @property
     def structural(self) -> list[Finding]:
-        """The findings that forbid editing this note (STRUCTURAL), in order."""
-        return [finding for finding in self.findings if finding.code in STRUCTURAL]
+        """The findings that forbid editing this note (STRUCTURAL), by position."""
+        return sorted(finding for finding in self.findings if finding.code in STRUCTURAL)
 
     def ambiguous_in(self, keys: Iterable[str]) -> list[Finding]:
         """VT202 findings inside the entries of `keys`: an edit there would settle a reading the

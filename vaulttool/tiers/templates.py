@@ -84,7 +84,9 @@ def stub(template: Template, variables: Mapping[str, str], facts: Mapping[str, A
     """The stub note: the rendered template, with vaulttool's facts set in its frontmatter and the marker."""
     text = render(template, variables)
     if not text.startswith("---"):
-        text = "---\n---\n" + text
+        first_line_end = text.find("\n")
+        newline = "\r\n" if first_line_end > 0 and text[first_line_end - 1] == "\r" else "\n"
+        text = f"---{newline}---{newline}" + text  # in the template's own line endings
     try:
         note = Note.parse(text.encode("utf-8"))
         note = note.edit({**facts, MARKER_KEY: _HASH_PLACEHOLDER})
