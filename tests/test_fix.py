@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import DATA
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vaulttool.cli import main
+from vaulttool.config.settings import Config
+from vaulttool.rules import checks, fixes
 
 FIXABLE = {
     "ambiguous_scalars.md": [
@@ -142,3 +146,42 @@ def test_fixing_the_readme_example_gives_back_the_reference_note(notes: Path) ->
         'IOM.md:36:10: VT201 fixed: quoted the wikilink: "[[_Standards/WikiData/WD~Switzerland,39]]"\n'
         'IOM.md:51:5: VT202 fixed: quoted 0000000092270825 as "0000000092270825"\n')
     assert note.read_bytes() == reference
+
+
+# --- the invariant, for any note ----------------------------------------------------------------
+
+SETTINGS = checks.CheckSettings.of(Config(root=Path(".")))
+SCALARS = st.sampled_from(["NO", "on", "0777", "1_000", "0000000092270825", "plain text", "Yes", "~", "12",
+                           '" padded "', "' padded '", '"x"', "[[A]]", "[[B,2]]", "[[A]], [[B]]", '"[[A]]"',
+                           "'it''s'", '"a\\tb "', "[a, NO]", "{k: on}", "2024-01-01", "-", "null"])
+
+
+@st.composite
+def frontmatter_notes(draw: st.DrawFn) -> bytes:
+    lines = []
+    for index in range(draw(st.integers(1, 6))):
+        if draw(st.booleans()):
+            lines.append(f"key{index}: {draw(SCALARS)}")
+        else:
+            lines.append(f"key{index}:")
+            indent = " " * draw(st.sampled_from([0, 2, 4]))
+            lines += [f"{indent}- {draw(SCALARS)}" for _ in range(draw(st.integers(1, 3)))]
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return ("---" + newline + newline.join(lines) + newline + "---" + newline + "body" + newline).encode()
+
+
+@given(frontmatter_notes())
+def test_a_fix_only_adds_quotes_or_removes_spaces_and_leaves_no_fixable_finding(data: bytes) -> None:
+    report = checks.check_note("n.md", "n.md", data, SETTINGS, prove_round_trip=True)
+    planned = fixes.fix_note(report, data, SETTINGS, "n.md")
+    if planned.data is None:
+        return
+    def but_quotes_and_spaces(text: bytes) -> bytes:
+        return text.translate(None, b"\"' \t")
+
+    assert but_quotes_and_spaces(planned.data) == but_quotes_and_spaces(data)
+    assert planned.data.count(b" ") + planned.data.count(b"\t") <= data.count(b" ") + data.count(b"\t")
+    after = checks.check_note("n.md", "n.md", planned.data, SETTINGS, prove_round_trip=True)
+    fixed_places = {(finding.line, finding.code) for finding in planned.fixed}
+    assert not [f for f in after.findings if (f.line, f.code) in fixed_places]
+    assert {(f.line, f.code) for f in after.findings} <= {(f.line, f.code) for f in report.findings}

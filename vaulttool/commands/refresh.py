@@ -141,10 +141,10 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
             failures.append(NoteOutcome(file.display, "", UNREADABLE, f"cannot read the file: {error.strerror}"))
             continue
         report = checks.check_note(file.display, file.vault_path, snapshot.data, settings, prove_round_trip=True)
-        if report.structural or report.note is None:
+        parsed = report.note
+        if parsed is None:  # it may or may not name an item: say why it cannot be refreshed
             failures.append(_refused(NoteOutcome(file.display, ""), report.structural[0]))
             continue
-        parsed = report.note
         values = parsed.values() if parsed.has_frontmatter and parsed.is_mapping else {}
         entity_id = values.get(id_key)
         if entity_id is None:
@@ -154,6 +154,9 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
                                         f"{id_key} {entity_id!r} is not a Wikidata item id"))
             continue
         if qids is not None and entity_id not in qids:
+            continue
+        if report.structural:
+            failures.append(_refused(NoteOutcome(file.display, entity_id), report.structural[0]))
             continue
         notes.append(_Note(file, snapshot, parsed, values, NoteOutcome(file.display, entity_id), report))
     return notes, failures
