@@ -1,8 +1,9 @@
-"""Time the pre-commit hook's command of this checkout beside other checkouts of vaulttool, in one run.
+"""Time the pre-commit hooks' commands of this checkout beside other checkouts of vaulttool, in one run.
 
-For a change that should not cost the hook anything (a refactor, a new module on the import path):
-check out the revision before it beside this one and compare whole `vaulttool check` processes on 1
-and on 20 staged notes, alternating, with the validate cache warm as after any run.
+For a change that should cost the hooks little or nothing (a refactor, a new module on the import
+path, a new check): check out the revision before it beside this one and compare whole processes,
+alternating, with the validate cache warm as after any run: `vaulttool check` on 1 and on 20 staged
+notes, and `vaulttool tiers --check` of the whole vault (what `pre-commit run --all-files` asks).
 
     git worktree add /tmp/before HEAD~5
     python benchmarks/bench_hook.py --against /tmp/before --repeat 25
@@ -46,18 +47,19 @@ def main() -> None:
         staged = sorted(str(path) for path in (vault / "_Standards").rglob("*.md"))
         for tree in trees.values():  # each tree's own cache and byte code, made before timing
             run(tree, ["validate", str(vault)])
-        samples: dict[tuple[str, int], list[float]] = {(name, size): [] for name in trees for size in SIZES}
+        commands = {f"check, {size} notes": ["check", *staged[:size]] for size in SIZES}
+        commands["tiers --check, whole vault"] = ["tiers", "--check", str(vault)]
+        samples: dict[tuple[str, str], list[float]] = {(name, command): [] for name in trees for command in commands}
         for _ in range(args.repeat):
             for name, tree in trees.items():
-                for size in SIZES:
-                    samples[(name, size)].append(run(tree, ["check", *staged[:size]]))
-    print(f"`vaulttool check` on a vault of {args.notes} standard notes, {args.repeat} runs each, medians:")
-    for size in SIZES:
-        base = statistics.median(samples[("this checkout", size)])
+                for command, arguments in commands.items():
+                    samples[(name, command)].append(run(tree, arguments))
+    print(f"a vault of {args.notes} standard notes, {args.repeat} runs each, medians:")
+    for command in commands:
+        base = statistics.median(samples[("this checkout", command)])
         for name in trees:
-            median = statistics.median(samples[(name, size)])
-            print(f"  {size:2} notes  {name:30} {median * 1000:6.0f} ms  {median / base:5.3f}x this checkout")
-
+            median = statistics.median(samples[(name, command)])
+            print(f"  {command:27} {name:24} {median * 1000:7.0f} ms  {median / base:5.3f}x this checkout")
 
 if __name__ == "__main__":
     main()

@@ -394,3 +394,12 @@ def test_refresh_says_nothing_of_broken_notes_that_name_no_item(wikidata: FakeWi
     (example_vault / "other.md").write_bytes(CORPUS["VT201"].replace(b"Q472311", b"Q1065"))
     result = run("refresh", "--qid", "Q472311", str(example_vault))
     assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_sync_fails_when_a_protected_note_could_not_be_written(example_vault: Path) -> None:
+    note = example_vault / REFERENCE_PATH
+    note.write_bytes(STALE)
+    note.chmod(0o444)
+    result = run("sync", "--offline", str(example_vault))
+    assert result.exit_code == 4  # failed, as when refresh cannot write a note
+    assert "VT111 read-only" in result.stdout and note.read_bytes() == STALE

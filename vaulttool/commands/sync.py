@@ -13,6 +13,7 @@ from vaulttool.disk.vault import NoteFile
 from vaulttool.findings import Finding, error_count, new_to
 
 CLEAN, FINDINGS, CHANGED, FAILED = "clean", "findings", "changed", "failed"
+NOT_WRITTEN = frozenset({"VT111", "VT112", "VT417"})  # a tier file tiers meant to write and could not
 # Given the number of notes, a context that yields the callback refresh calls once per note (or None).
 Progress = Callable[[int], ContextManager[Callable[[], None] | None]]
 
@@ -40,7 +41,7 @@ class SyncResult:
 
     @property
     def status(self) -> str:
-        if self.refresh_summary["failed"] or any(f.code == "VT417" for f in self.tier_findings):
+        if self.refresh_summary["failed"] or any(f.code in NOT_WRITTEN for f in self.tier_findings):
             return FAILED
         if error_count(self.validation.findings) or error_count(self.tier_findings):
             return FINDINGS
