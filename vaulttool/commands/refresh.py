@@ -140,7 +140,8 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         except OSError as error:
             failures.append(NoteOutcome(file.display, "", UNREADABLE, f"cannot read the file: {error.strerror}"))
             continue
-        report = checks.check_note(file.display, file.vault_path, snapshot.data, settings, prove_round_trip=True)
+        report = checks.check_note(file.display, file.vault_path, snapshot.data, settings, prove_round_trip=True,
+                                   structure_only=True)
         parsed = report.note
         if parsed is None:  # it may or may not name an item: say why it cannot be refreshed
             failures.append(_refused(NoteOutcome(file.display, ""), report.structural[0]))

@@ -109,7 +109,8 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, file: N
     except OSError as error:
         report.findings.append(_finding(file, "VT110", f"cannot read the file: {error.strerror}"))
         return
-    checked = checks.check_note(file.display, file.vault_path, snapshot.data, check_settings, prove_round_trip=True)
+    checked = checks.check_note(file.display, file.vault_path, snapshot.data, check_settings, prove_round_trip=True,
+                                structure_only=True)
     if checked.structural or checked.note is None:
         first = checked.structural[0]
         report.findings.append(dataclasses.replace(first, message=f"{first.message}; no tier stubs or links "

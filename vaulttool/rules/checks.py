@@ -75,9 +75,11 @@ class CheckSettings:
 
 
 def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
-               prove_round_trip: bool = False) -> NoteReport:
+               prove_round_trip: bool = False, structure_only: bool = False) -> NoteReport:
     """Every finding for one note. `path` is how findings name it, `vault_path` its path in the vault.
-    With `prove_round_trip`, also that the note comes back byte for byte (VT120)."""
+    With `prove_round_trip`, also that the note comes back byte for byte (VT120). With
+    `structure_only`, only what decides whether the note may be edited: structure and YAML pitfalls,
+    not the schema or tier leaks (for the commands that write; validate reports the rest)."""
     schema, max_frontmatter_bytes = settings.schema, settings.max_frontmatter_bytes
     report = NoteReport(path)
 
@@ -113,6 +115,8 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
         _check_simple_yaml(root, add)
     elif root is not None:
         _check_yaml(root, add)
+    if structure_only:
+        return report
     entries = note.entries()
     values = [node_value(entry.value_node) for entry in entries]
     _collect_kinds(entries, values, report.kinds)

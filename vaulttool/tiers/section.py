@@ -41,9 +41,11 @@ class Plan:
         return self.sections[0] if self.sections else None
 
 
-def expected_paths(vault_path: str, config: TiersConfig) -> list[str]:
-    """The vault paths the section links: the standard note itself, then each tier's sibling."""
-    return [vault_path] + [sibling.vault_path for sibling in layout.siblings(vault_path, config)]
+def linked_notes(vault_path: str, config: TiersConfig) -> list[tuple[str, str]]:
+    """(name, vault path) of each note the section links: the standard note itself, then each tier's."""
+    located = layout.standard_parts(vault_path, config)
+    assert located is not None
+    return [(located[1], vault_path)] + [(s.name, s.vault_path) for s in layout.siblings(vault_path, config)]
 
 
 def _link(config: TiersConfig, name: str, vault_path: str) -> str:
@@ -52,15 +54,11 @@ def _link(config: TiersConfig, name: str, vault_path: str) -> str:
     return f"[{name}](/{markdown_target(vault_path)})"
 
 
-def links_section(vault_path: str, config: TiersConfig, newline: str = "\n", end: bool = True) -> str:
+def _render(notes: list[tuple[str, str]], config: TiersConfig, newline: str, end: bool) -> str:
     """The section as vaulttool writes it, with `newline` for every line ending; without the blank
     lines that close it when `end` is False (a rewritten section keeps what followed it)."""
-    located = layout.standard_parts(vault_path, config)
-    assert located is not None
-    _, stem = located
-    names = [stem] + [sibling.name for sibling in layout.siblings(vault_path, config)]
     lines = [config.link_line.format(name=name, path=markdown_target(path), link=_link(config, name, path))
-             for name, path in zip(names, expected_paths(vault_path, config))]
+             for name, path in notes]
     text = config.section_heading + "\n\n" + config.link_separator.join(lines) + (config.section_end if end else "")
     return text.replace("\r\n", "\n").replace("\n", newline)
 
@@ -116,9 +114,8 @@ def _resolves(target: str, folder: str, wanted: str) -> bool:
     return path == wanted or posixpath.normpath(posixpath.join(folder, path)) == wanted
 
 
-def is_current(section: Section, vault_path: str, config: TiersConfig) -> bool:
-    """Whether the section's lines link exactly the notes vaulttool would link, each once."""
-    wanted = expected_paths(vault_path, config)
+def _current(section: Section, vault_path: str, wanted: list[str]) -> bool:
+    """Whether the section's lines link exactly the notes `wanted`, each once, in any style."""
     if len(section.targets) != len(wanted):
         return False
     folder = posixpath.dirname(vault_path)
@@ -149,16 +146,17 @@ def plan(body: str, vault_path: str, config: TiersConfig, head_newline: str = ""
     sections = find_sections(body, config)
     if len(sections) > 1:
         return Plan(None, tuple(sections))
+    notes = linked_notes(vault_path, config)
     if sections:
         found = sections[0]
-        if is_current(found, vault_path, config):
+        if _current(found, vault_path, [path for _, path in notes]):
             return Plan(None, (found,))
         newline = found.newline or line_ending_before(body, found.start) or head_newline or "\n"
-        new = body[:found.start] + links_section(vault_path, config, newline, end=False) + body[found.end:]
+        new = body[:found.start] + _render(notes, config, newline, end=False) + body[found.end:]
         return Plan(new, (found,))
     newline = line_ending_before(body, len(body)) or head_newline or "\n"
     if body and not body.endswith("\n"):
         body += newline
     if body and not body.endswith(("\n\n", "\n\r\n")):
         body += newline
-    return Plan(body + links_section(vault_path, config, newline), ())
+    return Plan(body + _render(notes, config, newline, end=True), ())
