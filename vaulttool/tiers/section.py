@@ -11,7 +11,7 @@ ending of the lines around them.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from vaulttool.config.settings import TiersConfig
@@ -19,8 +19,7 @@ from vaulttool.engine.links import links_in, markdown_lines, markdown_target
 from vaulttool.tiers import layout
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     """A links section found in a note's body."""
 
     start: int  # offset of the heading line in the body
@@ -29,8 +28,7 @@ class Section:
     newline: str  # the line ending of the heading line ("" at the very end of a note)
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     """What a note's links section needs: the new body (None: leave it), and where the section is."""
 
     body: str | None
