@@ -23,7 +23,7 @@ from vaulttool.commands import validate as validate_command
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk import vault
 from vaulttool.disk.store import STATE_FOLDER
-from vaulttool.errors import ConfigError, UsageError, VaultToolError
+from vaulttool.errors import ConfigError, StateWriteError, UsageError, VaultToolError
 from vaulttool.findings import Finding, error_count, new_to, render
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def findings_format(choices: Sequence[str] = OUTPUT_FORMATS) -> Callable[[Any], 
                         help="Output as " + ", ".join(choices) + ". [default: text]")
 
 
-def _load(paths: Sequence[Path], **flags: object) -> tuple[Config, list[vault.NoteFile]]:
+def _load(paths: Sequence[Path], **flags: object) -> tuple[Config, vault.Discovered]:
     config = vault.open_vault(paths[0] if paths else Path.cwd()).override(**flags)
     return config, vault.discover(config, list(paths))
 
@@ -52,6 +52,11 @@ def _load(paths: Sequence[Path], **flags: object) -> tuple[Config, list[vault.No
 def _whole_vault(config: Config, paths: Sequence[Path]) -> bool:
     """Whether PATHS name the whole vault: none at all, or the vault's own folder."""
     return all(path.resolve() == config.root.resolve() for path in paths)
+
+
+def _notices(notices: Sequence[str]) -> None:
+    for notice in notices:
+        click.echo(f"vaulttool: {notice}", err=True)
 
 
 def _fail(error: VaultToolError, code: int | None = None) -> NoReturn:
@@ -117,7 +122,8 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
                     result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
     except VaultToolError as error:
         _fail(error)
-    findings = result.findings
+    _notices(result.notices)
+    findings = result.findings + notes.problems
     if fixed is not None:
         findings = sorted(new_to(findings, fixed.fixed) + fixed.findings)
     _exit_with_findings(findings, result.notes, config, fixed)
@@ -192,7 +198,7 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
         config, notes = _load(paths, output_format=output_format)
         result = validate_command.run(config, notes, whole_vault=_whole_vault(config, paths), prove_round_trip=True)
         tier_findings = tiers_command.check_findings(tiers_command.plan(config, notes))
-        findings = result.findings + new_to(tier_findings, result.findings)  # a note tiers refused: once
+        findings = result.findings + new_to(tier_findings, result.findings) + notes.problems  # each once
     except VaultToolError as error:
         _fail(error)
     _exit_with_findings(sorted(findings), len(notes), config)
@@ -255,10 +261,13 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     except VaultToolError as error:
         _fail(error)
     summary = report.summary(unreadable_failed=True)
+    summary["failed"] += len(notes.problems)
     if output_format == "json":
         click.echo(json.dumps({"notes": _refresh_records(report), "summary": summary}, ensure_ascii=False, indent=2))
     else:
+        click.echo(render(notes.problems, "text"), nl=False)
         _echo_refresh(report)
+        _notices(report.errors)
         verb = "changed" if write else "would change"
         click.echo(f"{summary['checked']} notes checked, {summary['changed']} {verb}, {summary['failed']} failed; "
                    f"{summary['requests']} requests", err=True)
@@ -308,6 +317,7 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
         config, notes = _load(paths, output_format=output_format, lock_timeout=lock_timeout)
         with _writer(config, "tiers", write):
             report = tiers_command.run(config, notes, write)
+            report.findings += notes.problems
     except VaultToolError as error:
         _fail(error)
     if check:
@@ -355,10 +365,12 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
         config, notes = _load([vault_path] if vault_path else [], lock_timeout=lock_timeout)
         with _writer(config, "sync", not dry_run):
             result = sync_command.run(config, notes, offline=offline, dry_run=dry_run, progress=_progress)
+            result.validation.findings += notes.problems
     except VaultToolError as error:
         from vaulttool.disk.lock import LockBusyError
 
-        _fail(error, EXIT_FAILED if isinstance(error, LockBusyError) else None)
+        _fail(error, EXIT_FAILED if isinstance(error, (LockBusyError, StateWriteError)) else None)
+    _notices(result.validation.notices + result.refreshed.errors)
     status = result.status
     summary = {**result.summary(), "exit_code": SYNC_STATUS[status], "dry_run": dry_run}
     if output_format == "json":

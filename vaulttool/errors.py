@@ -40,6 +40,10 @@ class ConcurrentChangeError(VaultToolError):
     """A file changed on disk between being read and being replaced."""
 
 
+class StateWriteError(VaultToolError):
+    """vaulttool's own files under `.vaulttool/` (the lock, stored answers) could not be written."""
+
+
 class ProtectedFileError(VaultToolError):
     """A note the filesystem says not to replace: read-only for its owner (VT111), or one of several
     hard links to the same file (VT112), which a rename would split."""

@@ -50,13 +50,14 @@ class NoteOutcome:
 class RefreshReport:
     outcomes: list[NoteOutcome]
     requests: int
+    errors: list[str] = field(default_factory=list)  # what went wrong beside the notes (the store)
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
 
     def summary(self, unreadable_failed: bool) -> dict[str, int]:
         """Counts of the refresh. Notes it could not read count as failed unless validate reports them."""
-        failed = self.count(FAILED) + (self.count(UNREADABLE) if unreadable_failed else 0)
+        failed = self.count(FAILED) + (self.count(UNREADABLE) if unreadable_failed else 0) + len(self.errors)
         return {"checked": len(self.outcomes), "changed": self.count(CHANGED) + self.count(WOULD_CHANGE),
                 "failed": failed, "requests": self.requests}
 
@@ -115,14 +116,19 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
             continue
         _apply(note, entity, previous[entity_id], labels, bindings, config, today, write, diff, fix_redirects)
 
+    errors: list[str] = []
     if write:
-        for entity_id, entity in fetched.items():
-            store.save_entity(entity_id, entity)
-        if fresh_labels:
-            store.save_labels(fresh_labels, today)
-        if bindings.changed:
-            store.save_key_bindings(bindings.registry)
-    return RefreshReport(outcomes + [note.outcome for note in notes], client.requests_made if client else 0)
+        try:
+            for entity_id, entity in fetched.items():
+                store.save_entity(entity_id, entity)
+            if fresh_labels:
+                store.save_labels(fresh_labels, today)
+            if bindings.changed:
+                store.save_key_bindings(bindings.registry)
+        except OSError as error:
+            errors.append(f"the answers were not stored ({error.filename}: {error.strerror}); the notes are "
+                          "written, and the next run asks Wikidata again")
+    return RefreshReport(outcomes + [note.outcome for note in notes], client.requests_made if client else 0, errors)
 
 
 def _read_notes(files: Sequence[NoteFile], config: Config,
@@ -273,6 +279,9 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
     except ProtectedFileError as error:
         _fail(outcome, str(error))
         outcome.finding = Finding(outcome.display, 1, 1, error.code, str(error))
+        return
+    except OSError as error:
+        _fail(outcome, f"not written: {error.strerror}; the note is as it was")
         return
     outcome.status = CHANGED
 

@@ -82,6 +82,7 @@ class ValidateResult:
     notes: int
     findings: list[Finding] = field(default_factory=list)
     cached: int = 0  # notes whose result came from the cache
+    notices: list[str] = field(default_factory=list)  # what the user should know beside the findings
 
 
 def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True,
@@ -135,7 +136,12 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
             kinds = _kinds(record)
             counts.update(zip(kinds[0::4], kinds[1::4]))
     findings += _property_kind_findings(records, displays, counts, config.schema.obsidian_types)
+    notices: list[str] = []
     if use_cache and whole_vault and (tasks or len(records) != len(cache)):
-        store.save_validate_cache(cache_key, records, counts)
+        try:
+            store.save_validate_cache(cache_key, records, counts)
+        except OSError as error:  # a read-only vault, a full disk: validate still works
+            notices.append(f"the validate cache was not written ({error.filename}: {error.strerror}); the "
+                           "next run checks every note again")
     findings.sort()
-    return ValidateResult(len(notes), findings, cached)
+    return ValidateResult(len(notes), findings, cached, notices)

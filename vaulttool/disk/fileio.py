@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from vaulttool.errors import ConcurrentChangeError, ProtectedFileError, UnsafePathError
 
 TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
+_TEMP_NAME = re.compile(r"\..*\.([0-9]+)\.[^.]+" + re.escape(TEMP_SUFFIX))  # .<name>.<pid>.<random>.vaulttool-tmp
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +50,50 @@ def read_snapshot(path: str | Path) -> Snapshot:
 def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> bool:
     """Atomically replace `path` with `data` unless the bytes are the same. Returns True if written.
 
-    Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot`, and
-    ProtectedFileError when the file is read-only or hard-linked.
+    The new bytes are written and made durable in a temporary file first; only then is the note read
+    again and compared with `snapshot`, and renamed over at once if it is unchanged. What remains is
+    the time between that comparison and the rename: microseconds, not a whole fsync. A write into
+    the note in that time lands in the file the rename replaces, which is still open here: it is seen
+    after the rename and put back, so the person's edit wins and the note is reported, not lost.
+
+    Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot` (or changed
+    while it was replaced), and ProtectedFileError when it is read-only or hard-linked.
     """
     if data == snapshot.data:
         return False
     path = Path(path)
+    temp_name = _write_temp(path.parent, path.name, data, snapshot.mode)
     try:
-        refuse_protected(os.stat(path))
-        current = path.read_bytes()
-    except FileNotFoundError:
-        raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
-    if digest(current) != snapshot.digest:
-        raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
-    _write_atomic(path, data, snapshot.mode)
+        try:
+            current = open(path, "rb")
+        except FileNotFoundError:
+            raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
+        with current:
+            refuse_protected(os.fstat(current.fileno()))
+            if digest(current.read()) != snapshot.digest:
+                raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
+            os.replace(temp_name, path)
+            current.seek(0)  # (the mtime alone may not move: its clock can be coarser than the write)
+            if digest(current.read()) != snapshot.digest:
+                _put_back(path, current, snapshot.mode)
+                raise ConcurrentChangeError(f"{path}: was written by another program while vaulttool replaced "
+                                            "it; its version is kept")
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
     return True
+
+
+def _put_back(path: Path, replaced: BinaryIO, mode: int) -> None:
+    """Restore the bytes someone wrote into a note while it was being replaced (read from the replaced
+    file, still open), unless the note changed yet again."""
+    replaced.seek(0)
+    theirs = replaced.read()
+    with open(path, "rb") as ours:
+        if ours.read() == theirs:
+            return
+    _write_atomic(path, theirs, mode)
 
 
 def refuse_protected(info: os.stat_result) -> None:
@@ -98,9 +130,16 @@ def _umask() -> int:
     return current
 
 
+def temp_owner(name: str) -> int | None:
+    """The process id in the name of one of vaulttool's temporary files, or None for any other name."""
+    match = _TEMP_NAME.fullmatch(name)
+    return int(match.group(1)) if match else None
+
+
 def _write_temp(folder: Path, name: str, data: bytes, mode: int) -> str:
-    """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode`."""
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{name[:200]}.", suffix=TEMP_SUFFIX, dir=folder)
+    """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode`. Its name
+    carries this process's id, so a later run can tell the debris of a killed one from a live write."""
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{name[:200]}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from vaulttool.errors import VaultToolError
+from vaulttool.errors import StateWriteError, VaultToolError
 
 LOCK_NAME = "lock"
 
@@ -45,8 +45,11 @@ class VaultLock:
         self._descriptor: int | None = None
 
     def __enter__(self) -> VaultLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise StateWriteError(f"cannot take the writer lock {self.path}: {error.strerror}; nothing written") from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -68,8 +71,11 @@ class VaultLock:
                 self.stale_holder = previous
         record = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
                   "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, (json.dumps(record) + "\n").encode(), 0)
+        try:
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, (json.dumps(record) + "\n").encode(), 0)
+        except OSError:
+            pass  # (a full disk): the lock itself is held; only the holder's record is missing
         self._descriptor = descriptor
         return self
 

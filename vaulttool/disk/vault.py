@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from vaulttool.config import load as config_load
 from vaulttool.config.settings import CONFIG_NAME, Config
+from vaulttool.disk.fileio import temp_owner
 from vaulttool.errors import (
     ConfigError,
     UsageError,
 )
+from vaulttool.findings import Finding
 
 if TYPE_CHECKING:
     from vaulttool.tiers.templates import Template
@@ -88,9 +90,21 @@ def _obsidian_templates(root: Path) -> str | None:
     return folder.strip("/") if isinstance(folder, str) and folder.strip("/") else None
 
 
-def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
+class Discovered(list[NoteFile]):
+    """The notes found, sorted; the folders that could not be read, as findings; and the temporary
+    files of vaulttool's that a killed run left behind (for a writer to remove)."""
+
+    def __init__(self, notes: Iterable[NoteFile], problems: list[Finding], debris: list[str]) -> None:
+        super().__init__(notes)
+        self.problems = problems
+        self.debris = debris
+
+
+def discover(config: Config, paths: Sequence[Path]) -> Discovered:
     """The notes under `paths` (the whole vault when empty), sorted, each once."""
     root = str(config.root.resolve())
+    problems: list[Finding] = []
+    debris: list[str] = []
     skipped = {*config.exclude, *(folder for folder in (config.templates_folder, config.tiers.templates) if folder)}
     found: dict[str, NoteFile] = {}
     cwd = os.getcwd()
@@ -110,30 +124,43 @@ def discover(config: Config, paths: Sequence[Path]) -> list[NoteFile]:
             start = resolved[len(root) + 1:].replace(os.sep, "/")
             if _is_skipped(start.split("/") if start else [], skipped):
                 continue
-            candidates = _walk(resolved, start, skipped)
+            candidates = _walk(resolved, start, skipped, problems, debris)
         for path in candidates:
             if not path.endswith(".md"):
                 continue
             vault_path = path[len(root) + 1:].replace(os.sep, "/")
             if vault_path not in found:
                 found[vault_path] = NoteFile(path, vault_path, display_path(path, cwd))
-    return [found[key] for key in sorted(found)]
+    return Discovered((found[key] for key in sorted(found)), problems, debris)
 
 
-def _walk(folder: str, relative: str, skipped: set[str]) -> Iterable[str]:
+def _walk(folder: str, relative: str, skipped: set[str], problems: list[Finding],
+          debris: list[str]) -> Iterable[str]:
     """Regular files below `folder`, skipping excluded folders. Symlinks are never followed, so nothing
-    outside the vault is read; FIFOs and other special files, which could block a read, are passed over."""
-    with os.scandir(folder) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)
+    outside the vault is read; FIFOs and other special files, which could block a read, are passed over.
+    A folder that cannot be read is a finding, and the walk goes on."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as error:
+        problems.append(Finding(display_path(folder), 1, 1, "VT110",
+                                f"cannot read the folder: {error.strerror}; the notes in it are not checked"))
+        return
     for entry in entries:
-        if entry.is_symlink():
-            continue
-        if entry.is_dir():
-            child = f"{relative}/{entry.name}" if relative else entry.name
-            if entry.name not in ALWAYS_SKIPPED and not _is_skipped([entry.name], skipped, child):
-                yield from _walk(entry.path, child, skipped)
-        elif entry.is_file():
-            yield entry.path
+        try:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                child = f"{relative}/{entry.name}" if relative else entry.name
+                if entry.name not in ALWAYS_SKIPPED and not _is_skipped([entry.name], skipped, child):
+                    yield from _walk(entry.path, child, skipped, problems, debris)
+            elif entry.is_file():
+                if temp_owner(entry.name) is not None:
+                    debris.append(entry.path)
+                else:
+                    yield entry.path
+        except OSError as error:
+            problems.append(Finding(display_path(entry.path), 1, 1, "VT110", f"cannot read: {error.strerror}"))
 
 
 def _is_skipped(folders: list[str], skipped: set[str], relative: str | None = None) -> bool:
@@ -176,6 +203,8 @@ def load_templates(config: Config) -> dict[str, Template]:
                     found[tier] = Template(prefix + path.name, path.read_bytes().decode("utf-8"))
                 except UnicodeDecodeError:
                     raise TemplateError(f"{prefix + path.name}: is not valid UTF-8") from None
+                except OSError as error:
+                    raise TemplateError(f"{prefix + path.name}: cannot be read: {error.strerror}") from None
                 break
         else:
             raise ConfigError(f"no template for tier {tier!r}")

@@ -32,7 +32,10 @@ def _is_date(value: Any) -> bool:
 def _is_url(value: Any) -> bool:
     if not isinstance(value, str) or not _URL_SCHEME.fullmatch(value):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # `http://[` and other hosts urlsplit cannot take: not a URL
+        return False
     return bool(parts.netloc) if parts.scheme in ("http", "https") else True
 
 
