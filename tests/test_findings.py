@@ -102,6 +102,7 @@ def test_invalid_utf8_in_body_is_found_with_its_line() -> None:
 def test_a_note_that_vanishes_before_it_is_read_is_a_finding(tmp_path: Path) -> None:
     note = tmp_path / "gone.md"
     note.write_bytes(b"---\na: 1\n---\n")
+    (tmp_path / "vaulttool.toml").write_text("", encoding="utf-8")
     config = vault.open_vault(tmp_path)
     files = vault.discover(config, [])
     note.unlink()

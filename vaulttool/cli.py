@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
@@ -23,7 +24,7 @@ from vaulttool.commands import validate as validate_command
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk import vault
 from vaulttool.disk.store import STATE_FOLDER
-from vaulttool.errors import ConfigError, StateWriteError, UsageError, VaultToolError
+from vaulttool.errors import ConfigError, StateWriteError, Terminated, UsageError, VaultToolError
 from vaulttool.findings import Finding, error_count, new_to, render
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from vaulttool.commands.refresh import RefreshReport
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CHANGED, EXIT_FAILED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
@@ -45,7 +47,8 @@ def findings_format(choices: Sequence[str] = OUTPUT_FORMATS) -> Callable[[Any], 
 
 
 def _load(paths: Sequence[Path], **flags: object) -> tuple[Config, vault.Discovered]:
-    config = vault.open_vault(paths[0] if paths else Path.cwd()).override(**flags)
+    root = (click.get_current_context().find_root().obj or {}).get("root")
+    config = vault.open_vault(paths[0] if paths else (root or Path.cwd()), root).override(**flags)
     return config, vault.discover(config, list(paths))
 
 
@@ -65,24 +68,58 @@ def _fail(error: VaultToolError, code: int | None = None) -> NoReturn:
 
 
 @contextlib.contextmanager
-def _writer(config: Config, command: str, write: bool = True) -> Iterator[None]:
-    """Hold the vault's writer lock while `command` writes (nothing to hold when it does not)."""
+def _writer(config: Config, command: str, write: bool = True, debris: Sequence[str] = ()) -> Iterator[None]:
+    """Hold the vault's writer lock while `command` writes (nothing to hold when it does not), after
+    removing the temporary files a killed run left (`debris`, found by discovery, and under .vaulttool/)."""
     if not write:
         yield
         return
+    from vaulttool.disk import fileio
     from vaulttool.disk.lock import VaultLock
 
     with VaultLock(config.root / STATE_FOLDER, command, config.lock_timeout) as lock:
         stale = lock.stale_message()
         if stale:
             click.echo(f"vaulttool: {stale}", err=True)
+        removed = fileio.remove_debris([*debris, *vault.state_debris(config.root)], lock.started)
+        if removed:
+            click.echo(f"vaulttool: removed {removed} temporary file{'s' if removed != 1 else ''} left by a run "
+                       "that was killed", err=True)
         yield
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group, with the exit codes of interrupted runs: 130 for SIGINT (Ctrl-C), 143 for
+    SIGTERM, after a line saying so (click's own handling would exit 1, the code for findings)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("vaulttool: interrupted; notes not yet written are as they were", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except Terminated:
+            click.echo("vaulttool: terminated; notes not yet written are as they were", err=True)
+            sys.exit(EXIT_TERMINATED)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vaulttool")
-def main() -> None:
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Treat this folder as the vault's root (default: the nearest folder above the PATHS "
+                   "holding vaulttool.toml or .obsidian/).")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
     """Keep an Obsidian vault's frontmatter correct without ever damaging a note."""
+    ctx.obj = {"root": root}
 
 
 # --- validate, roundtrip, check ----------------------------------------------------------------
@@ -112,7 +149,7 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
     try:
         config, notes = _load(paths, output_format=output_format, strict=strict, jobs=jobs, lock_timeout=lock_timeout)
         whole_vault = _whole_vault(config, paths)
-        with _writer(config, "validate --fix", fix and not dry_run):
+        with _writer(config, "validate --fix", fix and not dry_run, notes.debris):
             result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
             if fix:
                 from vaulttool.commands import fix as fix_command
@@ -252,7 +289,7 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     write = not (dry_run or check)
     try:
         config, notes = _load(paths, lock_timeout=lock_timeout)
-        with _writer(config, "refresh", write):
+        with _writer(config, "refresh", write, notes.debris):
             client = refresh_command.client_for(config, offline)
             with _progress(len(notes)) as step:
                 report = refresh_command.run(config, notes, client, write=write, diff=dry_run,
@@ -315,9 +352,16 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     write = not (check or dry_run)
     try:
         config, notes = _load(paths, output_format=output_format, lock_timeout=lock_timeout)
-        with _writer(config, "tiers", write):
-            report = tiers_command.run(config, notes, write)
+        with _writer(config, "tiers", write, notes.debris):
+            report = tiers_command.plan(config, notes)
             report.findings += notes.problems
+            try:
+                if write:
+                    tiers_command.apply(report)
+            except (KeyboardInterrupt, Terminated):
+                for line in report.done:  # what was written before the interrupt: the person may commit it
+                    click.echo(line)
+                raise
     except VaultToolError as error:
         _fail(error)
     if check:
@@ -363,7 +407,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
 
     try:
         config, notes = _load([vault_path] if vault_path else [], lock_timeout=lock_timeout)
-        with _writer(config, "sync", not dry_run):
+        with _writer(config, "sync", not dry_run, notes.debris):
             result = sync_command.run(config, notes, offline=offline, dry_run=dry_run, progress=_progress)
             result.validation.findings += notes.problems
     except VaultToolError as error:

@@ -6,6 +6,11 @@ Every error a user can cause is one of these; anything else escaping to the top 
 from __future__ import annotations
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: like KeyboardInterrupt, it stops the run wherever it is, and no `except
+    Exception` may swallow it."""
+
+
 class VaultToolError(Exception):
     """A problem the user can fix; the CLI prints it without a traceback."""
 

@@ -14,7 +14,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterable
 
 from vaulttool.errors import ConcurrentChangeError, ProtectedFileError, UnsafePathError
 
@@ -128,6 +128,34 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def process_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or this platform cannot tell: assume it is alive
+    return True
+
+
+def remove_debris(paths: Iterable[str], before: float) -> int:
+    """Remove vaulttool's temporary files among `paths` that no live process owns and that are older
+    than `before` (the writer lock's start): what a killed run left. Returns how many were removed."""
+    removed = 0
+    for path in paths:
+        owner = temp_owner(os.path.basename(path))
+        if owner is None or owner == os.getpid() or process_running(owner):
+            continue
+        try:
+            if os.lstat(path).st_mtime >= before:
+                continue
+            os.unlink(path)
+        except OSError:
+            continue  # gone already, or not ours to remove: the next run tries again
+        removed += 1
+    return removed
 
 
 def temp_owner(name: str) -> int | None:

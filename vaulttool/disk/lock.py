@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from vaulttool.disk.fileio import process_running
 from vaulttool.errors import StateWriteError, VaultToolError
 
 LOCK_NAME = "lock"
@@ -23,16 +24,6 @@ LOCK_NAME = "lock"
 
 class LockBusyError(VaultToolError):
     """Another vaulttool is writing this vault and did not finish within the timeout."""
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class VaultLock:
@@ -43,6 +34,7 @@ class VaultLock:
         self.poll = poll
         self.stale_holder: dict[str, object] | None = None  # the record a killed holder left behind
         self._descriptor: int | None = None
+        self.started = 0.0  # when the lock was taken (time.time())
 
     def __enter__(self) -> VaultLock:
         try:
@@ -67,7 +59,7 @@ class VaultLock:
         previous = self._read(descriptor)
         if previous and previous.get("pid") != os.getpid():
             pid = previous.get("pid")
-            if isinstance(pid, int) and not _running(pid):
+            if isinstance(pid, int) and not process_running(pid):
                 self.stale_holder = previous
         record = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
                   "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
@@ -77,6 +69,7 @@ class VaultLock:
         except OSError:
             pass  # (a full disk): the lock itself is held; only the holder's record is missing
         self._descriptor = descriptor
+        self.started = time.time()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from vaulttool.config import load as config_load
 from vaulttool.config.settings import CONFIG_NAME, Config
 from vaulttool.disk.fileio import temp_owner
+from vaulttool.disk.store import STATE_FOLDER
 from vaulttool.errors import (
     ConfigError,
     UsageError,
@@ -35,22 +36,33 @@ class NoteFile:
     display: str  # how findings name it: relative to the working folder where possible
 
 
-def open_vault(start: Path) -> Config:
-    """The config of the vault that holds `start` (defaults when there is no vaulttool.toml)."""
-    if not start.exists():
+def open_vault(start: Path, root: Path | None = None) -> Config:
+    """The config of the vault that holds `start` (defaults when there is no vaulttool.toml), or of
+    the folder `root` the user names as the vault (`--root`). Raises UsageError when there is none."""
+    if not start.exists() and not start.is_symlink():
         raise UsageError(f"{start}: no such file or folder")
-    root = find_root(start)
+    if root is not None:
+        if not root.is_dir():
+            raise UsageError(f"--root {root}: is not a folder")
+        root = root.resolve()
+    else:
+        root = find_root(start)
     if root is None:
-        root = start.resolve() if start.is_dir() else start.resolve().parent
+        raise UsageError(f"{start}: is in no vault (no {CONFIG_NAME} or .obsidian/ in its folder or any above); "
+                         "create vaulttool.toml at the vault's root, or name the root with --root")
     toml_path = root / CONFIG_NAME
     text = _read_text(toml_path) if toml_path.is_file() else None
     return config_load.load(root, text, _obsidian_types(root), _obsidian_templates(root), os.environ)
 
 
 def find_root(start: Path) -> Path | None:
-    """The vault root above `start`: the nearest folder holding vaulttool.toml or .obsidian/."""
-    here = start.resolve()
-    if not here.is_dir():
+    """The vault root above `start`: the nearest folder holding vaulttool.toml or .obsidian/.
+
+    Judged from where `start` itself stands, not from where a symlink leads: a link inside the vault to
+    a note or folder elsewhere belongs to this vault (and is then refused as leaving it), never to the
+    folder it points into."""
+    here = Path(os.path.abspath(start))
+    if here.is_symlink() or not here.is_dir():
         here = here.parent
     for folder in (here, *here.parents):
         if (folder / CONFIG_NAME).is_file() or (folder / ".obsidian").is_dir():
@@ -172,6 +184,14 @@ def _is_skipped(folders: list[str], skipped: set[str], relative: str | None = No
     return any(part in skipped for part in folders) or any(
         path == folder or path.startswith(folder + "/") for folder in skipped
     )
+
+
+def state_debris(root: Path) -> list[str]:
+    """vaulttool's temporary files under `.vaulttool/` (stored answers, caches), for `remove_debris`."""
+    found: list[str] = []
+    for folder, _, names in os.walk(root / STATE_FOLDER):
+        found += [os.path.join(folder, name) for name in names if temp_owner(name) is not None]
+    return found
 
 
 def display_path(path: str | Path, cwd: str | None = None) -> str:
