@@ -18,13 +18,13 @@ CONFIG = f"""repos:
     hooks:
       - id: vaulttool-tiers
         name: vaulttool tiers
-        entry: {sys.executable} -m vaulttool tiers --fail-on-change
+        entry: {sys.executable} -m vaulttool tiers --fail-on-change --
         language: system
         types: [markdown]
         require_serial: true
       - id: vaulttool-check
         name: vaulttool check
-        entry: {sys.executable} -m vaulttool check
+        entry: {sys.executable} -m vaulttool check --
         language: system
         types: [markdown]
 """
@@ -113,13 +113,13 @@ FIX_CONFIG = f"""repos:
     hooks:
       - id: vaulttool-fix
         name: vaulttool validate --fix
-        entry: {sys.executable} -m vaulttool validate --fix
+        entry: {sys.executable} -m vaulttool validate --fix --
         language: system
         types: [markdown]
         require_serial: true
       - id: vaulttool-check
         name: vaulttool check
-        entry: {sys.executable} -m vaulttool check
+        entry: {sys.executable} -m vaulttool check --
         language: system
         types: [markdown]
 """

@@ -46,8 +46,8 @@ def test_cron_and_systemd_recipes_run_the_documented_refresh() -> None:
 
 def test_pre_commit_hooks_file() -> None:
     hooks = {hook["id"]: hook for hook in yaml(".pre-commit-hooks.yaml")}
-    assert hooks["vaulttool-check"]["entry"] == "vaulttool check"
-    assert hooks["vaulttool-tiers"]["entry"] == "vaulttool tiers --fail-on-change"
+    assert hooks["vaulttool-check"]["entry"] == "vaulttool check --"
+    assert hooks["vaulttool-tiers"]["entry"] == "vaulttool tiers --fail-on-change --"
     assert hooks["vaulttool-tiers"]["require_serial"] is True
     assert all(hook["types"] == ["markdown"] for hook in hooks.values())
     for hook_id in hooks:
@@ -56,5 +56,5 @@ def test_pre_commit_hooks_file() -> None:
 
 def test_the_fix_hook_is_a_serial_fixer() -> None:
     hooks = {hook["id"]: hook for hook in yaml(".pre-commit-hooks.yaml")}
-    assert hooks["vaulttool-fix"]["entry"] == "vaulttool validate --fix"
+    assert hooks["vaulttool-fix"]["entry"] == "vaulttool validate --fix --"
     assert hooks["vaulttool-fix"]["require_serial"] is True

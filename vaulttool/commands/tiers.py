@@ -52,6 +52,20 @@ class TiersReport:
     actions: list[Action] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # what is wrong or was refused
     done: list[str] = field(default_factory=list)  # lines saying what was written
+    # The names in each folder stubs go to, folded as macOS and Windows compare them, with the stubs
+    # planned so far: two notes must not become one file on those systems.
+    names: dict[Path, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def claim(self, target: Path, vault_path: str) -> None:
+        """Reserve a new file's name in its folder; UnsafePathError when another name folds to it."""
+        folder = self.names.get(target.parent)
+        if folder is None:
+            folder = self.names[target.parent] = fileio.folded_names(target.parent)
+        key = fileio.folded(target.name)
+        if folder.get(key, target.name) != target.name:
+            raise UnsafePathError(f"{vault_path} and {folder[key]} would be one file on macOS and Windows "
+                                  "(their names differ only in case or Unicode normalisation)")
+        folder[key] = target.name
 
 
 def run(config: Config, files: Sequence[NoteFile], write: bool) -> TiersReport:
@@ -158,6 +172,7 @@ def _facts(config: Config, tier: str, source: str, wikidata_id: str | None) -> d
 def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: Template, facts: dict[str, Any],
                wikidata_id: str | None, now: datetime.datetime, report: TiersReport) -> Action | None:
     if not target.exists():
+        report.claim(target, sibling.vault_path)
         variables = {
             "title": sibling.name, "date": now.strftime("%Y-%m-%d"), "time": now.strftime("%H:%M"),
             "tier": sibling.tier, "source_link": facts["source"],

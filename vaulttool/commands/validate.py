@@ -5,6 +5,7 @@ worker processes, with each note's result kept in the validate cache.
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
@@ -23,10 +24,19 @@ from vaulttool.rules.schema import expected_kinds, kind_misfit
 _check_settings: checks.CheckSettings | None = None
 _prove_round_trip = False
 
-# A note's cached result: [size, mtime_ns, content hash, findings, kinds], findings as
-# [line, col, code, message] and kinds as one string "key kind line col" a line (one object a note
+# A note's cached result: [[size, mtime_ns, ctime_ns, inode], content hash, findings, kinds], findings
+# as [line, col, code, message] and kinds as one string "key kind line col" a line (one object a note
 # keeps the cache of a large vault quick to read and write); paths are added back on reading.
+# ctime moves on every change of a file's bytes or mode, even when mtime is put back (`touch -r`), and
+# the inode on every replacement, so a matching stat means the same file as when it was checked.
 Record = list
+Stat = list[int]
+_FORMAT = 2  # of the records; older caches are not read
+_RACY_NS = 2_000_000_000  # a file changed this close to the save may change again within its timestamp
+
+
+def _stat(info: os.stat_result) -> Stat:
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 _SEPARATOR = "\n"  # keys holding a line break (only quoted ones can) are written with `\n` instead
 
 
@@ -35,14 +45,12 @@ def _setup_validate(settings: checks.CheckSettings, prove_round_trip: bool) -> N
     _check_settings, _prove_round_trip = settings, prove_round_trip
 
 
-def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]
-                  ) -> tuple[Record | None, bool, list[Finding]]:
+def _validate_one(task: tuple[NoteFile, str | None, Stat | None]) -> tuple[Record | None, bool, list[Finding]]:
     """(the note's record, whether the cached one still holds, findings that are not cached)."""
     note, cached_hash, stat = task
     try:
         if stat is None:  # a cold run: stat here, in parallel, rather than in the main process
-            info = os.stat(note.path)
-            stat = (info.st_size, info.st_mtime_ns)
+            stat = _stat(os.stat(note.path))
         data = fileio.read_bytes(note.path)
     except OSError as error:
         return None, False, [Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}")]
@@ -51,15 +59,14 @@ def _validate_one(task: tuple[NoteFile, str | None, tuple[int, int] | None]
         return None, True, []  # touched but not changed (a checkout, a sync tool)
     assert _check_settings is not None
     report = checks.check_note(note.display, note.vault_path, data, _check_settings, _prove_round_trip)
-    size, mtime = stat
     findings = [[f.line, f.col, f.code, f.message] for f in report.findings]
     kinds = _SEPARATOR.join(str(item).replace("\n", "\\n") for item in report.kinds)
-    return [size, mtime, content_hash, findings, kinds], False, []
+    return [stat, content_hash, findings, kinds], False, []
 
 
 def _kinds(record: Record) -> list[str]:
     """A record's kinds: key, kind, line, col, key, kind, …"""
-    return record[4].split(_SEPARATOR)
+    return record[3].split(_SEPARATOR)
 
 
 def _property_kind_findings(records: dict[str, Record], displays: dict[str, str],
@@ -75,6 +82,15 @@ def _property_kind_findings(records: dict[str, Record], displays: dict[str, str]
                 line, col = int(kinds[index + 2]), int(kinds[index + 3])
                 findings.append(Finding(displays[vault_path], line, col, "VT306", message))
     return findings
+
+
+def _untrusted_if_racy(records: dict[str, Record]) -> dict[str, Record]:
+    """The records to save, those of files changed just now with a stat that never matches: a write in
+    the same timestamp tick would leave size, mtime and ctime as they were (git's racy-index rule), so
+    the next run compares their content instead."""
+    racy_from = time.time_ns() - _RACY_NS
+    return {path: [[-1, -1, -1, -1], *record[1:]] if max(record[0][1], record[0][2]) >= racy_from else record
+            for path, record in records.items()}
 
 
 @dataclass(slots=True)
@@ -96,10 +112,10 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
     """
     settings = checks.CheckSettings.of(config)
     store = Store(config.root)
-    cache_key = f"{__version__}:{fileio.digest(repr(settings).encode())[:16]}"
+    cache_key = f"{__version__}:{_FORMAT}:{fileio.digest(repr(settings).encode())[:16]}"
     cache = store.validate_cache(cache_key) if use_cache and whole_vault else {}
     records: dict[str, Record] = {}
-    tasks: list[tuple[NoteFile, str | None, tuple[int, int] | None]] = []
+    tasks: list[tuple[NoteFile, str | None, Stat | None]] = []
     for note in notes:
         entry = cache.get(note.vault_path)
         if entry is None:
@@ -110,23 +126,24 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
         except OSError:
             tasks.append((note, None, None))
             continue
-        if entry[0] == info.st_size and entry[1] == info.st_mtime_ns:
+        stat = _stat(info)
+        if entry[0] == stat:
             records[note.vault_path] = entry
         else:
-            tasks.append((note, entry[2], (info.st_size, info.st_mtime_ns)))
+            tasks.append((note, entry[1], stat))
     cached = len(records)
     findings: list[Finding] = []
-    for (note, _, stat), (record, reused, loose) in zip(tasks, parallel_map(_validate_one, tasks, config.jobs,
-                                                                     _setup_validate,
-                                                                     (settings, prove_round_trip))):
+    for (note, _, taken), (record, reused, loose) in zip(tasks, parallel_map(_validate_one, tasks, config.jobs,
+                                                                      _setup_validate,
+                                                                      (settings, prove_round_trip))):
         findings += loose
-        if reused and stat is not None:  # (a reused record always comes with the stat taken here)
-            record, cached = [stat[0], stat[1], *cache[note.vault_path][2:]], cached + 1
+        if reused and taken is not None:  # (a reused record always comes with the stat taken here)
+            record, cached = [taken, *cache[note.vault_path][1:]], cached + 1
         if record is not None:
             records[note.vault_path] = record
     displays = {note.vault_path: note.display for note in notes}
     for vault_path, record in records.items():
-        findings += [Finding(displays[vault_path], *row) for row in record[3]]
+        findings += [Finding(displays[vault_path], *row) for row in record[2]]
     counts: Counter[tuple[str, str]] = Counter()
     vault_counts = store.kind_counts(cache_key) if use_cache and not whole_vault else None
     if vault_counts:
@@ -139,7 +156,7 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
     notices: list[str] = []
     if use_cache and whole_vault and (tasks or len(records) != len(cache)):
         try:
-            store.save_validate_cache(cache_key, records, counts)
+            store.save_validate_cache(cache_key, _untrusted_if_racy(records), counts)
         except OSError as error:  # a read-only vault, a full disk: validate still works
             notices.append(f"the validate cache was not written ({error.filename}: {error.strerror}); the "
                            "next run checks every note again")

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -222,6 +223,19 @@ def safe_target(root: Path, tier_folder: str, vault_path: str) -> Path:
     if target.is_symlink():
         raise UnsafePathError(f"{vault_path} is a symlink; not written")
     return target
+
+
+def folded(name: str) -> str:
+    """A name as macOS and Windows file systems compare names: Unicode NFC, case folded."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def folded_names(folder: Path) -> dict[str, str]:
+    """The names in a folder by their folded form (none when it does not exist yet)."""
+    try:
+        return {folded(name): name for name in os.listdir(folder)}
+    except OSError:
+        return {}
 
 
 def create_file(path: Path, data: bytes) -> None:

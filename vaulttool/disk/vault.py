@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -198,7 +199,10 @@ def display_path(path: str | Path, cwd: str | None = None) -> str:
     """How findings name a file: relative to the working folder where it is inside it."""
     text = str(path)
     cwd = (cwd or os.getcwd()) + os.sep
-    return (text[len(cwd):] if text.startswith(cwd) else text).replace(os.sep, "/")
+    shown = (text[len(cwd):] if text.startswith(cwd) else text).replace(os.sep, "/")
+    # A line break in a name would split one finding into two lines: control characters are escaped.
+    return shown if shown.isprintable() else "".join(ascii(ch)[1:-1] if unicodedata.category(ch) == "Cc" else ch
+                                                    for ch in shown)
 
 
 def load_templates(config: Config) -> dict[str, Template]:
