@@ -91,3 +91,338 @@ def test_a_signal_stops_a_parallel_validate_and_leaves_no_process(big_vault: Pat
     while alive(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(process.pid), "a worker outlived its parent"
+
+
+# --- kill -9 mid-run --------------------------------------------------------------------------
+
+STALE_COUNTRY = (b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"', b'country: "[[_Standards/WikiData/WD~France,142]]"')
+TEMP_GLOB = "*.vaulttool-tmp"
+
+
+def bare_many(root: Path, count: int) -> Path:
+    """The example vault with `count` more standard notes that have no tier stubs yet."""
+    vault = root / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    body = REFERENCE_NOTE.read_bytes()
+    for index in range(count):
+        note = vault / "_Standards" / "Many" / f"N{index:03}.md"
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_bytes(body[:body.index(b"## Confidential")])
+    return vault
+
+
+def snapshot_of(vault: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(vault)): p.read_bytes() for p in vault.rglob("*")
+            if p.is_file() and ".vaulttool" not in p.parts}
+
+
+def killed(arguments: list[str], cwd: Path, delay: float, env: dict[str, str] | None = None) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "vaulttool", *arguments], cwd=cwd, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    process.kill()  # SIGKILL: no handler runs, no finally
+    process.wait()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_kill_9_during_tiers(tmp_path: Path, seed: int) -> None:
+    finished = bare_many(tmp_path / "finished", 300)
+    assert vaulttool("tiers", ".", cwd=finished).returncode == 0
+    final = snapshot_of(finished)
+    vault = bare_many(tmp_path / "killed", 300)
+    initial = snapshot_of(vault)
+    killed(["tiers", "."], vault, random.Random(seed).uniform(0.15, 0.6))
+    for name, data in snapshot_of(vault).items():
+        if name.endswith(".vaulttool-tmp"):
+            continue  # debris, for the next run
+        assert data in (initial.get(name), final.get(name)), name  # every note old or new, never partial
+    again = vaulttool("tiers", ".", cwd=vault)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not list(vault.rglob(TEMP_GLOB))
+    assert snapshot_of(vault) == final
+    third = vaulttool("tiers", ".", cwd=vault)
+    assert (third.returncode, third.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_9_during_refresh(wikidata, tmp_path: Path, seed: int) -> None:  # noqa: ANN001
+    from test_refresh import many_notes
+
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    paths = many_notes(wikidata, vault, 300)
+    final = {path: path.read_bytes() for path in paths}
+    for path in paths:
+        path.write_bytes(final[path].replace(*STALE_COUNTRY))
+    initial = {path: path.read_bytes() for path in paths}
+    environment = {**os.environ}
+    killed(["refresh", "."], vault, random.Random(seed).uniform(0.3, 1.2), environment)
+    for path in paths:
+        assert path.read_bytes() in (initial[path], final[path]), path
+    again = vaulttool("refresh", ".", cwd=vault)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not list(vault.rglob(TEMP_GLOB))
+    assert all(path.read_bytes() == final[path] for path in paths)
+    third = vaulttool("refresh", ".", cwd=vault)
+    assert third.returncode == 0 and " 0 changed, 0 failed" in third.stderr
+
+
+# --- an editor racing the write ----------------------------------------------------------------
+
+
+def test_an_editor_racing_each_write_loses_nothing(wikidata, tmp_path: Path) -> None:  # noqa: ANN001
+    from test_refresh import many_notes
+
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    paths = many_notes(wikidata, vault, 300)
+    for path in paths:
+        path.write_bytes(path.read_bytes().replace(*STALE_COUNTRY))
+    folder = paths[0].parent
+    edits: dict[str, bytes] = {}
+    during: set[str] = set()  # edits made while vaulttool's temp file was still there: before its rename
+    stop = threading.Event()
+
+    def editor() -> None:
+        while not stop.is_set():
+            for entry in os.scandir(folder):
+                if entry.name.endswith(".vaulttool-tmp"):
+                    note = entry.name[1:].split(".md.", 1)[0] + ".md"
+                    if note in edits:
+                        continue
+                    edits[note] = b"---\nhas_id_wikidata: Q5000\n---\nWritten by a person at " + note.encode() + b"\n"
+                    (folder / note).write_bytes(edits[note])
+                    if os.path.exists(entry.path):
+                        during.add(note)
+
+    thread = threading.Thread(target=editor)
+    thread.start()
+    try:
+        result = vaulttool("refresh", ".", cwd=vault)
+    finally:
+        stop.set()
+        thread.join()
+    assert edits, "the editor never saw a temporary file"
+    lost = [note for note, data in edits.items() if (folder / note).read_bytes() != data]
+    assert lost == []
+    for note in during:
+        assert f"_Standards/Many/{note}: failed:" in result.stdout, note
+    assert not list(vault.rglob(TEMP_GLOB))
+
+
+# --- a full disk and a read-only vault (real mounts: root only) ---------------------------------
+
+needs_root = pytest.mark.skipif(not IS_ROOT or shutil.which("mount") is None, reason="mounts need root")
+
+
+def mount(*arguments: str) -> None:
+    subprocess.run(["mount", *arguments], check=True, capture_output=True)
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path):  # noqa: ANN201
+    """The example vault, a stale note and a bare one, on a small tmpfs filled to the last byte."""
+    point = tmp_path / "tmpfs"
+    point.mkdir()
+    mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(point))
+    try:
+        vault = point / "vault"
+        shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+        note = vault / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md"
+        note.write_bytes(note.read_bytes().replace(*STALE_COUNTRY))
+        shutil.rmtree(vault / "_secret")
+        with open(point / "filler", "wb") as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 65536)
+                    filler.flush()
+            except OSError:
+                pass
+        yield vault
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+@needs_root
+def test_a_full_disk_gives_messages_not_tracebacks(full_disk: Path) -> None:
+    before = snapshot_of(full_disk)
+    runs = {command: vaulttool(*command.split(), ".", cwd=full_disk)
+            for command in ("validate", "check", "refresh --offline", "tiers", "sync --offline", "validate --fix")}
+    for command, result in runs.items():
+        assert "Traceback" not in result.stdout + result.stderr, (command, result.stderr)
+    assert runs["refresh --offline"].returncode == 1
+    assert "not written: No space left on device" in runs["refresh --offline"].stdout
+    assert runs["tiers"].returncode == 1 and "VT417 not written" in runs["tiers"].stdout
+    assert runs["sync --offline"].returncode == 4
+    after = snapshot_of(full_disk)
+    assert {name: data for name, data in after.items() if name in before} == before  # every note as it was
+    assert not list(full_disk.rglob(TEMP_GLOB))
+
+
+@pytest.fixture
+def read_only_vault(tmp_path: Path):  # noqa: ANN201
+    source = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, source, ignore=shutil.ignore_patterns("cache", "lock"))
+    note = source / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md"
+    note.write_bytes(note.read_bytes().replace(*STALE_COUNTRY))
+    point = tmp_path / "ro"
+    point.mkdir()
+    mount("--bind", str(source), str(point))
+    try:
+        mount("-o", "remount,ro,bind", str(point))
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+@needs_root
+def test_a_read_only_vault_is_validated_and_never_written(read_only_vault: Path) -> None:
+    before = snapshot_of(read_only_vault)
+    validated = vaulttool("validate", ".", cwd=read_only_vault)
+    assert validated.returncode == 0, validated.stderr
+    assert "the validate cache was not written" in validated.stderr and "Read-only file system" in validated.stderr
+    assert vaulttool("check", ".", cwd=read_only_vault).returncode == 0
+    for command, code in (("refresh --offline", 1), ("tiers", 1), ("sync --offline", 4)):
+        result = vaulttool(*command.split(), ".", cwd=read_only_vault)
+        assert result.returncode == code, (command, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr and "cannot take the writer lock" in result.stderr
+    assert snapshot_of(read_only_vault) == before
+
+
+# --- symlinks given as arguments ----------------------------------------------------------------
+
+
+def test_symlinks_out_of_the_vault_are_refused_and_nothing_outside_changes(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    outside = tmp_path / "outside"
+    (outside / ".obsidian").mkdir(parents=True)
+    (outside / "note.md").write_bytes(REFERENCE_NOTE.read_bytes().replace(*STALE_COUNTRY))
+    (vault / "link.md").symlink_to(outside / "note.md")
+    (vault / "_Standards" / "linked").symlink_to(outside, target_is_directory=True)
+    before = fingerprint(outside, "*") | {"entries": str(sorted(p.name for p in outside.rglob("*")))}
+    for arguments in (["refresh", "--offline", "link.md"], ["validate", "link.md"], ["tiers", "link.md"],
+                      ["validate", "_Standards/linked"], ["tiers", "_Standards/linked"], ["check", "_Standards/linked"],
+                      ["validate", "--fix", "_Standards/linked/note.md"]):
+        result = vaulttool(*arguments, cwd=vault)
+        assert result.returncode == 2, (arguments, result.stdout, result.stderr)
+        assert "is outside the vault" in result.stderr
+    assert fingerprint(outside, "*") | {"entries": str(sorted(p.name for p in outside.rglob("*")))} == before
+    assert not (outside / ".vaulttool").exists()
+
+
+def test_a_folder_that_is_no_vault_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "note.md").write_text("---\na: 1\n---\n", encoding="utf-8")
+    result = vaulttool("tiers", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "is in no vault" in result.stderr
+    assert not (tmp_path / ".vaulttool").exists()
+    named = vaulttool("--root", ".", "validate", cwd=tmp_path)
+    assert named.returncode == 0, named.stderr
+
+
+
+def test_a_vault_opened_through_a_link_to_it_works(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    (tmp_path / "shortcut").symlink_to(vault, target_is_directory=True)
+    result = vaulttool("sync", "--offline", str(tmp_path / "shortcut"), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the validate cache cannot lie -------------------------------------------------------------
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    note = vault / "note.md"
+    note.write_bytes(b'---\ntitle: "ok "\n---\n')
+    time.sleep(2.1)  # older than the racy window: the cached stat alone is trusted
+    first = vaulttool("validate", ".", cwd=vault)
+    assert "VT203" in first.stdout
+    info = note.stat()
+    note.write_bytes(b'---\ntitle: "ok!"\n---\n')  # the same size
+    os.utime(note, ns=(info.st_atime_ns, info.st_mtime_ns))  # and the mtime put back, as `touch -r` does
+    second = vaulttool("validate", ".", cwd=vault)
+    assert (second.returncode, second.stdout) == (0, ""), second.stdout
+
+
+def test_an_edit_right_after_a_run_is_seen(tmp_path: Path) -> None:
+    """Racy entries: a note written in the same instant as the cache is compared by content next time."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    note = vault / "note.md"
+    for attempt in range(3):
+        note.write_bytes(b'---\ntitle: "ok "\n---\n')
+        info = note.stat()
+        assert "VT203" in vaulttool("validate", ".", cwd=vault).stdout
+        note.write_bytes(b'---\ntitle: "ok!"\n---\n')
+        os.utime(note, ns=(info.st_atime_ns, info.st_mtime_ns))
+        assert vaulttool("validate", ".", cwd=vault).stdout == "", attempt
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def test_notes_named_like_options_are_checked(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    for name in ("-n.md", "--all.md"):
+        (vault / name).write_bytes(b"---\nlink: [[x]]\n---\n")
+    result = vaulttool("check", "--", "-n.md", "--all.md", cwd=vault)
+    assert result.returncode == 1
+    assert "--all.md:2:7: VT201 " in result.stdout and "\n-n.md:2:7: VT201 " in result.stdout
+
+
+def test_a_name_with_a_line_break_stays_on_one_line(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    (vault / "two\nlines.md").write_bytes(b"---\nlink: [[x]]\n---\n")
+    result = vaulttool("validate", ".", cwd=vault)
+    assert result.stdout.startswith("two\\nlines.md:2:7: VT201 ") and result.stdout.count("\n") == 1
+
+
+@pytest.mark.parametrize(("first", "second"), [("Case", "case"), ("Gen\u00e8ve", "Gene\u0300ve")], ids=["case", "nfc-nfd"])
+def test_stubs_that_would_be_one_file_on_macos_and_windows_are_refused(tmp_path: Path, first: str, second: str) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    (vault / "_Standards" / "X").mkdir(parents=True)
+    for stem in (first, second):
+        (vault / "_Standards" / "X" / f"{stem}.md").write_text("# note\n", encoding="utf-8")
+    result = vaulttool("tiers", ".", cwd=vault)
+    assert result.returncode == 1
+    refused = [line for line in result.stdout.splitlines() if " VT414 " in line]
+    assert len(refused) == 1 and "would be one file on macOS and Windows" in refused[0]
+    public = sorted(path.name for path in (vault / "_public" / "X").iterdir())
+    assert len(public) == 1  # the first note's stub; none for the second
+
+
+
+# --- the reader and the checks are total ---------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from vaulttool.config.settings import FIELD_TYPES, Config, FieldRule, Schema  # noqa: E402
+from vaulttool.rules import checks  # noqa: E402
+
+FUZZ_SETTINGS = checks.CheckSettings.of(Config(root=Path("."), schema=Schema(
+    fields={f"k{index}": FieldRule(type=kind, shape=("scalar", "list", "either")[index % 3], required=index == 0,
+                                   pattern="[a-z]+" if kind == "text" else None)
+            for index, kind in enumerate(FIELD_TYPES)}, unknown_keys="warn")))
+PIECES = st.sampled_from(["k0", "k1", "k3", "k4", "k9", "k10", ":", " ", "\n", "\r\n", "- ", "  ", "[", "]", "{", "}",
+                          "[[", "]]", "http://[", "https://", "#", "&a", "*a", "!!str ", "!!python/x ", '"', "'", "\\",
+                          "|", ">", "---", "...", "\t", "0x1F", "1e9", "NO", "~", "2024-02-30", "Q0", "Q42", "é", "\u202e",
+                          "\x00", "%", "@", "`", ",", "?"])
+
+
+@settings(max_examples=1500, suppress_health_check=list(HealthCheck), deadline=None)
+@given(st.lists(PIECES, max_size=40).map("".join), st.sampled_from(["_Standards/a.md", "_public/a.public.md", "a.md"]))
+def test_any_frontmatter_gives_findings_not_exceptions(frontmatter: str, vault_path: str) -> None:
+    data = ("---\n" + frontmatter + "\n---\nbody [[_secret/x.secret]] [a](http://[x)\n").encode("utf-8", "surrogatepass")
+    report = checks.check_note("a.md", vault_path, data, FUZZ_SETTINGS, prove_round_trip=True)
+    assert all(finding.code.startswith("VT") for finding in report.findings)

@@ -140,3 +140,15 @@ def test_the_fix_hook_quotes_a_wikilink_and_the_commit_stops_once(repo: Path) ->
     second = commit(repo, "a nickname, and a link unquoted by hand")
     assert second.returncode == 0, second.stdout + second.stderr
     assert git(repo, "show", f"HEAD:{note.relative_to(repo)}").stdout.encode() == edited
+
+
+def test_notes_named_like_options_are_checked_by_the_hooks(repo: Path) -> None:
+    folder = repo / "_Standards" / "WikiData"
+    for name in ("-n.md", "--all.md"):
+        (folder / name).write_text("---\naliases:\n  - x\n---\n\n# x\n", encoding="utf-8")
+    good = commit(repo, "notes with odd names")
+    assert good.returncode == 0, good.stdout + good.stderr
+    (folder / "--all.md").write_text("---\nlink: [[x]]\n---\n", encoding="utf-8")
+    bad = commit(repo, "an unquoted link in --all.md")
+    assert bad.returncode != 0
+    assert "_Standards/WikiData/--all.md:2:7: VT201" in bad.stdout + bad.stderr

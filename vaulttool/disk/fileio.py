@@ -7,15 +7,19 @@ created without ever replacing one. Temporary files never end in `.md`.
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import hashlib
 import os
 import re
 import stat
+import sys
 import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import Any, BinaryIO, Iterable
 
 from vaulttool.errors import ConcurrentChangeError, ProtectedFileError, UnsafePathError
 
@@ -52,10 +56,13 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
     """Atomically replace `path` with `data` unless the bytes are the same. Returns True if written.
 
     The new bytes are written and made durable in a temporary file first; only then is the note read
-    again and compared with `snapshot`, and renamed over at once if it is unchanged. What remains is
-    the time between that comparison and the rename: microseconds, not a whole fsync. A write into
-    the note in that time lands in the file the rename replaces, which is still open here: it is seen
-    after the rename and put back, so the person's edit wins and the note is reported, not lost.
+    again and compared with `snapshot`, and swapped in at once if it is unchanged. Where the system can
+    exchange two names atomically (Linux's renameat2), the old note is not deleted by the swap: it is
+    read once more, and if someone wrote into it meanwhile the two are swapped back, so the person's
+    version is the note again and nothing of theirs is lost. Elsewhere a plain rename replaces the
+    note, and a write that raced it is read from the replaced file, still open here, and put back.
+    What remains is a program that opened the note before the swap and writes to it after the second
+    read: the time between two reads, microseconds, not a whole fsync.
 
     Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot` (or changed
     while it was replaced), and ProtectedFileError when it is read-only or hard-linked.
@@ -73,17 +80,48 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
             refuse_protected(os.fstat(current.fileno()))
             if digest(current.read()) != snapshot.digest:
                 raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
-            os.replace(temp_name, path)
+            ours = os.stat(temp_name).st_ino
+            exchanged = _exchange(temp_name, path)
+            if not exchanged:
+                os.replace(temp_name, path)
             current.seek(0)  # (the mtime alone may not move: its clock can be coarser than the write)
             if digest(current.read()) != snapshot.digest:
-                _put_back(path, current, snapshot.mode)
+                if exchanged:
+                    if os.stat(path).st_ino == ours:  # (not if yet another program replaced it since)
+                        _exchange(temp_name, path)
+                else:
+                    _put_back(path, current, snapshot.mode)
                 raise ConcurrentChangeError(f"{path}: was written by another program while vaulttool replaced "
                                             "it; its version is kept")
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+    Path(temp_name).unlink(missing_ok=True)  # after an exchange: the old note, now unchanged and unneeded
     _fsync_folder(path.parent)
     return True
+
+
+def _exchange(first: str | Path, second: str | Path) -> bool:
+    """Swap two names atomically (Linux renameat2 RENAME_EXCHANGE); False where that cannot be done."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(-100, os.fsencode(first), -100, os.fsencode(second), 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
+        return True
+    number = ctypes.get_errno()
+    if number in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # a file system without it (some network and FUSE ones): rename instead
+    raise OSError(number, os.strerror(number), str(second))
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None  # a C library without it (glibc before 2.28, some others)
 
 
 def _put_back(path: Path, replaced: BinaryIO, mode: int) -> None:

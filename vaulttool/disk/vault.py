@@ -59,16 +59,16 @@ def open_vault(start: Path, root: Path | None = None) -> Config:
 def find_root(start: Path) -> Path | None:
     """The vault root above `start`: the nearest folder holding vaulttool.toml or .obsidian/.
 
-    Judged from where `start` itself stands, not from where a symlink leads: a link inside the vault to
-    a note or folder elsewhere belongs to this vault (and is then refused as leaving it), never to the
-    folder it points into."""
+    Judged from where `start` itself stands, not from where a symlink leads: a folder that is itself a
+    symlink is the root only when no real folder above it is one (a vault opened through a link to
+    it), so a link inside the vault to another vault elsewhere belongs to this vault, and is then
+    refused as leaving it."""
     here = Path(os.path.abspath(start))
-    if here.is_symlink() or not here.is_dir():
+    if not here.is_dir():
         here = here.parent
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file() or (folder / ".obsidian").is_dir():
-            return folder
-    return None
+    candidates = [folder for folder in (here, *here.parents)
+                  if (folder / CONFIG_NAME).is_file() or (folder / ".obsidian").is_dir()]
+    return next((folder for folder in candidates if not folder.is_symlink()), candidates[0] if candidates else None)
 
 
 def _read_text(path: Path) -> str:
