@@ -426,3 +426,43 @@ def test_any_frontmatter_gives_findings_not_exceptions(frontmatter: str, vault_p
     data = ("---\n" + frontmatter + "\n---\nbody [[_secret/x.secret]] [a](http://[x)\n").encode("utf-8", "surrogatepass")
     report = checks.check_note("a.md", vault_path, data, FUZZ_SETTINGS, prove_round_trip=True)
     assert all(finding.code.startswith("VT") for finding in report.findings)
+
+
+def test_a_note_whose_name_uses_all_255_bytes_is_written(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    stem = "é" * 124  # 248 bytes, and `.md`: 251
+    note = vault / f"{stem}.md"
+    note.write_bytes(b"---\nlink: [[x]]\n---\n")
+    result = vaulttool("validate", "--fix", ".", cwd=vault)
+    assert result.returncode == 1 and "VT201 fixed" in result.stdout, result.stderr
+    assert note.read_bytes() == b'---\nlink: "[[x]]"\n---\n'
+
+
+def test_an_interrupted_tiers_says_what_it_wrote(tmp_path: Path) -> None:
+    vault = bare_many(tmp_path, 300)
+    process = subprocess.Popen([sys.executable, "-m", "vaulttool", "tiers", "."], cwd=vault, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while len(list((vault / "_public").glob("Many/*.md"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=5)
+    assert process.returncode == 130, stderr
+    said = {line.removeprefix("created ") for line in stdout.splitlines() if line.startswith("created ")}
+    on_disk = {str(path.relative_to(vault)) for tier in ("public", "internal", "protect", "private", "personal", "secret")
+               for path in (vault / f"_{tier}").glob("Many/*.md")}
+    assert said and said <= on_disk and len(on_disk - said) <= 1  # (the one whose line the signal cut off)
+
+
+def test_stubs_are_named_in_nfc_and_their_nfd_standard_note_is_found(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    (vault / "_Standards" / "Villes").mkdir(parents=True)
+    (vault / "_Standards" / "Villes" / "Gene\u0300ve.md").write_text("# Genève\n", encoding="utf-8")
+    assert vaulttool("tiers", ".", cwd=vault).returncode == 0
+    assert [path.name for path in (vault / "_public" / "Villes").iterdir()] == ["Gen\u00e8ve.public.md"]
+    again = vaulttool("tiers", "--check", ".", cwd=vault)
+    assert again.returncode == 0, again.stdout  # not an orphan, nothing missing

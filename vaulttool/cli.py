@@ -88,6 +88,17 @@ def _writer(config: Config, command: str, write: bool = True, debris: Sequence[s
         yield
 
 
+@contextlib.contextmanager
+def _saying_on_interrupt(written: list[str]) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, first print what was already written (the person may want to commit it)."""
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated):
+        for line in written:
+            click.echo(line)
+        raise
+
+
 class _Group(click.Group):
     """The command group, with the exit codes of interrupted runs: 130 for SIGINT (Ctrl-C), 143 for
     SIGTERM, after a line saying so (click's own handling would exit 1, the code for findings)."""
@@ -291,10 +302,11 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
         config, notes = _load(paths, lock_timeout=lock_timeout)
         with _writer(config, "refresh", write, notes.debris):
             client = refresh_command.client_for(config, offline)
-            with _progress(len(notes)) as step:
+            written: list[str] = []
+            with _progress(len(notes)) as step, _saying_on_interrupt(written):
                 report = refresh_command.run(config, notes, client, write=write, diff=dry_run,
                                              fix_redirects=fix_redirects, qids=frozenset(qids) if qids else None,
-                                             progress=step)
+                                             progress=step, log=written)
     except VaultToolError as error:
         _fail(error)
     summary = report.summary(unreadable_failed=True)
@@ -355,13 +367,9 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
         with _writer(config, "tiers", write, notes.debris):
             report = tiers_command.plan(config, notes)
             report.findings += notes.problems
-            try:
-                if write:
+            if write:
+                with _saying_on_interrupt(report.done):
                     tiers_command.apply(report)
-            except (KeyboardInterrupt, Terminated):
-                for line in report.done:  # what was written before the interrupt: the person may commit it
-                    click.echo(line)
-                raise
     except VaultToolError as error:
         _fail(error)
     if check:
@@ -408,7 +416,10 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
     try:
         config, notes = _load([vault_path] if vault_path else [], lock_timeout=lock_timeout)
         with _writer(config, "sync", not dry_run, notes.debris):
-            result = sync_command.run(config, notes, offline=offline, dry_run=dry_run, progress=_progress)
+            written: list[str] = []
+            with _saying_on_interrupt(written):
+                result = sync_command.run(config, notes, offline=offline, dry_run=dry_run, progress=_progress,
+                                          log=written)
             result.validation.findings += notes.problems
     except VaultToolError as error:
         from vaulttool.disk.lock import LockBusyError

@@ -83,8 +83,10 @@ def client_for(config: Config, offline: bool) -> Client | None:
 
 def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, write: bool, diff: bool = False,
         fix_redirects: bool = False, qids: frozenset[str] | None = None,
-        today: datetime.date | None = None, progress: Callable[[], None] | None = None) -> RefreshReport:
-    """Refresh `files`. `client` None means offline: the store alone answers."""
+        today: datetime.date | None = None, progress: Callable[[], None] | None = None,
+        log: list[str] | None = None) -> RefreshReport:
+    """Refresh `files`. `client` None means offline: the store alone answers. `log` gets a line for each
+    note as soon as it is written (what an interrupted run can still say it did)."""
     today = today or datetime.date.today()
     settings = config.wikidata
     store = Store(config.root)
@@ -115,6 +117,8 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
             _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
             continue
         _apply(note, entity, previous[entity_id], labels, bindings, config, today, write, diff, fix_redirects)
+        if log is not None and note.outcome.status == CHANGED:
+            log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
 
     errors: list[str] = []
     if write:

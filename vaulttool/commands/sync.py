@@ -65,11 +65,12 @@ def _no_progress(total: int) -> ContextManager[None]:
 
 
 def run(config: Config, notes: Sequence[NoteFile], *, offline: bool, dry_run: bool,
-        progress: Progress | None = None) -> SyncResult:
+        progress: Progress | None = None, log: list[str] | None = None) -> SyncResult:
+    """Validate, refresh and tiers; `log` gets a line for each file as soon as it is written."""
     write = not dry_run
     validation = validate.run(config, notes)
     client = refresh.client_for(config, offline)
     with (progress or _no_progress)(len(notes)) as step:
-        refreshed = refresh.run(config, notes, client, write=write, diff=dry_run, progress=step)
-    tiered = tiers.run(config, notes, write)
+        refreshed = refresh.run(config, notes, client, write=write, diff=dry_run, progress=step, log=log)
+    tiered = tiers.run(config, notes, write, log)
     return SyncResult(validation, refreshed, tiered, dry_run)

@@ -62,17 +62,17 @@ class TiersReport:
         if folder is None:
             folder = self.names[target.parent] = fileio.folded_names(target.parent)
         key = fileio.folded(target.name)
-        if folder.get(key, target.name) != target.name:
+        if key in folder:  # a file there, or a stub this run plans (for another note spelt alike)
             raise UnsafePathError(f"{vault_path} and {folder[key]} would be one file on macOS and Windows "
                                   "(their names differ only in case or Unicode normalisation)")
         folder[key] = target.name
 
 
-def run(config: Config, files: Sequence[NoteFile], write: bool) -> TiersReport:
+def run(config: Config, files: Sequence[NoteFile], write: bool, log: list[str] | None = None) -> TiersReport:
     """Plan every note's stubs and links section, and write them unless `write` is False."""
     report = plan(config, files)
     if write:
-        apply(report)
+        apply(report, log)
     return report
 
 
@@ -100,7 +100,7 @@ def _check_orphan(config: Config, file: NoteFile, report: TiersReport) -> None:
     if located is None:
         return
     tier, standard = located
-    if not (config.root / standard).is_file():
+    if not fileio.exists_in_any_spelling(config.root, standard):
         report.findings.append(_finding(file, "VT413", f"orphaned {tier} note: its standard note {standard} does not exist"))
 
 
@@ -222,17 +222,21 @@ def diff(action: Action) -> str:
     return unified_diff(action.snapshot.data if action.snapshot else None, action.data, action.vault_path)
 
 
-def apply(report: TiersReport) -> None:
-    """Write the planned actions; one that cannot be written becomes a finding, the rest go on."""
+def apply(report: TiersReport, log: list[str] | None = None) -> None:
+    """Write the planned actions; one that cannot be written becomes a finding, the rest go on. Each
+    line of `report.done` (and of `log`) is added as soon as its file is written."""
     for action in report.actions:
         try:
             if action.kind == CREATE:
                 fileio.create_file(action.path, action.data)
-                report.done.append(f"created {action.vault_path}")
+                line = f"created {action.vault_path}"
             else:
                 assert action.snapshot is not None
                 fileio.replace_if_changed(action.path, action.data, action.snapshot)
-                report.done.append(f"updated {action.what} in {action.vault_path}")
+                line = f"updated {action.what} in {action.vault_path}"
+            report.done.append(line)
+            if log is not None:
+                log.append(line)
         except ProtectedFileError as error:
             report.findings.append(Finding(vault.display_path(action.path), 1, 1, error.code, str(error)))
         except (ConcurrentChangeError, OSError) as error:

@@ -206,7 +206,8 @@ def temp_owner(name: str) -> int | None:
 def _write_temp(folder: Path, name: str, data: bytes, mode: int) -> str:
     """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode`. Its name
     carries this process's id, so a later run can tell the debris of a killed one from a live write."""
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{name[:200]}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
+    short = name.encode("utf-8")[:120].decode("utf-8", "ignore")  # the note's name may use all 255 bytes itself
+    descriptor, temp_name = tempfile.mkstemp(prefix=f".{short}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -274,6 +275,22 @@ def folded_names(folder: Path) -> dict[str, str]:
         return {folded(name): name for name in os.listdir(folder)}
     except OSError:
         return {}
+
+
+def exists_in_any_spelling(root: Path, vault_path: str) -> bool:
+    """Whether a file exists at `vault_path`, its names in this spelling or any other Unicode
+    normalisation of it (a stub's name is NFC; its standard note may be spelt NFD)."""
+    folder = root
+    parts = vault_path.split("/")
+    for index, part in enumerate(parts):
+        if not (folder / part).exists():
+            wanted = unicodedata.normalize("NFC", part)
+            try:
+                part = next(name for name in os.listdir(folder) if unicodedata.normalize("NFC", name) == wanted)
+            except (OSError, StopIteration):
+                return False
+        folder = folder / part
+    return folder.is_file()
 
 
 def create_file(path: Path, data: bytes) -> None:

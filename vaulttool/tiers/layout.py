@@ -7,6 +7,7 @@ The sibling of `_Standards/<dir>/<stem>.md` in tier T is `_T/<dir>/<stem>.T.md`.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -35,12 +36,16 @@ def standard_parts(vault_path: str, config: TiersConfig) -> tuple[list[str], str
 
 
 def siblings(vault_path: str, config: TiersConfig) -> list[Sibling]:
-    """The tier siblings of a standard note, each path checked. Raises UnsafePathError."""
+    """The tier siblings of a standard note, each path checked. Raises UnsafePathError.
+
+    Their names are NFC, whatever the standard note's spelling: macOS writes NFD, Linux and Windows
+    keep what they are given, and one spelling everywhere keeps a stub from existing twice."""
     located = standard_parts(vault_path, config)
     if located is None:
         raise UnsafePathError(f"{vault_path} is not a standard note under {config.source_folder}/")
-    folders, stem = located
     check_vault_path(vault_path)
+    folders, stem = ([unicodedata.normalize("NFC", part) for part in located[0]],
+                     unicodedata.normalize("NFC", located[1]))
     result = []
     for tier in config.names:
         name = f"{stem}.{tier}"
