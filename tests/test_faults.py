@@ -219,6 +219,15 @@ def mount(*arguments: str) -> None:
     subprocess.run(["mount", *arguments], check=True, capture_output=True)
 
 
+def stale_example(folder: Path) -> Path:
+    """A copy of the example vault whose reference note refresh would change."""
+    vault = folder / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    note = vault / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md"
+    note.write_bytes(note.read_bytes().replace(*STALE_COUNTRY))
+    return vault
+
+
 @pytest.fixture
 def full_disk(tmp_path: Path):  # noqa: ANN201
     """The example vault, a stale note and a bare one, on a small tmpfs filled to the last byte."""
@@ -226,10 +235,7 @@ def full_disk(tmp_path: Path):  # noqa: ANN201
     point.mkdir()
     mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(point))
     try:
-        vault = point / "vault"
-        shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
-        note = vault / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md"
-        note.write_bytes(note.read_bytes().replace(*STALE_COUNTRY))
+        vault = stale_example(point)
         shutil.rmtree(vault / "_secret")
         with open(point / "filler", "wb") as filler:
             try:
@@ -261,10 +267,7 @@ def test_a_full_disk_gives_messages_not_tracebacks(full_disk: Path) -> None:
 
 @pytest.fixture
 def read_only_vault(tmp_path: Path):  # noqa: ANN201
-    source = tmp_path / "vault"
-    shutil.copytree(EXAMPLE_VAULT, source, ignore=shutil.ignore_patterns("cache", "lock"))
-    note = source / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md"
-    note.write_bytes(note.read_bytes().replace(*STALE_COUNTRY))
+    source = stale_example(tmp_path)
     point = tmp_path / "ro"
     point.mkdir()
     mount("--bind", str(source), str(point))

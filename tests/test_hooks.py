@@ -9,25 +9,27 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_VAULT
+from conftest import EXAMPLE_VAULT, REPO
+from ruamel.yaml import YAML
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-CONFIG = f"""repos:
-  - repo: local
-    hooks:
-      - id: vaulttool-tiers
-        name: vaulttool tiers
-        entry: {sys.executable} -m vaulttool tiers --fail-on-change --
-        language: system
-        types: [markdown]
-        require_serial: true
-      - id: vaulttool-check
-        name: vaulttool check
-        entry: {sys.executable} -m vaulttool check --
-        language: system
-        types: [markdown]
-"""
+def local_config(*hook_ids: str) -> str:
+    """A `repo: local` pre-commit config running this checkout's hooks, as .pre-commit-hooks.yaml
+    defines them (the entry's `vaulttool` made this interpreter's, since nothing is installed)."""
+    defined = {hook["id"]: hook for hook in YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    lines = ["repos:", "  - repo: local", "    hooks:"]
+    for hook_id in hook_ids:
+        hook = defined[hook_id]
+        entry = hook["entry"].replace("vaulttool", f"{sys.executable} -m vaulttool", 1)
+        lines += [f"      - id: {hook_id}", f"        name: {hook['name']}", f"        entry: {entry}",
+                  "        language: system", "        types: [markdown]"]
+        if hook.get("require_serial"):
+            lines.append("        require_serial: true")
+    return "\n".join(lines) + "\n"
+
+
+CONFIG = local_config("vaulttool-tiers", "vaulttool-check")
 
 
 @pytest.fixture
@@ -108,21 +110,7 @@ def test_the_tiers_hook_keeps_what_follows_the_links_section(repo: Path) -> None
     assert git(repo, "show", f"HEAD:{note.relative_to(repo)}").stdout.encode() == reference + tail
 
 
-FIX_CONFIG = f"""repos:
-  - repo: local
-    hooks:
-      - id: vaulttool-fix
-        name: vaulttool validate --fix
-        entry: {sys.executable} -m vaulttool validate --fix --
-        language: system
-        types: [markdown]
-        require_serial: true
-      - id: vaulttool-check
-        name: vaulttool check
-        entry: {sys.executable} -m vaulttool check --
-        language: system
-        types: [markdown]
-"""
+FIX_CONFIG = local_config("vaulttool-fix", "vaulttool-check")
 
 
 def test_the_fix_hook_quotes_a_wikilink_and_the_commit_stops_once(repo: Path) -> None:
