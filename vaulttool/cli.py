@@ -151,8 +151,8 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
     """Check each note's frontmatter; print one `path:line:col: CODE message` line per finding.
 
     PATHS are notes or folders (default: the vault around the current folder). Notes unchanged since
-    the last run (size, mtime, content hash) are not checked again (.vaulttool/cache/, safe to delete).
-    With --fix, the findings that have one right fix are fixed, changing only their characters.
+    the last run (size, mtime, ctime, inode, content hash) are not checked again (.vaulttool/cache/,
+    safe to delete). With --fix, the findings that have one right fix are fixed, changing only their characters.
     """
     if dry_run and not fix:
         _fail(UsageError("--dry-run goes with --fix"))
@@ -196,7 +196,7 @@ def _exit_with_findings(findings: Sequence[Finding], notes: int, config: Config,
     if config.output_format == "text":
         line = f"{notes} notes checked: {errors} errors, {warnings} warnings"
         if fixed is not None:
-            verb = "would fix" if fixed.diffs else "fixed"
+            verb = "would fix" if fixed.dry_run else "fixed"
             line += f"; {verb} {len(fixed.fixed)} in {len(fixed.changed)} notes"
         click.echo(line, err=True)
     changed = bool(fixed and fixed.changed)

@@ -22,11 +22,12 @@ class FixReport:
     findings: list[Finding] = field(default_factory=list)  # notes that could not be written
     messages: list[str] = field(default_factory=list)  # notes with fixable findings left as they were
     diffs: list[str] = field(default_factory=list)
+    dry_run: bool = False  # nothing was written: `fixed` and `changed` say what would be
 
 
 def run(config: Config, notes: Sequence[NoteFile], findings: Sequence[Finding], *, write: bool) -> FixReport:
     """Fix the notes among `notes` that `findings` (validate's) name a fixable finding in."""
-    report = FixReport()
+    report = FixReport(dry_run=not write)
     settings = checks.CheckSettings.of(config)
     wanted = {finding.path for finding in findings if finding.code in fixes.FIXABLE}
     for note in notes:
