@@ -471,3 +471,59 @@ def test_stubs_are_named_in_nfc_and_their_nfd_standard_note_is_found(tmp_path: P
     assert [path.name for path in (vault / "_public" / "Villes").iterdir()] == ["Gen\u00e8ve.public.md"]
     again = vaulttool("tiers", "--check", ".", cwd=vault)
     assert again.returncode == 0, again.stdout  # not an orphan, nothing missing
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_something_other_than_a_file_where_a_stub_belongs_is_refused(tmp_path: Path, kind: str) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    stub = vault / "_public" / "UN(United_Nations)" / "UN(United_Nations).public.md"
+    stub.unlink()
+    stub.mkdir() if kind == "folder" else os.mkfifo(stub)
+    for arguments in (["tiers", "."], ["tiers", "--check", "."], ["check", "."]):
+        result = vaulttool(*arguments, cwd=vault, timeout=20)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, (arguments, result.stderr)
+        assert "_public/UN(United_Nations)/UN(United_Nations).public.md exists and is not a file" in result.stdout
+
+
+def test_names_that_are_not_utf8_are_written_and_cached(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    odd = os.fsdecode(b"n\xff.md")
+    (vault / odd).write_bytes(b"---\nlink: [[x]]\n---\n")
+    (vault / "ok.md").write_bytes(b"---\nlink: [[y]]\n---\n")
+    validated = vaulttool("validate", ".", cwd=vault)
+    assert validated.returncode == 1 and "Traceback" not in validated.stderr, validated.stderr
+    assert "n\\udcff.md:2:7: VT201" in validated.stdout
+    fixed = vaulttool("validate", "--fix", ".", cwd=vault)
+    assert fixed.returncode == 1 and "Traceback" not in fixed.stderr, fixed.stderr
+    assert (vault / odd).read_bytes() == b'---\nlink: "[[x]]"\n---\n' and b'"[[y]]"' in (vault / "ok.md").read_bytes()
+    assert vaulttool("validate", ".", cwd=vault).returncode == 0
+
+
+def test_names_like_temp_files_of_no_process_do_not_stop_a_writer(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    huge = vault / "_public" / ".x.md.99999999999999999999.abcdefgh.vaulttool-tmp"
+    broken = vault / "_public" / ".a\nb.md.999999.abcdefgh.vaulttool-tmp"  # no such pid, a line break in the name
+    for path in (huge, broken):
+        path.write_bytes(b"")
+        os.utime(path, (1, 1))
+    result = vaulttool("tiers", ".", cwd=vault)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert huge.exists() and not broken.exists()  # not vaulttool's (no pid can be that large); a killed run's
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_a_worker_killed_by_the_system_ends_the_run_with_a_message(big_vault: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "vaulttool", "validate", "--no-cache", "-j", "2", str(big_vault)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    wait_for_children(process.pid, 2)
+    os.kill(children(process.pid)[0], signal.SIGKILL)  # as the OOM killer would
+    try:
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 1 and "a worker process died" in stderr and "Traceback" not in stderr

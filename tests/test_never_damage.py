@@ -403,3 +403,14 @@ def test_sync_fails_when_a_protected_note_could_not_be_written(example_vault: Pa
     result = run("sync", "--offline", str(example_vault))
     assert result.exit_code == 4  # failed, as when refresh cannot write a note
     assert "VT111 read-only" in result.stdout and note.read_bytes() == STALE
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\x0c", "\x1c", "\x0b"], ids=repr)
+def test_characters_python_calls_line_breaks_stay_where_they_are(separator: str) -> None:
+    """Only \\n, \\r\\n and \\r end a Markdown line: text after U+2028 on the last link line is not a line
+    of its own, so that link line is the person's text and the section stops before it."""
+    body = REFERENCE.decode("utf-8").split("---\n")[-1]
+    stale = SECRET_LINE.sub(b"", body.encode()).decode().replace(".personal.md)", ".personal.md)" + separator + "mine")
+    planned = section.plan(stale, REFERENCE_PATH, TIERS)
+    assert planned.body is not None and separator + "mine" in planned.body
+    assert planned.body.count(separator) == 1

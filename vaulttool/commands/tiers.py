@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -180,7 +182,13 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
         }
         return Action(CREATE, sibling.vault_path, target, templates.stub(template, variables, facts), None, "stub",
                       file.display)
-    snapshot = fileio.read_snapshot(target)
+    try:
+        if not stat.S_ISREG(os.stat(target).st_mode):  # a folder or a FIFO where a stub belongs (a read would block)
+            raise UnsafePathError(f"{sibling.vault_path} exists and is not a file")
+        snapshot = fileio.read_snapshot(target)
+    except OSError as error:
+        report.findings.append(Finding(vault.display_path(target), 1, 1, "VT110", f"cannot read the file: {error.strerror}"))
+        return None
     try:
         current = Note.parse(snapshot.data).values()
     except NoteError:

@@ -29,15 +29,15 @@ _prove_round_trip = False
 # keeps the cache of a large vault quick to read and write); paths are added back on reading.
 # ctime moves on every change of a file's bytes or mode, even when mtime is put back (`touch -r`), and
 # the inode on every replacement, so a matching stat means the same file as when it was checked.
-Record = list
+Record = list  # [Stat, str, list[list[int | str]], str]
 Stat = list[int]
 _FORMAT = 2  # of the records; older caches are not read
 _RACY_NS = 2_000_000_000  # a file changed this close to the save may change again within its timestamp
+_SEPARATOR = "\n"  # keys holding a line break (only quoted ones can) are written with `\n` instead
 
 
 def _stat(info: os.stat_result) -> Stat:
     return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
-_SEPARATOR = "\n"  # keys holding a line break (only quoted ones can) are written with `\n` instead
 
 
 def _setup_validate(settings: checks.CheckSettings, prove_round_trip: bool) -> None:
@@ -102,11 +102,11 @@ class ValidateResult:
 
 
 def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True,
-             prove_round_trip: bool = False) -> ValidateResult:
+        prove_round_trip: bool = False) -> ValidateResult:
     """Check `notes`.
 
-    A whole-vault run keeps each note's result in the cache: a note whose size and mtime, or else
-    content hash, did not change is not checked again. A run on some notes (the pre-commit hook)
+    A whole-vault run keeps each note's result in the cache: a note whose size, mtime, ctime and
+    inode, or else content hash, did not change is not checked again. A run on some notes (the pre-commit hook)
     checks just those, and judges one-type-per-property against the kinds the last whole-vault run
     counted.
     """

@@ -24,7 +24,8 @@ from typing import Any, BinaryIO, Iterable
 from vaulttool.errors import ConcurrentChangeError, ProtectedFileError, UnsafePathError
 
 TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
-_TEMP_NAME = re.compile(r"\..*\.([0-9]+)\.[^.]+" + re.escape(TEMP_SUFFIX))  # .<name>.<pid>.<random>.vaulttool-tmp
+# .<name>.<pid>.<random>.vaulttool-tmp (names may hold any character, a line break too)
+_TEMP_NAME = re.compile(r"\..*\.([0-9]{1,10})\.[^.]+" + re.escape(TEMP_SUFFIX), re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Snapshot:
     data: bytes
     digest: str
     mode: int
+    owner: tuple[int, int] | None = None  # (uid, gid): a note rewritten by root stays its owner's
 
 
 def digest(data: bytes) -> str:
@@ -49,7 +51,7 @@ def read_snapshot(path: str | Path) -> Snapshot:
     with open(path, "rb") as handle:
         info = os.fstat(handle.fileno())
         data = handle.read()
-    return Snapshot(data, digest(data), stat.S_IMODE(info.st_mode))
+    return Snapshot(data, digest(data), stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid))
 
 
 def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> bool:
@@ -70,7 +72,7 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
     if data == snapshot.data:
         return False
     path = Path(path)
-    temp_name = _write_temp(path.parent, path.name, data, snapshot.mode)
+    temp_name = _write_temp(path.parent, path.name, data, snapshot.mode, snapshot.owner)
     try:
         try:
             current = open(path, "rb")
@@ -200,19 +202,26 @@ def remove_debris(paths: Iterable[str], before: float) -> int:
 def temp_owner(name: str) -> int | None:
     """The process id in the name of one of vaulttool's temporary files, or None for any other name."""
     match = _TEMP_NAME.fullmatch(name)
-    return int(match.group(1)) if match else None
+    return int(match.group(1)) if match and int(match.group(1)) < 2 ** 31 else None
 
 
-def _write_temp(folder: Path, name: str, data: bytes, mode: int) -> str:
-    """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode`. Its name
-    carries this process's id, so a later run can tell the debris of a killed one from a live write."""
-    short = name.encode("utf-8")[:120].decode("utf-8", "ignore")  # the note's name may use all 255 bytes itself
+def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[int, int] | None = None) -> str:
+    """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode` (and the
+    owner of the file it replaces, where that differs and may be set). Its name carries this process's
+    id, so a later run can tell the debris of a killed one from a live write."""
+    # The note's name may use all 255 bytes itself, and need not be UTF-8 (os.fsencode keeps its bytes).
+    short = os.fsdecode(os.fsencode(name)[:120])
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{short}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fchmod(handle.fileno(), mode)
+            if owner is not None and hasattr(os, "fchown") and (os.getuid(), os.getgid()) != owner:
+                try:
+                    os.fchown(handle.fileno(), *owner)
+                except PermissionError:
+                    pass  # only root may give a file away; a user's own notes are theirs already
             os.fsync(handle.fileno())
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

@@ -117,10 +117,11 @@ class Store:
     def save_validate_cache(self, key: str, notes: dict[str, list[Any]], kinds: Counter[tuple[str, str]]) -> None:
         """Save each note's result, and apart from them the vault's count of notes per property and
         kind (small, for runs that check only a few notes)."""
-        text = json.dumps({"key": key, "notes": notes}, ensure_ascii=False, separators=(",", ":"))
+        # ASCII, escapes and all: a note's name need not be UTF-8 (os.fsdecode gives it surrogates).
+        text = json.dumps({"key": key, "notes": notes}, ensure_ascii=True, separators=(",", ":"))
         write_file(self.validate_cache_file, text.encode("utf-8"))
         counts = [[k, kind, n] for (k, kind), n in kinds.items()]
-        write_file(self.kinds_file, json.dumps({"key": key, "counts": counts}, ensure_ascii=False).encode("utf-8"))
+        write_file(self.kinds_file, json.dumps({"key": key, "counts": counts}, ensure_ascii=True).encode("utf-8"))
 
     def kind_counts(self, key: str) -> Counter[tuple[str, str]] | None:
         """How many notes give each property each kind, as the last whole-vault validate counted."""

@@ -2,7 +2,7 @@
 
 Discovery skips what is not a note (`.obsidian/`, `.git/`, `.trash/`, `.vaulttool/`, the templates
 folder, anything not `.md`) and never follows a symlink out of the vault. Reading and writing a note's
-bytes is `disk.files`' work.
+bytes is `disk.fileio`'s work.
 """
 
 from __future__ import annotations
@@ -201,8 +201,9 @@ def display_path(path: str | Path, cwd: str | None = None) -> str:
     cwd = (cwd or os.getcwd()) + os.sep
     shown = (text[len(cwd):] if text.startswith(cwd) else text).replace(os.sep, "/")
     # A line break in a name would split one finding into two lines: control characters are escaped.
-    return shown if shown.isprintable() else "".join(ascii(ch)[1:-1] if unicodedata.category(ch) == "Cc" else ch
-                                                    for ch in shown)
+    # A name that is not UTF-8 holds surrogates (os.fsdecode): escaped too, as no output could print them.
+    return shown if shown.isprintable() else "".join(ascii(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Cs")
+                                                    else ch for ch in shown)
 
 
 def load_templates(config: Config) -> dict[str, Template]:

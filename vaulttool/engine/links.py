@@ -17,6 +17,7 @@ WIKILINK_VALUE = re.compile(r"!?\[\[[^\[\]|#^\n]+(?:#[^\[\]|\n]*)?(?:\|[^\[\]\n]
 _WIKILINK = re.compile(r"!?\[\[([^\[\]|#^\n]*)(?:[#^][^\[\]|\n]*)?(?:\|[^\[\]\n]*)?\]\]")
 _MARKDOWN_LINK = re.compile(r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(\s*<?([^()<>\s]*(?:\([^()\s]*\)[^()<>\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +29,14 @@ class Link:
 
 
 def markdown_lines(text: str) -> Iterator[tuple[int, str, bool]]:
-    """(offset, line, inside a code fence) for each line of Markdown text."""
+    """(offset, line, inside a code fence) for each line of Markdown text, ending included.
+
+    Lines end at `\n`, `\r\n` or `\r`, as CommonMark has it, and nowhere else: str.splitlines would
+    also break at U+2028, U+0085 or a form feed, and a rewrite ending there would drop the character."""
     offset = 0
     fence: str | None = None
-    for line in text.splitlines(keepends=True):
+    for found in _LINE.finditer(text):
+        line = found.group(0)
         match = _FENCE.match(line)
         if fence is None and match:
             fence = match.group(1)[0] * len(match.group(1))
