@@ -414,3 +414,14 @@ def test_characters_python_calls_line_breaks_stay_where_they_are(separator: str)
     planned = section.plan(stale, REFERENCE_PATH, TIERS)
     assert planned.body is not None and separator + "mine" in planned.body
     assert planned.body.count(separator) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root may give a file away")
+def test_a_note_rewritten_by_root_keeps_its_owner(wikidata: FakeWikidata, example_vault: Path) -> None:
+    note = example_vault / REFERENCE_PATH
+    note.write_bytes(STALE_COUNTRY)
+    os.chown(note, 1000, 1000)
+    result = run("refresh", str(example_vault))
+    assert result.exit_code == 0, result.output
+    assert note.read_bytes() == REFERENCE
+    assert (note.stat().st_uid, note.stat().st_gid) == (1000, 1000)
