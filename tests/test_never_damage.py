@@ -425,3 +425,13 @@ def test_a_note_rewritten_by_root_keeps_its_owner(wikidata: FakeWikidata, exampl
     assert result.exit_code == 0, result.output
     assert note.read_bytes() == REFERENCE
     assert (note.stat().st_uid, note.stat().st_gid) == (1000, 1000)
+
+
+@pytest.mark.parametrize(("link_line", "lead"), [
+    ("### #is_/same_as :: {link}", "### #is_/same_as :: "),
+    ("### #is_/same_as :: [{name}](/{path})", "### #is_/same_as :: "),
+    ("- see ( {link}", "- see ( "),
+    ("- see ([{name}](/{path})", "- see ("),
+])
+def test_the_lead_of_a_link_line_is_the_text_before_its_link(link_line: str, lead: str) -> None:
+    assert section.link_lead(TiersConfig(link_line=link_line)) == lead

@@ -63,7 +63,12 @@ def _render(notes: list[tuple[str, str]], config: TiersConfig, newline: str, end
 
 def link_lead(config: TiersConfig) -> str:
     """The text a link line starts with before its link: `### #is_/same_as :: `."""
-    return config.link_line.split("{", 1)[0].rstrip("[(!<")
+    line = config.link_line
+    if "{link}" in line:
+        return line.split("{link}", 1)[0]
+    before = line.split("{", 1)[0]  # `… :: [{name}](/{path})`: the link opens at the last `[`
+    opening = before.rfind("[")
+    return before[:opening] if opening >= 0 else before
 
 
 def _sole_link(text: str) -> str | None:
