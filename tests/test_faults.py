@@ -527,3 +527,13 @@ def test_a_worker_killed_by_the_system_ends_the_run_with_a_message(big_vault: Pa
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 1 and "a worker process died" in stderr and "Traceback" not in stderr
+
+
+def test_a_reused_anchor_is_a_finding_and_no_python_warning(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    (vault / "note.md").write_bytes(b"---\na: &x 1\nb: &x 2\n---\n")
+    result = vaulttool("validate", ".", cwd=vault)
+    assert result.returncode == 1 and "VT108" in result.stdout
+    assert "Warning" not in result.stderr, result.stderr

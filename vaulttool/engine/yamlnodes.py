@@ -15,6 +15,7 @@ Positions are 0-based line and column within the frontmatter text.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Union
@@ -233,7 +234,9 @@ def compose(text: str) -> Document:
     yaml = _ruamel()
     yaml.composer.alias_marks = []
     try:
-        root = yaml.compose(text)
+        with warnings.catch_warnings():  # ruamel.yaml warns of a reused anchor on stderr; VT108 says it
+            warnings.simplefilter("ignore")
+            root = yaml.compose(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = error.problem or error.context or "invalid YAML"
