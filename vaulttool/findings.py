@@ -56,6 +56,10 @@ class Finding:
     code: str
     message: str
 
+    def then(self, consequence: str) -> Finding:
+        """The same finding, saying what came of it: `…; not refreshed`."""
+        return Finding(self.path, self.line, self.col, self.code, f"{self.message}; {consequence}")
+
     @property
     def severity(self) -> str:
         return CODES[self.code][0]
@@ -68,6 +72,11 @@ class Finding:
         message = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
         return f"::{level} file={path},line={self.line},col={self.col},title={self.code}::{message}"
+
+
+def unreadable(path: str, error: OSError) -> Finding:
+    """VT110 for a file that could not be read."""
+    return Finding(path, 1, 1, "VT110", f"cannot read the file: {error.strerror}")
 
 
 def new_to(findings: Iterable[Finding], known: Iterable[Finding]) -> list[Finding]:

@@ -11,7 +11,7 @@ from vaulttool.disk import fileio
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import unified_diff
 from vaulttool.errors import ConcurrentChangeError, ProtectedFileError
-from vaulttool.findings import Finding
+from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks, fixes
 
 
@@ -36,7 +36,7 @@ def run(config: Config, notes: Sequence[NoteFile], findings: Sequence[Finding], 
         try:
             snapshot = fileio.read_snapshot(note.path)
         except OSError as error:
-            report.messages.append(f"{note.display}: not fixed: cannot read the file: {error.strerror}")
+            report.messages.append(f"{note.display}: not fixed: {unreadable(note.display, error).message}")
             continue
         checked = checks.check_note(note.display, note.vault_path, snapshot.data, settings, prove_round_trip=True)
         planned = fixes.fix_note(checked, snapshot.data, settings, note.vault_path)

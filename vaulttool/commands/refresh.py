@@ -7,7 +7,6 @@ and stays byte-identical. Every answer was validated by the client before it get
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -18,7 +17,7 @@ from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import Note, same_value, unified_diff
 from vaulttool.errors import ConcurrentChangeError, EditError, NoteError, ProtectedFileError
-from vaulttool.findings import Finding
+from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
 from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers.layout import tier_of_folder
@@ -148,10 +147,9 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         try:
             snapshot = fileio.read_snapshot(file.path)
         except OSError as error:
-            failures.append(NoteOutcome(file.display, "", UNREADABLE, f"cannot read the file: {error.strerror}"))
+            failures.append(NoteOutcome(file.display, "", UNREADABLE, unreadable(file.display, error).message))
             continue
-        report = checks.check_note(file.display, file.vault_path, snapshot.data, settings, prove_round_trip=True,
-                                   structure_only=True)
+        report = checks.check_before_edit(file.display, file.vault_path, snapshot.data, settings)
         parsed = report.note
         if parsed is None:  # it may or may not name an item: say why it cannot be refreshed
             failures.append(_refused(NoteOutcome(file.display, ""), report.structural[0]))
@@ -298,6 +296,6 @@ def _fail(outcome: NoteOutcome, reason: str) -> None:
 def _refused(outcome: NoteOutcome, finding: Finding) -> NoteOutcome:
     """A note left alone because it does not read cleanly: validate's finding says why."""
     outcome.status = UNREADABLE
-    outcome.finding = dataclasses.replace(finding, message=f"{finding.message}; not refreshed")
+    outcome.finding = finding.then("not refreshed")
     outcome.reason = outcome.finding.message
     return outcome

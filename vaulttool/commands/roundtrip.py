@@ -11,6 +11,7 @@ from vaulttool.disk import fileio
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import Note, first_difference
 from vaulttool.errors import NoteError
+from vaulttool.findings import unreadable
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ def _roundtrip_one(note: NoteFile) -> RoundtripOutcome:
         data = fileio.read_bytes(note.path)
         rendered = Note.parse(data).render()
     except OSError as error:
-        return RoundtripOutcome(note.display, "unreadable", f"cannot read the file: {error.strerror}")
+        return RoundtripOutcome(note.display, "unreadable", unreadable(note.display, error).message)
     except NoteError as error:
         return RoundtripOutcome(note.display, "unreadable", f"{error.line}:{error.col}: {error.code} {error.message}")
     if rendered == data:

@@ -8,7 +8,6 @@ an existing stub is updated only while it still holds exactly what vaulttool wro
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import os
 import stat
@@ -28,7 +27,7 @@ from vaulttool.errors import (
     UnsafePathError,
     VaultToolError,
 )
-from vaulttool.findings import Finding
+from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
 from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers import layout, section, templates
@@ -123,14 +122,11 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, file: N
         report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
         return
     except OSError as error:
-        report.findings.append(_finding(file, "VT110", f"cannot read the file: {error.strerror}"))
+        report.findings.append(unreadable(file.display, error))
         return
-    checked = checks.check_note(file.display, file.vault_path, snapshot.data, check_settings, prove_round_trip=True,
-                                structure_only=True)
+    checked = checks.check_before_edit(file.display, file.vault_path, snapshot.data, check_settings)
     if checked.structural or checked.note is None:
-        first = checked.structural[0]
-        report.findings.append(dataclasses.replace(first, message=f"{first.message}; no tier stubs or links "
-                                                                  "section written"))
+        report.findings.append(checked.structural[0].then("no tier stubs or links section written"))
         return
     note = checked.note
     source = file.vault_path[:-3]
@@ -148,10 +144,14 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, file: N
         if action is not None:
             actions.append(action)
     head = note.text[: note.body_start] if note.has_frontmatter else ""
+
+    def line_of(section_found: section.Section) -> int:  # the file line of a section's heading
+        return note.text.count("\n", 0, len(head) + section_found.start) + 1
+
     planned = section.plan(note.body, file.vault_path, settings, section.line_ending_before(head, len(head)))
-    line = 1 if planned.section is None else head.count("\n") + note.body.count("\n", 0, planned.section.start) + 1
+    line = 1 if planned.section is None else line_of(planned.section)
     if len(planned.sections) > 1:
-        second = head.count("\n") + note.body.count("\n", 0, planned.sections[1].start) + 1
+        second = line_of(planned.sections[1])
         report.findings.append(_finding(file, "VT419", f"a second links section on line {second}; vaulttool "
                                                        "changes neither: keep one", line))
     elif planned.body is not None:
@@ -187,7 +187,7 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
             raise UnsafePathError(f"{sibling.vault_path} exists and is not a file")
         snapshot = fileio.read_snapshot(target)
     except OSError as error:
-        report.findings.append(Finding(vault.display_path(target), 1, 1, "VT110", f"cannot read the file: {error.strerror}"))
+        report.findings.append(unreadable(vault.display_path(target), error))
         return None
     try:
         current = Note.parse(snapshot.data).values()

@@ -16,7 +16,7 @@ from vaulttool.config.settings import Config
 from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
-from vaulttool.findings import Finding
+from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
 from vaulttool.rules.schema import expected_kinds, kind_misfit
 
@@ -53,7 +53,7 @@ def _validate_one(task: tuple[NoteFile, str | None, Stat | None]) -> tuple[Recor
             stat = _stat(os.stat(note.path))
         data = fileio.read_bytes(note.path)
     except OSError as error:
-        return None, False, [Finding(note.display, 1, 1, "VT110", f"cannot read the file: {error.strerror}")]
+        return None, False, [unreadable(note.display, error)]
     content_hash = fileio.digest(data)
     if content_hash == cached_hash:
         return None, True, []  # touched but not changed (a checkout, a sync tool)
@@ -106,9 +106,9 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
     """Check `notes`.
 
     A whole-vault run keeps each note's result in the cache: a note whose size, mtime, ctime and
-    inode, or else content hash, did not change is not checked again. A run on some notes (the pre-commit hook)
-    checks just those, and judges one-type-per-property against the kinds the last whole-vault run
-    counted.
+    inode, or else content hash, did not change is not checked again. A run on some notes (the
+    pre-commit hook) checks just those, and judges one-type-per-property against the kinds the last
+    whole-vault run counted.
     """
     settings = checks.CheckSettings.of(config)
     store = Store(config.root)

@@ -176,8 +176,8 @@ def process_running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
-        return True  # it exists (another user's), or this platform cannot tell: assume it is alive
+    except OSError:
+        return True  # it exists (another user's: EPERM), or this platform cannot tell: assume it is alive
     return True
 
 
@@ -290,8 +290,7 @@ def exists_in_any_spelling(root: Path, vault_path: str) -> bool:
     """Whether a file exists at `vault_path`, its names in this spelling or any other Unicode
     normalisation of it (a stub's name is NFC; its standard note may be spelt NFD)."""
     folder = root
-    parts = vault_path.split("/")
-    for index, part in enumerate(parts):
+    for part in vault_path.split("/"):
         if not (folder / part).exists():
             wanted = unicodedata.normalize("NFC", part)
             try:

@@ -27,7 +27,7 @@ from vaulttool.findings import Finding
 if TYPE_CHECKING:
     from vaulttool.tiers.templates import Template
 
-ALWAYS_SKIPPED = frozenset({".obsidian", ".git", ".trash", ".vaulttool"})
+ALWAYS_SKIPPED = frozenset({".obsidian", ".git", ".trash", STATE_FOLDER})
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,6 +127,12 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
     return report
 
 
+def check_before_edit(path: str, vault_path: str, data: bytes, settings: CheckSettings) -> NoteReport:
+    """What a command must know before it edits a note (`structural`, `ambiguous_in`): its structure,
+    and that it comes back byte for byte; not the schema or tier leaks, which are validate's to say."""
+    return check_note(path, vault_path, data, settings, prove_round_trip=True, structure_only=True)
+
+
 _TRUTHY_TEXT = frozenset({"true", "yes", "on", "1"})
 
 
