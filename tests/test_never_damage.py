@@ -435,3 +435,15 @@ def test_a_note_rewritten_by_root_keeps_its_owner(wikidata: FakeWikidata, exampl
 ])
 def test_the_lead_of_a_link_line_is_the_text_before_its_link(link_line: str, lead: str) -> None:
     assert section.link_lead(TiersConfig(link_line=link_line)) == lead
+
+
+def test_check_reports_each_structural_problem_once(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook reuses validate's findings for tiers: a broken note is one finding, not two."""
+    monkeypatch.chdir(corpus)
+    result = run("check", "_Standards/Corpus")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    for code in STRUCTURAL:
+        place = first_structural(lines, code).split(f": {code} ")[0]
+        assert sum(1 for line in lines if line.startswith(place + f": {code} ")) == 1, code
+        assert not [line for line in lines if line.startswith(f"_Standards/Corpus/{code}.md:") and " VT41" in line]

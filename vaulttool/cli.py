@@ -245,7 +245,7 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
     try:
         config, notes = _load(paths, output_format=output_format)
         result = validate_command.run(config, notes, whole_vault=_whole_vault(config, paths), prove_round_trip=True)
-        tier_findings = tiers_command.check_findings(tiers_command.plan(config, notes))
+        tier_findings = tiers_command.check_findings(tiers_command.plan(config, notes, validated=result.findings))
         findings = result.findings + new_to(tier_findings, result.findings) + notes.problems  # each once
     except VaultToolError as error:
         _fail(error)

@@ -77,16 +77,24 @@ def run(config: Config, files: Sequence[NoteFile], write: bool, log: list[str] |
     return report
 
 
-def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | None = None) -> TiersReport:
+def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | None = None,
+         validated: Sequence[Finding] | None = None) -> TiersReport:
+    """Plan the stubs and links sections of `files`. `validated`: validate's findings for these very
+    files, just made (the hook's `check`), so their structure need not be checked again here."""
     report = TiersReport()
     settings = config.tiers
     check_settings = checks.CheckSettings.of(config)
+    known: dict[str, list[Finding]] | None = None
+    if validated is not None:
+        known = {}
+        for finding in validated:
+            known.setdefault(finding.path, []).append(finding)
     loaded: dict[str, Template] | None = None
     for file in files:
         if layout.standard_parts(file.vault_path, settings) is not None:
             if loaded is None:
                 loaded = vault.load_templates(config)
-            _plan_standard(config, check_settings, file, loaded, today or datetime.datetime.now(), report)
+            _plan_standard(config, check_settings, known, file, loaded, today or datetime.datetime.now(), report)
         else:
             _check_orphan(config, file, report)
     return report
@@ -105,8 +113,23 @@ def _check_orphan(config: Config, file: NoteFile, report: TiersReport) -> None:
         report.findings.append(_finding(file, "VT413", f"orphaned {tier} note: its standard note {standard} does not exist"))
 
 
-def _plan_standard(config: Config, check_settings: checks.CheckSettings, file: NoteFile,
-                   loaded: dict[str, Template], now: datetime.datetime, report: TiersReport) -> None:
+def _read_checked(file: NoteFile, data: bytes, settings: checks.CheckSettings,
+                  known: dict[str, list[Finding]] | None) -> checks.NoteReport:
+    """The note and its structural findings: from validate's findings when it just checked the note
+    (`known`), else checked here."""
+    if known is None:
+        return checks.check_before_edit(file.display, file.vault_path, data, settings)
+    report = checks.NoteReport(file.display, [f for f in known.get(file.display, []) if f.code in checks.STRUCTURAL])
+    if not report.findings:
+        try:
+            report.note = Note.parse(data, settings.max_frontmatter_bytes)
+        except NoteError as error:  # (it changed since validate read it)
+            report.findings.append(Finding(file.display, error.line, error.col, error.code, error.message))
+    return report
+
+
+def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: dict[str, list[Finding]] | None,
+                   file: NoteFile, loaded: dict[str, Template], now: datetime.datetime, report: TiersReport) -> None:
     settings = config.tiers
     client = conflict_copy(file.vault_path)
     if client is not None:
@@ -124,7 +147,7 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, file: N
     except OSError as error:
         report.findings.append(unreadable(file.display, error))
         return
-    checked = checks.check_before_edit(file.display, file.vault_path, snapshot.data, check_settings)
+    checked = _read_checked(file, snapshot.data, check_settings, known)
     if checked.structural or checked.note is None:
         report.findings.append(checked.structural[0].then("no tier stubs or links section written"))
         return
