@@ -120,7 +120,7 @@ class Note:
         """Where the line of a top-level key begins in `text`."""
         if isinstance(key, ScalarN) and key.offset >= 0:
             return self.fm_start + key.offset - key.col
-        return _line_starts(self.text, self.fm_start, self.fm_end)[key.line]  # a complex key: rare
+        return line_starts(self.text, self.fm_start, self.fm_end)[key.line]  # a complex key: rare
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class Note:
                 if same_value(current[key], value):
                     continue
                 start, end = _content_span(self.text, entries[key])
-                newline = _newline_of(self.text, start)
+                newline = newline_at(self.text, start)
                 new_text = _splice_list_items(self.text, start, end, entries[key].value_node, value, style, newline)
                 edits.append((start, end, new_text if new_text is not None else emit.entry(key, value, style, newline)))
             else:
@@ -173,7 +173,7 @@ class Note:
             return self
         for anchor, keys in new_keys.items():
             position = _content_span(self.text, entries[anchor])[1] if anchor is not None else self.fm_end
-            newline = _newline_of(self.text, max(self.fm_start, position - 1))
+            newline = newline_at(self.text, max(self.fm_start, position - 1))
             edits.append((position, position, "".join(emit.entry(k, changes[k], style, newline) for k in keys)))
         text = self.text
         for start, end, new in sorted(edits, key=lambda edit: (edit[0], edit[1]), reverse=True):
@@ -272,7 +272,7 @@ def _refuse_tab_indentation(text: str, start: int, end: int) -> None:
         raise NoteError("VT106", "tab in indentation: YAML indents with spaces only", line, col)
 
 
-def _line_starts(text: str, start: int, end: int) -> list[int]:
+def line_starts(text: str, start: int, end: int) -> list[int]:
     starts = [start]
     position = text.find("\n", start, end)
     while position >= 0:
@@ -281,7 +281,7 @@ def _line_starts(text: str, start: int, end: int) -> list[int]:
     return starts
 
 
-def _newline_of(text: str, offset: int) -> str:
+def newline_at(text: str, offset: int) -> str:
     """The line ending of the line containing `offset`; LF when the text has none."""
     end = text.find("\n", offset)
     if end < 0:
@@ -319,9 +319,9 @@ def _splice_list_items(text: str, start: int, end: int, node: Node, new: Any, st
         return None
     if any(isinstance(value, (list, dict)) for value in new):
         return None
-    line_starts = _line_starts(text, start, end)
+    starts = line_starts(text, start, end)
     entry_line = text.count("\n", 0, start) - 1  # node lines count from the first frontmatter line
-    bounds = [line_starts[item.line - entry_line] for item in node.items] + [end]
+    bounds = [starts[item.line - entry_line] for item in node.items] + [end]
     spans = [text[bounds[i]:bounds[i + 1]] for i in range(len(node.items))]
     old_values = [node_value(item) for item in node.items]
     prefix = " " * node.col + "-"

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from vaulttool.engine import emit
-from vaulttool.engine.note import BOM, Note
+from vaulttool.engine.note import BOM, Note, line_starts
 from vaulttool.engine.scalars import format_string
 from vaulttool.engine.yamlnodes import MapN, Node, ScalarN, SeqN
 from vaulttool.findings import Finding
@@ -50,12 +50,12 @@ def fix_note(report: checks.NoteReport, data: bytes, settings: checks.CheckSetti
         return NoteFixes(refused=f"not fixed: {blocking[0].code} at {blocking[0].line}:{blocking[0].col} first")
     nodes = _nodes_by_position(note.document.root)
     quote = emit.detect_style(entry.value_node for entry in note.entries()).quote
-    line_starts = _line_starts(note.text)
+    starts = line_starts(note.text, 0, len(note.text))
     splices: list[_Splice] = []
     fixed: list[Finding] = []
     for finding in wanted:
         node = nodes.get((finding.line, finding.col))
-        start = line_starts[finding.line - 1] + finding.col - 1 if finding.line <= len(line_starts) else -1
+        start = starts[finding.line - 1] + finding.col - 1 if finding.line <= len(starts) else -1
         made = _fix(finding.code, node, note.text, start, quote) if node is not None and start >= 0 else None
         if made is None:
             continue  # this one has no single right fix here (a multi-line scalar, an escape)
@@ -130,15 +130,6 @@ def _nodes_by_position(root: Node) -> dict[tuple[int, int], Node]:
             for key, value in node.pairs:
                 stack.extend((value, key))
     return found
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    position = text.find("\n")
-    while position >= 0:
-        starts.append(position + 1)
-        position = text.find("\n", position + 1)
-    return starts
 
 
 def _flow_end(text: str, start: int) -> int | None:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from vaulttool.engine.note import Note, find_frontmatter
+from vaulttool.engine.note import Note, find_frontmatter, newline_at
 from vaulttool.engine.scalars import double_quoted, format_string
 from vaulttool.errors import ConfigError, NoteError, VaultToolError
 
@@ -84,9 +84,8 @@ def stub(template: Template, variables: Mapping[str, str], facts: Mapping[str, A
     """The stub note: the rendered template, with vaulttool's facts set in its frontmatter and the marker."""
     text = render(template, variables)
     if not text.startswith("---"):
-        first_line_end = text.find("\n")
-        newline = "\r\n" if first_line_end > 0 and text[first_line_end - 1] == "\r" else "\n"
-        text = f"---{newline}---{newline}" + text  # in the template's own line endings
+        newline = newline_at(text, 0)  # the template's own line endings
+        text = f"---{newline}---{newline}" + text
     try:
         note = Note.parse(text.encode("utf-8"))
         note = note.edit({**facts, MARKER_KEY: _HASH_PLACEHOLDER})
