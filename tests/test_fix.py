@@ -173,7 +173,7 @@ def frontmatter_notes(draw: st.DrawFn) -> bytes:
 @given(frontmatter_notes())
 def test_a_fix_only_adds_quotes_or_removes_spaces_and_leaves_no_fixable_finding(data: bytes) -> None:
     report = checks.check_note("n.md", "n.md", data, SETTINGS, prove_round_trip=True)
-    planned = fixes.fix_note(report, data, SETTINGS, "n.md")
+    planned = fixes.fix_note(report, SETTINGS, "n.md")
     if planned.data is None:
         return
     def but_quotes_and_spaces(text: bytes) -> bytes:

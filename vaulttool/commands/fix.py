@@ -39,7 +39,7 @@ def run(config: Config, notes: Sequence[NoteFile], findings: Sequence[Finding], 
             report.messages.append(f"{note.display}: not fixed: {unreadable(note.display, error).message}")
             continue
         checked = checks.check_note(note.display, note.vault_path, snapshot.data, settings, prove_round_trip=True)
-        planned = fixes.fix_note(checked, snapshot.data, settings, note.vault_path)
+        planned = fixes.fix_note(checked, settings, note.vault_path)
         if planned.refused:
             report.messages.append(f"{note.display}: {planned.refused}")
         if planned.data is None:

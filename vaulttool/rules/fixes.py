@@ -39,7 +39,7 @@ class _Splice:
     text: str
 
 
-def fix_note(report: checks.NoteReport, data: bytes, settings: checks.CheckSettings, vault_path: str) -> NoteFixes:
+def fix_note(report: checks.NoteReport, settings: checks.CheckSettings, vault_path: str) -> NoteFixes:
     """The fixes for one note that `check_note` made `report` of."""
     wanted = [finding for finding in report.findings if finding.code in FIXABLE]
     note = report.note
