@@ -5,6 +5,7 @@ is read-only (those tests need root and are skipped without it; CI runs as root)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from conftest import EXAMPLE_VAULT, REFERENCE_NOTE, fingerprint
@@ -28,6 +30,14 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 def vaulttool(*args: str, cwd: Path | None = None, **options: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "vaulttool", *args], cwd=cwd, capture_output=True, text=True,
                           check=False, **options)  # type: ignore[call-overload]
+
+
+def empty_vault(folder: Path) -> Path:
+    """A vault with nothing in it yet but its marker, vaulttool.toml."""
+    vault = folder / "vault"
+    vault.mkdir()
+    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    return vault
 
 
 def alive(group: int) -> bool:
@@ -226,6 +236,17 @@ def mount(*arguments: str) -> None:
         pytest.skip(f"cannot mount here: {result.stderr.strip()}")
 
 
+@contextlib.contextmanager
+def mounted(point: Path, *arguments: str) -> Iterator[Path]:
+    """`mount ARGUMENTS POINT` for the time of the block, unmounted whatever happens."""
+    point.mkdir(exist_ok=True)
+    mount(*arguments, str(point))
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
 def stale_example(folder: Path) -> Path:
     """A copy of the example vault whose reference note refresh would change."""
     vault = folder / "vault"
@@ -238,10 +259,7 @@ def stale_example(folder: Path) -> Path:
 @pytest.fixture
 def full_disk(tmp_path: Path):  # noqa: ANN201
     """The example vault, a stale note and a bare one, on a small tmpfs filled to the last byte."""
-    point = tmp_path / "tmpfs"
-    point.mkdir()
-    mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(point))
-    try:
+    with mounted(tmp_path / "tmpfs", "-t", "tmpfs", "-o", "size=4m", "tmpfs") as point:
         vault = stale_example(point)
         shutil.rmtree(vault / "_secret")
         with open(point / "filler", "wb") as filler:
@@ -252,8 +270,6 @@ def full_disk(tmp_path: Path):  # noqa: ANN201
             except OSError:
                 pass
         yield vault
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
 
 
 @needs_root
@@ -274,15 +290,9 @@ def test_a_full_disk_gives_messages_not_tracebacks(full_disk: Path) -> None:
 
 @pytest.fixture
 def read_only_vault(tmp_path: Path):  # noqa: ANN201
-    source = stale_example(tmp_path)
-    point = tmp_path / "ro"
-    point.mkdir()
-    mount("--bind", str(source), str(point))
-    try:
+    with mounted(tmp_path / "ro", "--bind", str(stale_example(tmp_path))) as point:
         mount("-o", "remount,ro,bind", str(point))
         yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
 
 
 @needs_root
@@ -343,9 +353,7 @@ def test_a_vault_opened_through_a_link_to_it_works(tmp_path: Path) -> None:
 
 
 def test_an_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    vault = empty_vault(tmp_path)
     note = vault / "note.md"
     note.write_bytes(b'---\ntitle: "ok "\n---\n')
     time.sleep(2.1)  # older than the racy window: the cached stat alone is trusted
@@ -360,9 +368,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(tmp_path: Path) -> None:
 
 def test_an_edit_right_after_a_run_is_seen(tmp_path: Path) -> None:
     """Racy entries: a note written in the same instant as the cache is compared by content next time."""
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    vault = empty_vault(tmp_path)
     note = vault / "note.md"
     for attempt in range(3):
         note.write_bytes(b'---\ntitle: "ok "\n---\n')
@@ -387,9 +393,7 @@ def test_notes_named_like_options_are_checked(tmp_path: Path) -> None:
 
 
 def test_a_name_with_a_line_break_stays_on_one_line(tmp_path: Path) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    vault = empty_vault(tmp_path)
     (vault / "two\nlines.md").write_bytes(b"---\nlink: [[x]]\n---\n")
     result = vaulttool("validate", ".", cwd=vault)
     assert result.stdout.startswith("two\\nlines.md:2:7: VT201 ") and result.stdout.count("\n") == 1
@@ -397,9 +401,7 @@ def test_a_name_with_a_line_break_stays_on_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("first", "second"), [("Case", "case"), ("Gen\u00e8ve", "Gene\u0300ve")], ids=["case", "nfc-nfd"])
 def test_stubs_that_would_be_one_file_on_macos_and_windows_are_refused(tmp_path: Path, first: str, second: str) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    vault = empty_vault(tmp_path)
     (vault / "_Standards" / "X").mkdir(parents=True)
     for stem in (first, second):
         (vault / "_Standards" / "X" / f"{stem}.md").write_text("# note\n", encoding="utf-8")
@@ -439,9 +441,7 @@ def test_any_frontmatter_gives_findings_not_exceptions(frontmatter: str, vault_p
 
 
 def test_a_note_whose_name_uses_all_255_bytes_is_written(tmp_path: Path) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    vault = empty_vault(tmp_path)
     stem = "é" * 124  # 248 bytes, and `.md`: 251
     note = vault / f"{stem}.md"
     note.write_bytes(b"---\nlink: [[x]]\n---\n")
@@ -467,9 +467,7 @@ def test_an_interrupted_tiers_says_what_it_wrote(tmp_path: Path) -> None:
 
 
 def test_stubs_are_named_in_nfc_and_their_nfd_standard_note_is_found(tmp_path: Path) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    vault = empty_vault(tmp_path)
     (vault / "_Standards" / "Villes").mkdir(parents=True)
     (vault / "_Standards" / "Villes" / "Gene\u0300ve.md").write_text("# Genève\n", encoding="utf-8")
     assert vaulttool("tiers", ".", cwd=vault).returncode == 0
@@ -492,9 +490,7 @@ def test_something_other_than_a_file_where_a_stub_belongs_is_refused(tmp_path: P
 
 
 def test_names_that_are_not_utf8_are_written_and_cached(tmp_path: Path) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    vault = empty_vault(tmp_path)
     odd = os.fsdecode(b"n\xff.md")
     (vault / odd).write_bytes(b"---\nlink: [[x]]\n---\n")
     (vault / "ok.md").write_bytes(b"---\nlink: [[y]]\n---\n")
@@ -535,9 +531,7 @@ def test_a_worker_killed_by_the_system_ends_the_run_with_a_message(big_vault: Pa
 
 
 def test_a_reused_anchor_is_a_finding_and_no_python_warning(tmp_path: Path) -> None:
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    (vault / "vaulttool.toml").write_text("", encoding="utf-8")
+    vault = empty_vault(tmp_path)
     (vault / "note.md").write_bytes(b"---\na: &x 1\nb: &x 2\n---\n")
     result = vaulttool("validate", ".", cwd=vault)
     assert result.returncode == 1 and "VT108" in result.stdout
