@@ -7,7 +7,6 @@ created without ever replacing one. Temporary files never end in `.md`.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import functools
 import hashlib
@@ -15,7 +14,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +108,8 @@ def _exchange(first: str | Path, second: str | Path) -> bool:
         return False
     if function(-100, os.fsencode(first), -100, os.fsencode(second), 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
         return True
+    import ctypes
+
     number = ctypes.get_errno()
     if number in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False  # a file system without it (some network and FUSE ones): rename instead
@@ -120,6 +120,8 @@ def _exchange(first: str | Path, second: str | Path) -> bool:
 def _renameat2() -> Any:
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # here: only a write needs it, and the pre-commit hook's `check` never writes
+
     try:
         return ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
@@ -210,6 +212,8 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[in
     owner of the file it replaces, where that differs and may be set). Its name carries this process's
     id, so a later run can tell the debris of a killed one from a live write."""
     # The note's name may use all 255 bytes itself, and need not be UTF-8 (os.fsencode keeps its bytes).
+    import tempfile  # (a write's: the pre-commit hook's `check` never writes)
+
     short = os.fsdecode(os.fsencode(name)[:120])
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{short}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
