@@ -171,7 +171,7 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
     def line_of(section_found: section.Section) -> int:  # the file line of a section's heading
         return note.text.count("\n", 0, len(head) + section_found.start) + 1
 
-    planned = section.plan(note.body, file.vault_path, settings, section.line_ending_before(head, len(head)))
+    planned = section.plan(note.body, file.vault_path, settings, section.line_ending_before(head, len(head)), siblings)
     line = 1 if planned.section is None else line_of(planned.section)
     if len(planned.sections) > 1:
         second = line_of(planned.sections[1])

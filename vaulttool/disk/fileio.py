@@ -293,6 +293,8 @@ def folded_names(folder: Path) -> dict[str, str]:
 def exists_in_any_spelling(root: Path, vault_path: str) -> bool:
     """Whether a file exists at `vault_path`, its names in this spelling or any other Unicode
     normalisation of it (a stub's name is NFC; its standard note may be spelt NFD)."""
+    if (root / vault_path).is_file():
+        return True  # the spelling given: one stat, as for nearly every note
     folder = root
     for part in vault_path.split("/"):
         if not (folder / part).exists():

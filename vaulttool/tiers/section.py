@@ -11,7 +11,7 @@ ending of the lines around them.
 from __future__ import annotations
 
 import posixpath
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 from urllib.parse import unquote
 
 from vaulttool.config.settings import TiersConfig
@@ -39,11 +39,14 @@ class Plan(NamedTuple):
         return self.sections[0] if self.sections else None
 
 
-def linked_notes(vault_path: str, config: TiersConfig) -> list[tuple[str, str]]:
-    """(name, vault path) of each note the section links: the standard note itself, then each tier's."""
+def linked_notes(vault_path: str, config: TiersConfig,
+                 siblings: Sequence[layout.Sibling] | None = None) -> list[tuple[str, str]]:
+    """(name, vault path) of each note the section links: the standard note itself, then each tier's
+    (`siblings`, when the caller has them already)."""
     located = layout.standard_parts(vault_path, config)
     assert located is not None
-    return [(located[1], vault_path)] + [(s.name, s.vault_path) for s in layout.siblings(vault_path, config)]
+    tiers = layout.siblings(vault_path, config) if siblings is None else siblings
+    return [(located[1], vault_path)] + [(s.name, s.vault_path) for s in tiers]
 
 
 def _link(config: TiersConfig, name: str, vault_path: str) -> str:
@@ -139,7 +142,8 @@ def line_ending_before(text: str, end: int) -> str:
     return "\r\n" if position > 0 and text[position - 1] == "\r" else "\n"
 
 
-def plan(body: str, vault_path: str, config: TiersConfig, head_newline: str = "") -> Plan:
+def plan(body: str, vault_path: str, config: TiersConfig, head_newline: str = "",
+         siblings: Sequence[layout.Sibling] | None = None) -> Plan:
     """The body with its links section brought up to date, touching nothing outside the section.
 
     A missing section is appended after a blank line, in the body's line endings (`head_newline`, the
@@ -149,7 +153,7 @@ def plan(body: str, vault_path: str, config: TiersConfig, head_newline: str = ""
     sections = find_sections(body, config)
     if len(sections) > 1:
         return Plan(None, tuple(sections))
-    notes = linked_notes(vault_path, config)
+    notes = linked_notes(vault_path, config, siblings)
     if sections:
         found = sections[0]
         if _current(found, vault_path, [path for _, path in notes]):
