@@ -203,6 +203,8 @@ def remove_debris(paths: Iterable[str], before: float) -> int:
 
 def temp_owner(name: str) -> int | None:
     """The process id in the name of one of vaulttool's temporary files, or None for any other name."""
+    if not name.endswith(TEMP_SUFFIX):
+        return None  # (nearly every file a walk of the vault sees: no pattern needed)
     match = _TEMP_NAME.fullmatch(name)
     return int(match.group(1)) if match and int(match.group(1)) < 2 ** 31 else None
 
