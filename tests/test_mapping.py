@@ -54,7 +54,7 @@ def link(label: str, number: int) -> str:
         ("P373", ["yes"]),
         ("P18", ["http://commons.wikimedia.org/wiki/Special:FilePath/"
                  "Ch%C3%A2teau%20d%27%C5%92x%20%E2%80%94%20panorama%20%282020%29%20%231%20%26%20more.jpg"]),
-        ("P159", [link("Current_seat_city", 999999906)]),  # the other one ended in 1999
+        ("P159", [link("Current_seat_city", 999999906), link("Former_seat_city", 999999907)]),  # as wdt: gives
         ("P856", []),  # all deprecated
     ],
 )
@@ -67,9 +67,19 @@ def test_missing_item_is_unresolved_not_invented() -> None:
     assert (result.values, result.unresolved) == ([], ["Q999999999"])
 
 
-def test_ended_statements_stay_when_asked() -> None:
-    kept = values("P159", WikidataConfig(drop_ended=False))
-    assert [value.rsplit(",", 1)[1] for value in kept] == ["999999906]]", "999999907]]"]
+def test_a_current_only_property_drops_what_ended_before_the_as_of_day() -> None:
+    config = WikidataConfig(current_only=("P159",))
+    assert values("P159", config) == [link("Current_seat_city", 999999906)]  # the other ended in 1999
+    before_it_ended = property_values("P159", EDGE["P159"], LABELS, config, datetime.date(1999, 12, 31)).values
+    assert len(before_it_ended) == 2
+
+
+def test_a_current_only_property_keeps_the_last_ended_value_rather_than_none() -> None:
+    ended = [dict(statement, qualifiers={"P582": [{"snaktype": "value", "datavalue": {"value": {
+        "time": f"+{year}-00-00T00:00:00Z", "precision": 9}}}]})
+        for statement, year in zip(EDGE["P159"], (2001, 2005))]
+    config = WikidataConfig(current_only=("P159",))
+    assert property_values("P159", ended, LABELS, config, TODAY).values == [link("Former_seat_city", 999999907)]
 
 
 def test_property_entity_in_a_response_is_parsed() -> None:

@@ -82,10 +82,12 @@ def client_for(config: Config, offline: bool) -> Client | None:
 
 def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, write: bool, diff: bool = False,
         fix_redirects: bool = False, qids: frozenset[str] | None = None,
-        today: datetime.date | None = None, progress: Callable[[], None] | None = None,
-        log: list[str] | None = None) -> RefreshReport:
-    """Refresh `files`. `client` None means offline: the store alone answers. `log` gets a line for each
-    note as soon as it is written (what an interrupted run can still say it did)."""
+        today: datetime.date | None = None, as_of: datetime.date | None = None,
+        progress: Callable[[], None] | None = None, log: list[str] | None = None) -> RefreshReport:
+    """Refresh `files`. `client` None means offline: the store alone answers. `today` only ages the
+    stored labels; `as_of` is the day `current_only` properties are judged at (default: each entity's
+    last edit). `log` gets a line for each note as soon as it is written (what an interrupted run can
+    still say it did)."""
     today = today or datetime.date.today()
     settings = config.wikidata
     store = Store(config.root)
@@ -94,7 +96,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
 
     previous = {entity_id: store.entity(entity_id) for entity_id in ids}
     current, fetched, failed = _entities(ids, previous, client)
-    label_ids = _label_ids(current.values(), today, settings.drop_ended)
+    label_ids = _label_ids(current.values(), as_of, settings.current_only)
     labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
                                                   settings.label_max_age_days, today)
 
@@ -111,11 +113,11 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         if "missing" in entity:
             _fail(outcome, f"{entity_id} does not exist on Wikidata (deleted, or never created)")
             continue
-        missing_labels = sorted(set(_needed_labels(entity, today, settings.drop_ended)) & set(failed_labels))
+        missing_labels = sorted(set(_needed_labels(entity, as_of, settings.current_only)) & set(failed_labels))
         if missing_labels:
             _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
             continue
-        _apply(note, entity, previous[entity_id], labels, bindings, config, today, write, diff, fix_redirects)
+        _apply(note, entity, previous[entity_id], labels, bindings, config, as_of, write, diff, fix_redirects)
         if log is not None and note.outcome.status == CHANGED:
             log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
 
@@ -206,15 +208,16 @@ def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client
     return current, fetched, failed
 
 
-def _needed_labels(entity: dict[str, Any], today: datetime.date, drop_ended: bool) -> list[str]:
-    return list(entity.get("claims", {})) + mapping.referenced_items(entity, today, drop_ended)
+def _needed_labels(entity: dict[str, Any], as_of: datetime.date | None, current_only: tuple[str, ...]) -> list[str]:
+    day = mapping.as_of_day(entity, as_of)
+    return list(entity.get("claims", {})) + mapping.referenced_items(entity, day, current_only)
 
 
-def _label_ids(entities: Any, today: datetime.date, drop_ended: bool) -> list[str]:
+def _label_ids(entities: Any, as_of: datetime.date | None, current_only: tuple[str, ...]) -> list[str]:
     ids: dict[str, None] = {}
     for entity in entities:
         if "missing" not in entity:
-            ids.update(dict.fromkeys(_needed_labels(entity, today, drop_ended)))
+            ids.update(dict.fromkeys(_needed_labels(entity, as_of, current_only)))
     return list(ids)
 
 
@@ -239,12 +242,13 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
 
 
 def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None, labels: dict[str, Label],
-           bindings: Bindings, config: Config, today: datetime.date, write: bool, diff: bool,
+           bindings: Bindings, config: Config, as_of: datetime.date | None, write: bool, diff: bool,
            fix_redirects: bool) -> None:
     outcome = note.outcome
     if previous is not None and previous.get("lastrevid") == entity.get("lastrevid"):
         previous = None  # the same revision: nothing vanished since
-    plan = plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema, today)
+    plan = plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema,
+                     mapping.as_of_day(entity, as_of))
     outcome.messages += plan.messages
     target = entity.get("redirects", {}).get("to")
     if target:

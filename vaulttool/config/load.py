@@ -83,9 +83,12 @@ _WIKIDATA_CHECKS: dict[str, Callable[[Any], Any]] = {
     "link_pattern": tomlcheck.link_pattern, "time_format": tomlcheck.one_of(("wdqs", "precision")),
     "max_label_bytes": tomlcheck.positive_int, "duplicates": tomlcheck.one_of(("keep", "drop")),
     "rename": tomlcheck.key_map, "properties": tomlcheck.property_map, "allow": tomlcheck.string_list,
-    "block": tomlcheck.string_list, "strip_spaces": tomlcheck.string_list, "drop_ended": tomlcheck.boolean,
+    "block": tomlcheck.string_list, "strip_spaces": tomlcheck.string_list,
+    "current_only": tomlcheck.string_list, "max_values": tomlcheck.positive_int,
+    "units": tomlcheck.one_of(("drop", "link")),
     "timeout": tomlcheck.positive_number, "max_retries": tomlcheck.non_negative_int,
     "retry_base_seconds": tomlcheck.non_negative_number, "max_retry_wait": tomlcheck.non_negative_number,
+    "retry_budget": tomlcheck.non_negative_number, "maxlag_wait": tomlcheck.non_negative_number,
     "label_max_age_days": tomlcheck.non_negative_int,
 }
 

@@ -57,11 +57,17 @@ class WikidataConfig:
     allow: tuple[str, ...] = ()  # property ids or keys; when given, only these are refreshed
     block: tuple[str, ...] = ()
     strip_spaces: tuple[str, ...] = ("P213",)  # ISNI: Wikidata stores it with spaces
-    drop_ended: bool = True  # drop statements whose end time (P582) lies in the past
+    # Properties whose statements with an end time (P582) before the as-of date are dropped; the
+    # as-of date is the entity's `modified` day or `--as-of`, never the clock.
+    current_only: tuple[str, ...] = ()
+    max_values: int = 100  # values written per property; the rest are left out, with a message
+    units: str = "drop"  # quantity units: "drop" writes the amount; "link" adds a wikilink to the unit
     timeout: float = 30.0  # seconds, to connect and to read
     max_retries: int = 5
     retry_base_seconds: float = 1.0
     max_retry_wait: float = 120.0  # the longest one wait may be, Retry-After included
+    retry_budget: float = 60.0  # the longest all waits of one run may add up to
+    maxlag_wait: float = 5.0  # the shortest wait after a maxlag error (Wikimedia asks for at least 5 s)
     label_max_age_days: int = 30
 
 

@@ -1,8 +1,8 @@
 """Wikidata entity JSON -> frontmatter values. Pure: dicts in, values out.
 
-Per property: statements whose end time (P582) lies in the past are dropped, then the best rank is
-kept (all preferred statements if any, else all normal; never deprecated); `somevalue` and `novalue`
-have no value to write. Each remaining value is rendered by its datatype.
+Per property, the best rank is kept as Wikidata's `wdt:` does (all preferred statements if any, else
+all normal; never deprecated); for `current_only` properties, statements that ended before a fixed day
+are dropped. `somevalue` and `novalue` have no value to write. Each remaining value is rendered by its datatype.
 """
 
 from __future__ import annotations
@@ -49,22 +49,40 @@ class PropertyValues:
     unresolved: list[str] = field(default_factory=list)  # item ids with no entity behind them
 
 
-def best_statements(statements: list[dict[str, Any]], today: datetime.date, drop_ended: bool) -> list[dict[str, Any]]:
-    """Statements still current (no past end time), of the best rank among them."""
-    if drop_ended:
-        statements = [s for s in statements if not _has_ended(s, today)]
+def best_statements(statements: list[dict[str, Any]], as_of: datetime.date | None = None) -> list[dict[str, Any]]:
+    """Wikidata's truthy statements, as `wdt:` in the Query Service: the preferred ones if there are any,
+    else the normal ones; never deprecated. With `as_of` (a `current_only` property), those that ended
+    before that day are dropped, but never all of them: then the ones that ended last are kept."""
     preferred = [s for s in statements if s.get("rank") == "preferred"]
-    return preferred or [s for s in statements if s.get("rank") == "normal"]
+    best = preferred or [s for s in statements if s.get("rank") == "normal"]
+    if as_of is None:
+        return best
+    ends = [_end_day(statement) for statement in best]
+    current = [s for s, end in zip(best, ends) if end is None or end >= as_of]
+    if current or not best:
+        return current
+    last = max(end for end in ends if end is not None)
+    return [s for s, end in zip(best, ends) if end == last]
 
 
-def _has_ended(statement: dict[str, Any], today: datetime.date) -> bool:
-    for snak in statement.get("qualifiers", {}).get(END_TIME, []):
-        if snak.get("snaktype") != "value":
-            continue
-        last_day = _last_day(snak["datavalue"]["value"])
-        if last_day is not None and last_day < today:
-            return True
-    return False
+def as_of_day(entity: Mapping[str, Any], given: datetime.date | None) -> datetime.date | None:
+    """The day `current_only` properties are judged at: `--as-of`, else the day the entity was last
+    edited (so the same revision always gives the same values), else None: nothing is dropped."""
+    if given is not None:
+        return given
+    modified = entity.get("modified")
+    try:
+        return datetime.date.fromisoformat(modified[:10]) if isinstance(modified, str) else None
+    except ValueError:
+        return None
+
+
+def _end_day(statement: dict[str, Any]) -> datetime.date | None:
+    """The last day a statement holds, from its end time (P582) qualifier; None when it has none."""
+    ends = [_last_day(snak["datavalue"]["value"]) for snak in statement.get("qualifiers", {}).get(END_TIME, [])
+            if snak.get("snaktype") == "value"]
+    known = [end for end in ends if end is not None]
+    return min(known) if known else None
 
 
 def _parse_time(value: dict[str, Any]) -> tuple[str, int, int, int, int] | None:
@@ -94,10 +112,11 @@ def _last_day(value: dict[str, Any]) -> datetime.date | None:
 
 
 def property_values(property_id: str, statements: list[dict[str, Any]], labels: Mapping[str, Label],
-                    config: WikidataConfig, today: datetime.date) -> PropertyValues:
+                    config: WikidataConfig, as_of: datetime.date | None) -> PropertyValues:
+    """The values of one property; `as_of` is the entity's day for `current_only` properties."""
     datatype = statements[0]["mainsnak"].get("datatype", "") if statements else ""
     result = PropertyValues(property_id, datatype)
-    for statement in best_statements(statements, today, config.drop_ended):
+    for statement in best_statements(statements, as_of if property_id in config.current_only else None):
         snak = statement["mainsnak"]
         if snak.get("snaktype") != "value" or "datavalue" not in snak:
             continue
@@ -222,11 +241,11 @@ def is_id_property(english_label: str) -> bool:
     return _ID_WORD.search(english_label) is not None
 
 
-def referenced_items(entity: dict[str, Any], today: datetime.date, drop_ended: bool) -> list[str]:
+def referenced_items(entity: dict[str, Any], as_of: datetime.date | None, current_only: tuple[str, ...]) -> list[str]:
     """The item ids the entity's best statements point to, in order, each once."""
     seen: dict[str, None] = {}
-    for statements in entity.get("claims", {}).values():
-        for statement in best_statements(statements, today, drop_ended):
+    for property_id, statements in entity.get("claims", {}).items():
+        for statement in best_statements(statements, as_of if property_id in current_only else None):
             snak = statement["mainsnak"]
             if snak.get("snaktype") == "value" and snak.get("datatype") == "wikibase-item":
                 seen.setdefault(snak["datavalue"]["value"]["id"], None)

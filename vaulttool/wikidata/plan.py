@@ -63,7 +63,7 @@ def _allowed(property_id: str, key: str, config: WikidataConfig) -> bool:
 
 def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Mapping[str, Any] | None,
               labels: Mapping[str, Label], bindings: Bindings, config: WikidataConfig, schema: Schema,
-              today: datetime.date) -> Plan:
+              as_of: datetime.date | None) -> Plan:
     """The changes that bring a note's Wikidata keys in line with `entity`.
 
     `previous` is the revision fetched before this one (None if unknown): a property it had that is
@@ -86,7 +86,7 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
             continue
         if not _allowed(property_id, key, config):
             continue
-        rendered = property_values(property_id, statements, labels, config, today)
+        rendered = property_values(property_id, statements, labels, config, as_of)
         if rendered.datatype == "wikibase-property":
             continue
         new = list(rendered.values)
