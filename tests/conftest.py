@@ -31,6 +31,18 @@ def example_vault(tmp_path: Path) -> Path:
     return target
 
 
+FAST_RETRIES = "[wikidata]\nretry_base_seconds = 0\nmax_retry_wait = 0\nmax_retries = 2\n"
+
+
+@pytest.fixture
+def vault(example_vault: Path) -> Path:
+    """The example vault without its recorded responses (so runs are cold), retrying without waiting."""
+    shutil.rmtree(example_vault / ".vaulttool" / "wikidata")
+    config = example_vault / "vaulttool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[wikidata]\n", FAST_RETRIES), encoding="utf-8")
+    return example_vault
+
+
 @pytest.fixture
 def wikidata(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> FakeWikidata:
     """A Wikidata stand-in on localhost (tests/wikidata_server.py), and vaulttool pointed at it."""

@@ -5,28 +5,17 @@ from __future__ import annotations
 import copy
 import json
 import math
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, REFERENCE_NOTE, fingerprint
+from conftest import DATA, FAST_RETRIES, REFERENCE_NOTE, fingerprint
 from wikidata_server import FakeWikidata
 
 from vaulttool.cli import main
 from vaulttool.engine.note import DELETE, Note
 
 REFERENCE_PATH = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
-FAST_RETRIES = "[wikidata]\nretry_base_seconds = 0\nmax_retry_wait = 0\nmax_retries = 2\n"
-
-
-@pytest.fixture
-def vault(example_vault: Path) -> Path:
-    """The example vault without its recorded responses (so runs are cold), retrying without waiting."""
-    shutil.rmtree(example_vault / ".vaulttool" / "wikidata")
-    config = example_vault / "vaulttool.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("[wikidata]\n", FAST_RETRIES), encoding="utf-8")
-    return example_vault
 
 
 def refresh(*args: str):  # noqa: ANN201
@@ -320,10 +309,12 @@ def test_duplicates_can_be_dropped() -> None:
 
     from vaulttool.config.settings import Schema, WikidataConfig
     from vaulttool.wikidata.mapping import parse_label
-    from vaulttool.wikidata.plan import Bindings, plan_note
+    from vaulttool.wikidata.plan import Bindings, NoteData, bind_new_properties, plan_note
 
     entity = load_entities("Q472311.json")["Q472311"]
     labels = {key: parse_label(value, ("en",)) for key, value in load_entities("labels.json").items()}
     config = WikidataConfig(duplicates="drop")
-    plan = plan_note({}, entity, None, labels, Bindings({}, {}, {}), config, Schema(), datetime.date(2026, 11, 23))
+    bindings = Bindings({}, {}, {})
+    bind_new_properties(bindings, [NoteData({}, entity, None)], labels, config)
+    plan = plan_note({}, entity, None, labels, bindings, config, Schema(), datetime.date(2026, 11, 23))
     assert plan.changes["short_name"] == ["МОМ", "IOM", "OIM"]

@@ -10,10 +10,12 @@ that need it, so the pre-commit hook starts fast.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import signal
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
@@ -257,7 +259,8 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
 
 def _refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
     return [{"path": o.display, "id": o.entity_id, "status": o.status, "reason": o.reason, "keys": o.keys,
-             "messages": o.messages, "code": o.finding.code if o.finding else None} for o in report.outcomes]
+             "messages": o.messages, "code": o.finding.code if o.finding else None,
+             "findings": [asdict(finding) for finding in o.notices]} for o in report.outcomes]
 
 
 def _echo_refresh(report: RefreshReport, validated: bool = False) -> None:
@@ -275,6 +278,8 @@ def _echo_refresh(report: RefreshReport, validated: bool = False) -> None:
             click.echo(f"{outcome.display}: {outcome.status}: {outcome.reason}")
         elif outcome.status != refresh_command.UNCHANGED:
             click.echo(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
+        for notice in outcome.notices:
+            click.echo(notice.text())
         for message in outcome.messages:
             click.echo(f"{outcome.display}: note: {message}")
 
@@ -286,10 +291,15 @@ def _echo_refresh(report: RefreshReport, validated: bool = False) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any note would change (CI drift check).")
 @click.option("--offline", is_flag=True, help="Work from the responses stored under .vaulttool/ alone.")
 @click.option("--fix-redirects", is_flag=True, help="Rewrite a note's Wikidata id when it redirects.")
+@click.option("--allow-removals", is_flag=True,
+              help="Write a note even when Wikidata's answer would remove more than half of its Wikidata keys.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="The day current_only properties are judged at (default: each item's last edit).")
 @findings_format(("text", "json"))
 @lock_option
 def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check: bool, offline: bool,
-            fix_redirects: bool, output_format: str | None, lock_timeout: float | None) -> None:
+            fix_redirects: bool, allow_removals: bool, as_of: datetime.datetime | None, output_format: str | None,
+            lock_timeout: float | None) -> None:
     """Update the frontmatter keys Wikidata owns from the Wikidata API; every other byte stays.
 
     Notes name their item with `has_id_wikidata: Q…`. The endpoint and the User-Agent contact come
@@ -306,6 +316,7 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
             with _progress(len(notes)) as step, _saying_on_interrupt(written):
                 report = refresh_command.run(config, notes, client, write=write, diff=dry_run,
                                              fix_redirects=fix_redirects, qids=frozenset(qids) if qids else None,
+                                             allow_removals=allow_removals, as_of=as_of.date() if as_of else None,
                                              progress=step, log=written)
     except VaultToolError as error:
         _fail(error)

@@ -23,7 +23,7 @@ from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
 from vaulttool.wikidata.mapping import Label
-from vaulttool.wikidata.plan import Bindings, plan_note
+from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, plan_note
 
 if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client
@@ -43,6 +43,7 @@ class NoteOutcome:
     messages: list[str] = field(default_factory=list)
     diff: str = ""
     finding: Finding | None = None  # why the note was not refreshed, as a finding, where there is one
+    notices: list[Finding] = field(default_factory=list)  # what was left alone in a refreshed note
 
 
 @dataclass
@@ -82,7 +83,7 @@ def client_for(config: Config, offline: bool) -> Client | None:
 
 def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, write: bool, diff: bool = False,
         fix_redirects: bool = False, qids: frozenset[str] | None = None,
-        today: datetime.date | None = None, as_of: datetime.date | None = None,
+        allow_removals: bool = False, today: datetime.date | None = None, as_of: datetime.date | None = None,
         progress: Callable[[], None] | None = None, log: list[str] | None = None) -> RefreshReport:
     """Refresh `files`. `client` None means offline: the store alone answers. `today` only ages the
     stored labels; `as_of` is the day `current_only` properties are judged at (default: each entity's
@@ -100,11 +101,13 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
     labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
                                                   settings.label_max_age_days, today)
 
-    bindings = Bindings(settings.properties, store.key_bindings(), settings.rename)
+    recorded, adopting = store.key_bindings()
+    bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
+    ready: list[tuple[_Note, dict[str, Any]]] = []
     for note in notes:
-        outcome = note.outcome
         if progress:
             progress()
+        outcome = note.outcome
         entity_id = outcome.entity_id
         if entity_id in failed:
             _fail(outcome, failed[entity_id])
@@ -117,19 +120,31 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         if missing_labels:
             _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
             continue
-        _apply(note, entity, previous[entity_id], labels, bindings, config, as_of, write, diff, fix_redirects)
+        ready.append((note, entity))
+    own_keys = bind_new_properties(
+        bindings, [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready],
+        labels, settings)
+    for index, (note, entity) in enumerate(ready):
+        note.outcome.notices += sorted(_own_key_finding(note, own) for own in own_keys.get(index, [])
+                                       if own.property_id in entity.get("claims", {}))
+        _apply(note, entity, previous[note.outcome.entity_id], labels, bindings, config, as_of, write, diff,
+               fix_redirects, allow_removals)
         if log is not None and note.outcome.status == CHANGED:
             log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
 
     errors: list[str] = []
     if write:
         try:
+            # An entity is stored only once its notes took it: what vanished since the stored revision
+            # is what a later run removes, so a held-back note must meet the same comparison again.
+            not_taken = {note.outcome.entity_id for note in notes if note.outcome.status in (FAILED, UNREADABLE)}
             for entity_id, entity in fetched.items():
-                store.save_entity(entity_id, entity)
+                if entity_id not in not_taken:
+                    store.save_entity(entity_id, entity)
             if fresh_labels:
                 store.save_labels(fresh_labels, today)
             if bindings.changed:
-                store.save_key_bindings(bindings.registry)
+                store.save_key_bindings(bindings.recorded)
         except OSError as error:
             errors.append(f"the answers were not stored ({error.filename}: {error.strerror}); the notes are "
                           "written, and the next run asks Wikidata again")
@@ -243,7 +258,7 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
 
 def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None, labels: dict[str, Label],
            bindings: Bindings, config: Config, as_of: datetime.date | None, write: bool, diff: bool,
-           fix_redirects: bool) -> None:
+           fix_redirects: bool, allow_removals: bool) -> None:
     outcome = note.outcome
     if previous is not None and previous.get("lastrevid") == entity.get("lastrevid"):
         previous = None  # the same revision: nothing vanished since
@@ -257,6 +272,12 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
             outcome.messages.append(f"{outcome.entity_id} redirects to {target}; {config.schema.id_key} updated")
         else:
             outcome.messages.append(f"{outcome.entity_id} redirects to {target}; --fix-redirects updates the note")
+    # One key going is an upstream edit like any other; most of them going at once is more likely a
+    # broken or hostile answer than a real edit, and it would cost the note its data.
+    if plan.removed > 1 and plan.removed * 2 > plan.held and not allow_removals:
+        _fail(outcome, f"would remove {plan.removed} of the note's {plan.held} Wikidata keys; held back "
+                       "(--allow-removals writes it)")
+        return
     ambiguous = note.report.ambiguous_in(plan.changes)
     if ambiguous:
         _refused(outcome, ambiguous[0])
@@ -290,6 +311,13 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
         _fail(outcome, f"not written: {error.strerror}; the note is as it was")
         return
     outcome.status = CHANGED
+
+
+def _own_key_finding(note: _Note, own: OwnKey) -> Finding:
+    """VT501 at the user's key: it is named like a Wikidata property but vaulttool does not own it."""
+    entry = next(entry for entry in note.parsed.entries() if entry.key == own.key)
+    line, col = note.parsed.file_position(entry.key_node)
+    return Finding(note.outcome.display, line, col, "VT501", own.message())
 
 
 def _fail(outcome: NoteOutcome, reason: str) -> None:

@@ -3,8 +3,9 @@
 * `wikidata/entities/<id>.json`: the last answer for each entity, with its `lastrevid`, so an entity
   whose revision did not change is not fetched again, and `--offline` can work from it;
 * `wikidata/labels.json`: resolved labels of items and properties, with the day they were fetched;
-* `keys.json`: which frontmatter key each Wikidata property is bound to (kept in git: it is the
-  vault's own decision, so a label renamed upstream does not rename the key);
+* `keys.json`: which frontmatter key each Wikidata property is bound to, or `null` for a property
+  decided not to be written (kept in git: it is the vault's own decision, so a label renamed upstream
+  does not rename a key or flip a decision);
 * `cache/validate.json`: each note's validate result, keyed by path, size, mtime and content hash,
   so a warm whole-vault validate checks only what changed.
 
@@ -94,17 +95,19 @@ class Store:
             data[entity_id] = record
         write_file(self.labels_file, _dump(data))
 
-    def key_bindings(self) -> dict[str, str]:
+    def key_bindings(self) -> tuple[dict[str, str | None], bool]:
+        """The recorded bindings (property id -> key, or None: decided not to be written), and whether
+        there is no record yet: the vault's first refresh, which adopts its existing keys."""
         data = _load(self.keys_file)
         if data is None and self.keys_file.exists():
             raise VaultToolError(f"{self.keys_file}: is not valid JSON; fix or remove it")
         if data is None:
-            return {}
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise VaultToolError(f"{self.keys_file}: must map property ids to keys")
-        return dict(data)
+            return {}, True
+        if not isinstance(data, dict) or not all(isinstance(v, str) or v is None for v in data.values()):
+            raise VaultToolError(f"{self.keys_file}: must map property ids to keys (or to null: not written)")
+        return dict(data), False
 
-    def save_key_bindings(self, bindings: dict[str, str]) -> None:
+    def save_key_bindings(self, bindings: dict[str, str | None]) -> None:
         write_file(self.keys_file, _dump(bindings))
 
     def validate_cache(self, key: str) -> dict[str, list[Any]]:

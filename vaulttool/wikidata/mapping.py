@@ -47,6 +47,8 @@ class PropertyValues:
     datatype: str
     values: list[Any] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)  # item ids with no entity behind them
+    skipped: list[str] = field(default_factory=list)  # why values were left out
+    unwritable: bool = False  # some values could not be written (a lexeme, a bad URL): keep the key
 
 
 def best_statements(statements: list[dict[str, Any]], as_of: datetime.date | None = None) -> list[dict[str, Any]]:
@@ -103,12 +105,15 @@ def _last_day(value: dict[str, Any]) -> datetime.date | None:
         return datetime.date.min
     if year > 9999:
         return datetime.date.max
-    if precision <= 9 or month == 0:
-        return datetime.date(year, 12, 31)
-    if precision == 10 or day == 0:
-        next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
-        return next_month - datetime.timedelta(days=1)
-    return datetime.date(year, month, day)
+    try:
+        if precision <= 9 or month == 0:
+            return datetime.date(year, 12, 31)
+        if precision == 10 or day == 0:
+            next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
+            return next_month - datetime.timedelta(days=1)
+        return datetime.date(year, month, day)
+    except ValueError:  # month 13, 30 February: no day at all
+        return None
 
 
 def property_values(property_id: str, statements: list[dict[str, Any]], labels: Mapping[str, Label],
@@ -127,12 +132,19 @@ def property_values(property_id: str, statements: list[dict[str, Any]], labels: 
                 result.unresolved.append(value["id"])
             else:
                 result.values.append(link)
-        elif datatype == "wikibase-property":
-            continue  # `…,31` would name the item Q31's note: there is no safe link for a property
+            continue
+        if datatype == "wikibase-property":
+            # `…,31` would name the item Q31's note: there is no safe link for a property
+            result.unwritable = True
+            continue
+        rendered = render_value(datatype, value, property_id, config)
+        if rendered is None:
+            result.unwritable = True
         else:
-            rendered = render_value(datatype, value, property_id, config)
-            if rendered is not None:
-                result.values.append(rendered)
+            result.values.append(rendered)
+    if len(result.values) > config.max_values:
+        result.skipped.append(f"{len(result.values)} values; wrote the first {config.max_values} (max_values)")
+        del result.values[config.max_values:]
     return result
 
 

@@ -1,16 +1,25 @@
-"""Plan the frontmatter changes a Wikidata entity brings to one note. Pure: values in, changes out.
+"""Plan the frontmatter changes Wikidata entities bring to notes. Pure: values in, changes out.
 
-Only keys bound to Wikidata properties are written. Within a key, values the note already has keep
-their order and new ones are appended; one value is written as a scalar and several as a list
-unless the schema fixes the shape. A key is removed only when its values vanished upstream: the
-property is present with no current value, or it was in the previously fetched revision and is gone.
+vaulttool writes only the keys it owns: those bound to a property, in `[wikidata] properties` or in
+the vault's record of bindings (`.vaulttool/keys.json`). A property seen for the first time is bound
+to the key its English label gives, unless a note already holds that key: then the key is the
+user's, is reported, and is never written. Every decision is recorded, a skip (the "ID" rule) as
+well as a key, so a label changed upstream cannot flip it.
+
+Within a key, values the note already has keep their order and new ones are appended; one value is
+written as a scalar and several as a list unless the schema fixes the shape. A key is removed only
+when its values vanished upstream: the property is present with no current value, or it was in the
+previously fetched revision and is gone. A property whose values vaulttool cannot write (lexemes,
+unsafe URLs) never loses its key.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from decimal import Decimal
+from typing import Any, Iterable, Mapping, Sequence
 
 from vaulttool.config.settings import Schema, WikidataConfig
 from vaulttool.engine.note import DELETE
@@ -24,28 +33,56 @@ from vaulttool.wikidata.mapping import (
 
 @dataclass
 class Bindings:
-    """Which frontmatter key each property writes. Fixed ones come from the config; the rest are
-    derived from the English property label once and then kept, so an upstream rename of the label
-    does not rename the key."""
+    """Which frontmatter key each property writes: the keys vaulttool owns.
+
+    `fixed` comes from `[wikidata] properties` and always wins; `recorded` is `.vaulttool/keys.json`,
+    where None records a property decided not to be written. `adopting` is a vault's first refresh
+    (no record yet): its existing keys are adopted only where their values are the property's.
+    """
 
     fixed: Mapping[str, str]
-    registry: dict[str, str]
+    recorded: dict[str, str | None]
     rename: Mapping[str, str]
+    adopting: bool = False
     changed: bool = False
 
-    def key_for(self, property_id: str, english_label: str) -> str | None:
-        """The key for a property, binding it on first sight; None when its key is another's already."""
+    def key_of(self, property_id: str) -> str | None:
+        """The key a property writes; None when it writes none (not bound, or decided against)."""
         if property_id in self.fixed:
             return self.fixed[property_id]
-        if property_id in self.registry:
-            return self.registry[property_id]
-        key = derived_key(english_label)
-        key = self.rename.get(key, key)
-        if key in self.fixed.values() or key in self.registry.values():
-            return None
-        self.registry[property_id] = key
+        return self.recorded.get(property_id)
+
+    def decided(self, property_id: str) -> bool:
+        return property_id in self.fixed or property_id in self.recorded
+
+    def owned(self) -> set[str]:
+        return {key for key in (*self.fixed.values(), *self.recorded.values()) if key is not None}
+
+    def record(self, property_id: str, key: str | None) -> None:
+        self.recorded[property_id] = key
         self.changed = True
-        return key
+
+
+@dataclass(frozen=True, slots=True)
+class NoteData:
+    """What the planner needs of one note: its values, its entity and the day it is judged at."""
+
+    values: Mapping[str, Any]
+    entity: Mapping[str, Any]
+    as_of: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnKey:
+    """A key a note holds that a property's label names, but that is the user's, not vaulttool's."""
+
+    key: str
+    property_id: str
+    label: str
+
+    def message(self) -> str:
+        return (f"{self.key} is the note's own key, not written from {self.property_id} ({self.label}): "
+                f"bind it in [wikidata] properties, or rename the key in the note")
 
 
 @dataclass
@@ -53,12 +90,100 @@ class Plan:
     changes: dict[str, Any] = field(default_factory=dict)  # key -> new value, or DELETE
     after: dict[str, str | None] = field(default_factory=dict)  # new key -> the key it follows
     messages: list[str] = field(default_factory=list)  # what the user should know about this note
+    removed: int = 0  # Wikidata keys of the note this plan deletes
+    held: int = 0  # Wikidata keys the note holds
 
 
 def _allowed(property_id: str, key: str, config: WikidataConfig) -> bool:
     if property_id in config.block or key in config.block:
         return False
     return not config.allow or property_id in config.allow or key in config.allow
+
+
+def _label_key(property_id: str, labels: Mapping[str, Label], rename: Mapping[str, str]) -> str | None:
+    """The key a property's English label gives it (after `rename`); None without a label."""
+    label = labels.get(property_id)
+    if label is None or not label.text:
+        return None
+    key = derived_key(label.text)
+    return rename.get(key, key)
+
+
+def _number(property_id: str) -> int:
+    return int(property_id[1:]) if property_id[1:].isdigit() else 0
+
+
+def bind_new_properties(bindings: Bindings, notes: Sequence[NoteData], labels: Mapping[str, Label],
+                        config: WikidataConfig) -> dict[int, list[OwnKey]]:
+    """Decide the key of every property these notes' entities have that is not decided yet.
+
+    Returns, per note index, the keys it holds that stay the user's. A property whose derived key a
+    note holds is not bound (its key is not written in any note) until the user binds or renames.
+    """
+    pending: dict[str, list[int]] = {}
+    for index, note in enumerate(notes):
+        for property_id in note.entity.get("claims", {}):
+            if not bindings.decided(property_id):
+                pending.setdefault(property_id, []).append(index)
+    own: dict[int, list[OwnKey]] = {}
+    for property_id in sorted(pending, key=_number):
+        label = labels.get(property_id)
+        if label is None or not label.text:
+            continue  # no label, no key: planning says so, and the next run decides
+        if is_id_property(label.text):
+            bindings.record(property_id, None)
+            continue
+        key = _label_key(property_id, labels, bindings.rename) or ""
+        if not _allowed(property_id, key, config) or key in bindings.owned():
+            continue
+        holders = [index for index, note in enumerate(notes) if key in note.values]
+        if bindings.adopting:
+            if not holders:
+                key = _drifted_key(property_id, [notes[i] for i in pending[property_id]], labels, config,
+                                   bindings) or key
+                holders = [index for index, note in enumerate(notes) if key in note.values]
+            if all(_values_equal(notes[i], property_id, key, labels, config) for i in holders):
+                bindings.record(property_id, key)
+                continue
+        elif not holders:
+            bindings.record(property_id, key)
+            continue
+        for index in holders:
+            if not (bindings.adopting and _values_equal(notes[index], property_id, key, labels, config)):
+                own.setdefault(index, []).append(OwnKey(key, property_id, label.text))
+    return own
+
+
+def _wikidata_values(note: NoteData, property_id: str, labels: Mapping[str, Label],
+                     config: WikidataConfig) -> list[Any]:
+    statements = note.entity.get("claims", {}).get(property_id)
+    if not statements:
+        return []
+    return property_values(property_id, statements, labels, config, note.as_of).values
+
+
+def _values_equal(note: NoteData, property_id: str, key: str, labels: Mapping[str, Label],
+                  config: WikidataConfig) -> bool:
+    """Whether the note's values of `key` are the property's, in any order."""
+    old = note.values.get(key)
+    old_list = old if isinstance(old, list) else [old]
+    new = _wikidata_values(note, property_id, labels, config)
+    return bool(new) and Counter(map(_tag, old_list)) == Counter(map(_tag, new))
+
+
+def _drifted_key(property_id: str, notes: Iterable[NoteData], labels: Mapping[str, Label],
+                 config: WikidataConfig, bindings: Bindings) -> str | None:
+    """On adoption, the key an older label gave a property (`…organization` for today's
+    `…organisation`): the one key of a note, bound to nothing and named by no other property's label,
+    whose values are exactly the property's."""
+    for note in notes:
+        named = {_label_key(other, labels, bindings.rename) for other in note.entity.get("claims", {})
+                 if other != property_id}
+        candidates = [key for key in note.values if key not in bindings.owned() and key not in named
+                      and _values_equal(note, property_id, key, labels, config)]
+        if len(candidates) == 1:
+            return candidates[0]
+    return None
 
 
 def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Mapping[str, Any] | None,
@@ -71,24 +196,21 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
     """
     plan = Plan()
     claims: Mapping[str, list[dict[str, Any]]] = entity.get("claims", {})
-    written: list[str] = []  # keys in property order
-    previous_key: str | None = None  # new keys go after the key of the property before them
-    for property_id, statements in claims.items():
-        label = labels.get(property_id)
-        if label is None or not label.text:
-            plan.messages.append(f"{property_id} has no English label; not written")
-            continue
-        if is_id_property(label.text):
-            continue
-        key = bindings.key_for(property_id, label.text)
+    plan.held = sum(1 for key in bindings.owned() if key in values)
+    keyed: list[tuple[str, str]] = []
+    for property_id in claims:
+        key = bindings.key_of(property_id)
         if key is None:
-            plan.messages.append(f"{property_id} ({label.text}) would write a key another property writes; skipped")
+            if not bindings.decided(property_id):
+                plan.messages += _why_unbound(property_id, labels, bindings)
             continue
-        if not _allowed(property_id, key, config):
-            continue
-        rendered = property_values(property_id, statements, labels, config, as_of)
-        if rendered.datatype == "wikibase-property":
-            continue
+        if _allowed(property_id, key, config):
+            keyed.append((property_id, key))
+    written: list[str] = []  # keys in the vault's order
+    previous_key: str | None = None  # new keys go after the key of the property before them
+    for property_id, key in sorted(keyed, key=lambda pair: _place(pair, schema)):
+        rendered = property_values(property_id, claims[property_id], labels, config, as_of)
+        plan.messages += [f"{key}: {reason}" for reason in rendered.skipped]
         new = list(rendered.values)
         if rendered.unresolved:
             kept = _kept_links(values.get(key), rendered.unresolved)
@@ -98,8 +220,8 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
             if not new:
                 continue  # nothing can be said for sure: leave the key as it is
         if not new:
-            if key in values:
-                plan.changes[key] = DELETE
+            if key in values and not rendered.unwritable:
+                _delete(plan, key)
             continue
         plan.changes[key] = _merge(values.get(key), new, config.duplicates, _shape(schema, key), plan, key)
         if key not in values:
@@ -110,15 +232,38 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
     for property_id in (previous or {}).get("claims", {}):
         if property_id in claims:
             continue
-        key = bindings.fixed.get(property_id) or bindings.registry.get(property_id)
+        key = bindings.key_of(property_id)
         if key and key in values and _allowed(property_id, key, config):
-            plan.changes[key] = DELETE
+            _delete(plan, key)
     return plan
+
+
+def _why_unbound(property_id: str, labels: Mapping[str, Label], bindings: Bindings) -> list[str]:
+    """What to say of a property left unbound (the user's own keys are reported as findings)."""
+    key = _label_key(property_id, labels, bindings.rename)
+    if key is None:
+        return [f"{property_id} has no English label; not written"]
+    if key in bindings.owned():
+        return [f"{property_id} ({labels[property_id].text}) would write {key}, which another property writes; skipped"]
+    return []
+
+
+def _delete(plan: Plan, key: str) -> None:
+    plan.changes[key] = DELETE
+    plan.removed += 1
+
+
+def _place(pair: tuple[str, str], schema: Schema) -> tuple[int, int]:
+    """Where a key goes among the others: in the order of `[schema.fields]` where it is declared
+    there, after them by property number. Never the order of the answer's JSON."""
+    property_id, key = pair
+    fields = list(schema.fields)
+    return (fields.index(key) if key in schema.fields else len(fields)), _number(property_id)
 
 
 def _place_leading_new_keys(plan: Plan, written: list[str], note_keys: list[str]) -> None:
     """New keys that come before every existing one go just before the first existing key that
-    follows them in property order (after the note key in front of it), not at the very end."""
+    follows them in the vault's order (after the note key in front of it), not at the very end."""
     for index, key in enumerate(written):
         if key not in plan.after or plan.after[key] is not None:
             continue
@@ -140,19 +285,28 @@ def _shape(schema: Schema, key: str) -> str:
 
 
 def _tag(value: Any) -> tuple[str, Any]:
+    """A value as a YAML reader of the note would compare it: `1` is not `True` nor `1.0`, a
+    date-time is the string it reads as, and an exact decimal the float the note gives back."""
+    if isinstance(value, Decimal):
+        return "float", float(value)
+    if isinstance(value, str):
+        return "str", str(value)
     return type(value).__name__, value
 
 
 def _merge(old: Any, new: list[Any], duplicates: str, shape: str, plan: Plan, key: str) -> Any:
-    """Existing values in their order, then new ones in Wikidata's order; shaped as the vault wants."""
+    """Existing values in their order, then new ones in Wikidata's order; shaped as the vault wants.
+
+    A value kept is Wikidata's own object, so it is written as its type wants (a date plain, an
+    exact decimal in full)."""
     old_list = old if isinstance(old, list) else [] if old is None else [old]
-    remaining = [_tag(v) for v in new]
+    remaining = list(new)
     merged: list[Any] = []
     for value in old_list:
-        if _tag(value) in remaining:
-            remaining.remove(_tag(value))
-            merged.append(value)
-    merged += [value for _, value in remaining]
+        match = next((i for i, candidate in enumerate(remaining) if _tag(candidate) == _tag(value)), None)
+        if match is not None:
+            merged.append(remaining.pop(match))
+    merged += remaining
     if duplicates == "drop":
         unique: dict[tuple[str, Any], Any] = {}
         for value in merged:
