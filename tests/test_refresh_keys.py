@@ -136,10 +136,11 @@ def test_first_adoption_binds_the_keys_whose_values_are_wikidatas(wikidata: Fake
     recorded = json.loads((vault / KEYS).read_text(encoding="utf-8"))
     adopt(vault)
     before = fingerprint(vault, "*.md")
-    result = refresh(str(vault / REFERENCE_PATH), str(book))
+    result = refresh(str(vault))
     assert result.exit_code == 0, result.output
     after = fingerprint(vault, "*.md")
-    assert after[REFERENCE_PATH] == before[REFERENCE_PATH]
+    assert {path: digest for path, digest in after.items() if path != BOOK} == {
+        path: digest for path, digest in before.items() if path != BOOK}
     keys = json.loads((vault / KEYS).read_text(encoding="utf-8"))
     assert {p: k for p, k in keys.items() if p in recorded} == recorded  # every reference key adopted
     assert keys["P214"] is None  # VIAF ID: decided against, and recorded
@@ -281,3 +282,19 @@ def test_end_times_are_judged_at_the_items_last_edit_not_today(q42: Path, vault:
     assert len(Note.parse(q42.read_bytes()).values()["residence"]) == 2
     shutil.rmtree(vault / ".vaulttool" / "wikidata")
     assert refresh("--check", str(q42)).exit_code == 0
+
+
+def test_a_run_over_part_of_the_vault_asks_the_other_notes_first(wikidata: FakeWikidata, vault: Path,
+                                                                  book: Path) -> None:
+    """Refreshing one new note must not bind `title` while another note, not read, holds its own."""
+    wikidata.entities["Q900003"] = dict(wikidata.entities["Q900001"], id="Q900003")
+    other = vault / "_Standards" / "Books" / "Another.md"
+    other.write_bytes(b"---\naliases:\n  - Another\nhas_id_wikidata: Q900003\n---\n")
+    result = refresh(str(other))
+    assert result.exit_code == 0, result.output
+    assert "title" not in Note.parse(other.read_bytes()).values()
+    assert (f"{'_Standards/Books/Another.md'}: note: P1476 (title) is not written: title is held by {BOOK}, "
+            "which this run does not read; a refresh of the whole vault decides") in result.stdout.replace(
+                str(vault) + "/", "")
+    assert "P1476" not in json.loads((vault / KEYS).read_text(encoding="utf-8"))
+    assert Note.parse(other.read_bytes()).values()["publication_note"] == "first edition"  # nobody else's

@@ -317,6 +317,8 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
                 report = refresh_command.run(config, notes, client, write=write, diff=dry_run,
                                              fix_redirects=fix_redirects, qids=frozenset(qids) if qids else None,
                                              allow_removals=allow_removals, as_of=as_of.date() if as_of else None,
+                                             rest_of_vault=None if _whole_vault(config, paths)
+                                             else lambda: vault.discover(config, []),
                                              progress=step, log=written)
     except VaultToolError as error:
         _fail(error)

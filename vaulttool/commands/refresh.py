@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio
@@ -23,7 +23,7 @@ from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
 from vaulttool.wikidata.mapping import Label
-from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, plan_note
+from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, candidate_keys, plan_note
 
 if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client
@@ -84,11 +84,13 @@ def client_for(config: Config, offline: bool) -> Client | None:
 def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, write: bool, diff: bool = False,
         fix_redirects: bool = False, qids: frozenset[str] | None = None,
         allow_removals: bool = False, today: datetime.date | None = None, as_of: datetime.date | None = None,
+        rest_of_vault: Callable[[], Iterable[NoteFile]] | None = None,
         progress: Callable[[], None] | None = None, log: list[str] | None = None) -> RefreshReport:
     """Refresh `files`. `client` None means offline: the store alone answers. `today` only ages the
     stored labels; `as_of` is the day `current_only` properties are judged at (default: each entity's
     last edit). `log` gets a line for each note as soon as it is written (what an interrupted run can
-    still say it did)."""
+    still say it did). `rest_of_vault`, for a run over part of the vault, lists the other notes:
+    they are asked whether they hold a key a new property would be bound to."""
     today = today or datetime.date.today()
     settings = config.wikidata
     store = Store(config.root)
@@ -121,12 +123,16 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
             _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
             continue
         ready.append((note, entity))
-    own_keys = bind_new_properties(
-        bindings, [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready],
-        labels, settings)
+    deciding = [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready]
+    held_elsewhere: dict[str, str] = {}
+    if rest_of_vault is not None:
+        keys = candidate_keys(bindings, deciding, labels, settings)
+        if keys:
+            held_elsewhere = _held_elsewhere(keys, rest_of_vault(), {note.file.path for note in notes})
+    decisions = bind_new_properties(bindings, deciding, labels, settings, held_elsewhere)
     for index, (note, entity) in enumerate(ready):
-        note.outcome.notices += sorted(_own_key_finding(note, own) for own in own_keys.get(index, [])
-                                       if own.property_id in entity.get("claims", {}))
+        note.outcome.notices += sorted(_own_key_finding(note, own) for own in decisions.own.get(index, []))
+        note.outcome.messages += decisions.unbound.get(index, [])
         _apply(note, entity, previous[note.outcome.entity_id], labels, bindings, config, as_of, write, diff,
                fix_redirects, allow_removals)
         if log is not None and note.outcome.status == CHANGED:
@@ -311,6 +317,30 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
         _fail(outcome, f"not written: {error.strerror}; the note is as it was")
         return
     outcome.status = CHANGED
+
+
+def _held_elsewhere(keys: set[str], files: Iterable[NoteFile], read: set[Any]) -> dict[str, str]:
+    """Which of `keys` notes outside the run hold, each with one such note. The bytes are searched
+    first, so only notes that may hold a key are parsed."""
+    needles = [key.encode("utf-8") for key in keys]
+    held: dict[str, str] = {}
+    for file in files:
+        if file.path in read:
+            continue
+        try:
+            data = fileio.read_snapshot(file.path).data
+        except OSError:
+            continue  # validate reports it; it cannot hold a key anyone reads either
+        if not any(needle in data for needle in needles):
+            continue
+        try:
+            note = Note.parse(data)
+        except NoteError:
+            continue
+        for entry in note.entries():
+            if entry.key in keys:
+                held.setdefault(entry.key, file.display)
+    return held
 
 
 def _own_key_finding(note: _Note, own: OwnKey) -> Finding:

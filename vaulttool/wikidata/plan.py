@@ -113,28 +113,67 @@ def _number(property_id: str) -> int:
     return int(property_id[1:]) if property_id[1:].isdigit() else 0
 
 
-def bind_new_properties(bindings: Bindings, notes: Sequence[NoteData], labels: Mapping[str, Label],
-                        config: WikidataConfig) -> dict[int, list[OwnKey]]:
-    """Decide the key of every property these notes' entities have that is not decided yet.
+@dataclass
+class Decisions:
+    """What deciding new properties found, per index of the notes decided for."""
 
-    Returns, per note index, the keys it holds that stay the user's. A property whose derived key a
-    note holds is not bound (its key is not written in any note) until the user binds or renames.
-    """
+    own: dict[int, list[OwnKey]] = field(default_factory=dict)  # the user's keys a note holds
+    unbound: dict[int, list[str]] = field(default_factory=dict)  # properties left unbound, and why
+
+
+def _pending(bindings: Bindings, notes: Sequence[NoteData]) -> dict[str, list[int]]:
+    """The properties of these notes' entities that are not decided yet, with the notes that have them."""
     pending: dict[str, list[int]] = {}
     for index, note in enumerate(notes):
         for property_id in note.entity.get("claims", {}):
             if not bindings.decided(property_id):
                 pending.setdefault(property_id, []).append(index)
-    own: dict[int, list[OwnKey]] = {}
+    return pending
+
+
+def _candidate(property_id: str, labels: Mapping[str, Label], bindings: Bindings,
+               config: WikidataConfig) -> str | None:
+    """The key a new property would be bound to; None when it has no label, or the ID rule, the
+    config or another property's binding rules the key out."""
+    label = labels.get(property_id)
+    key = _label_key(property_id, labels, bindings.rename)
+    if label is None or label.text is None or key is None or is_id_property(label.text):
+        return None
+    return key if _allowed(property_id, key, config) and key not in bindings.owned() else None
+
+
+def candidate_keys(bindings: Bindings, notes: Sequence[NoteData], labels: Mapping[str, Label],
+                   config: WikidataConfig) -> set[str]:
+    """The keys new properties of these notes would be bound to: what notes outside a run that reads
+    only part of the vault must be asked about first."""
+    return {key for property_id in _pending(bindings, notes)
+            if (key := _candidate(property_id, labels, bindings, config)) is not None}
+
+
+def bind_new_properties(bindings: Bindings, notes: Sequence[NoteData], labels: Mapping[str, Label],
+                        config: WikidataConfig, held_elsewhere: Mapping[str, str] | None = None) -> Decisions:
+    """Decide the key of every property these notes' entities have that is not decided yet.
+
+    A property whose derived key a note holds is not bound (its key is not written in any note) until
+    the user binds or renames; nor is one whose key a note outside the run holds (`held_elsewhere`:
+    key -> that note), as binding it would make that note's key vaulttool's.
+    """
+    decisions = Decisions()
+    held_elsewhere = held_elsewhere or {}
+    pending = _pending(bindings, notes)
     for property_id in sorted(pending, key=_number):
         label = labels.get(property_id)
-        if label is None or not label.text:
-            continue  # no label, no key: planning says so, and the next run decides
-        if is_id_property(label.text):
+        if label is not None and label.text and is_id_property(label.text):
             bindings.record(property_id, None)
             continue
-        key = _label_key(property_id, labels, bindings.rename) or ""
-        if not _allowed(property_id, key, config) or key in bindings.owned():
+        key = _candidate(property_id, labels, bindings, config)
+        if key is None or label is None or label.text is None:
+            continue  # planning says why, and a later run decides again
+        if key in held_elsewhere:
+            for index in pending[property_id]:
+                decisions.unbound.setdefault(index, []).append(
+                    f"{property_id} ({label.text}) is not written: {key} is held by {held_elsewhere[key]}, "
+                    "which this run does not read; a refresh of the whole vault decides")
             continue
         holders = [index for index, note in enumerate(notes) if key in note.values]
         if bindings.adopting:
@@ -149,9 +188,10 @@ def bind_new_properties(bindings: Bindings, notes: Sequence[NoteData], labels: M
             bindings.record(property_id, key)
             continue
         for index in holders:
-            if not (bindings.adopting and _values_equal(notes[index], property_id, key, labels, config)):
-                own.setdefault(index, []).append(OwnKey(key, property_id, label.text))
-    return own
+            if property_id in notes[index].entity.get("claims", {}) and not (
+                    bindings.adopting and _values_equal(notes[index], property_id, key, labels, config)):
+                decisions.own.setdefault(index, []).append(OwnKey(key, property_id, label.text))
+    return decisions
 
 
 def _wikidata_values(note: NoteData, property_id: str, labels: Mapping[str, Label],
