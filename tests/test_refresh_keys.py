@@ -298,3 +298,17 @@ def test_a_run_over_part_of_the_vault_asks_the_other_notes_first(wikidata: FakeW
                 str(vault) + "/", "")
     assert "P1476" not in json.loads((vault / KEYS).read_text(encoding="utf-8"))
     assert Note.parse(other.read_bytes()).values()["publication_note"] == "first edition"  # nobody else's
+
+
+def test_values_per_property_are_capped_with_a_message(wikidata: FakeWikidata, vault: Path) -> None:
+    """10,000 ISNI values would make a 232 KB frontmatter: 100 are written, and the run says so."""
+    isni = wikidata.entities["Q472311"]["claims"]["P213"]
+    wikidata.entities["Q472311"]["claims"]["P213"] = [
+        dict(isni[0], rank="normal", mainsnak=dict(isni[0]["mainsnak"], datavalue={
+            "type": "string", "value": f"0000 0000 {n // 10000:04d} {n % 10000:04d}"})) for n in range(10_000)]
+    result = refresh(str(vault))
+    assert result.exit_code == 0, result.output
+    values = Note.parse((vault / REFERENCE_PATH).read_bytes()).values()
+    assert values["ISNI"] == [f"00000000{n // 10000:04d}{n % 10000:04d}" for n in range(100)]
+    assert (f"{REFERENCE_PATH}: note: ISNI: 10000 values; wrote the first 100 (max_values)"
+            in result.stdout.replace(str(vault) + "/", ""))
