@@ -113,3 +113,8 @@ def test_keys_and_id_properties() -> None:
 def test_safe_label_caps_bytes_without_splitting_a_character() -> None:
     assert safe_label("é" * 300, 201) == "é" * 100
     assert safe_label("a\x00b\u202ec/d", 50) == "abc_d"
+
+
+def test_a_key_is_the_same_whatever_the_labels_unicode_spelling() -> None:
+    composed, decomposed = "d\u00e9put\u00e9", "de\u0301pute\u0301"
+    assert derived_key(decomposed) == derived_key(composed) == "d\u00e9put\u00e9"

@@ -244,8 +244,9 @@ def _julian_to_gregorian(year: int, month: int, day: int) -> tuple[int, int, int
 
 
 def derived_key(english_label: str) -> str:
-    """The frontmatter key a property label gives: runs of non-letters/digits become `_`."""
-    return _KEY_SEPARATORS.sub("_", english_label)
+    """The frontmatter key a property label gives: runs of non-letters/digits become `_`. NFC first,
+    so a label spelled with combining accents gives the same key as its composed spelling."""
+    return _KEY_SEPARATORS.sub("_", unicodedata.normalize("NFC", english_label))
 
 
 def is_id_property(english_label: str) -> bool:
