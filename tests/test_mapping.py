@@ -8,7 +8,10 @@ import pytest
 from wikidata_server import load_entities
 
 from vaulttool.config.settings import WikidataConfig
+from vaulttool.engine.scalars import DateText
 from vaulttool.wikidata.mapping import (
+    GREGORIAN,
+    Skip,
     derived_key,
     format_time,
     is_id_property,
@@ -86,21 +89,90 @@ def test_property_entity_in_a_response_is_parsed() -> None:
     assert LABELS["P31"].datatype == "wikibase-item" and LABELS["P31"].text == "instance of"
 
 
+G, J = "Q1985727", "Q1985786"  # Gregorian, Julian
+
+
 @pytest.mark.parametrize(
     ("time", "precision", "calendar", "wdqs", "precise"),
     [
-        ("+1951-00-00T00:00:00Z", 9, "Q1985727", "1951-01-01T00:00:00Z", "1951"),
-        ("+2019-03-00T00:00:00Z", 10, "Q1985727", "2019-03-01T00:00:00Z", "2019-03"),
-        ("+2024-06-01T00:00:00Z", 11, "Q1985727", "2024-06-01T00:00:00Z", "2024-06-01"),
-        ("-0500-00-00T00:00:00Z", 9, "Q1985727", "-0499-01-01T00:00:00Z", "-0500"),
-        ("-0044-03-15T00:00:00Z", 11, "Q1985786", "-0043-03-13T00:00:00Z", "-0044-03-15"),
-        ("+1582-10-04T00:00:00Z", 11, "Q1985786", "1582-10-14T00:00:00Z", "1582-10-04"),
+        # year and coarser: month and day 01; BCE years astronomical only from year precision on
+        ("+1951-00-00T00:00:00Z", 9, G, "1951-01-01T00:00:00Z", "1951"),
+        ("-0500-00-00T00:00:00Z", 9, G, "-0499-01-01T00:00:00Z", "-0499"),
+        ("-0001-00-00T00:00:00Z", 9, G, "0000-01-01T00:00:00Z", "0000"),  # 1 BCE is year 0
+        ("-0500-00-00T00:00:00Z", 8, G, "-0500-01-01T00:00:00Z", "-0500"),  # decade: as given
+        ("-0500-00-00T00:00:00Z", 7, G, "-0500-01-01T00:00:00Z", "-0500"),  # century
+        ("-3000-00-00T00:00:00Z", 6, G, "-3000-01-01T00:00:00Z", "-3000"),  # millennium
+        ("+1950-00-00T00:00:00Z", 8, J, "1950-01-01T00:00:00Z", "1950"),  # calendar ignored above day
+        ("-13798000000-00-00T00:00:00Z", 0, G, "-13798000000-01-01T00:00:00Z", "-13798000000"),
+        ("+00000002014-05-00T00:00:00Z", 9, G, "2014-01-01T00:00:00Z", "2014"),  # padding dropped
+        # month: day 01; a Julian month is not converted
+        ("+2019-03-00T00:00:00Z", 10, G, "2019-03-01T00:00:00Z", "2019-03"),
+        ("-0044-03-00T00:00:00Z", 10, J, "-0043-03-01T00:00:00Z", "-0043-03"),
+        # day: Julian made Gregorian, astronomical years
+        ("+2024-06-01T00:00:00Z", 11, G, "2024-06-01T00:00:00Z", "2024-06-01"),
+        ("-0044-03-15T00:00:00Z", 11, J, "-0043-03-13T00:00:00Z", "-0043-03-13"),
+        ("-0100-07-12T00:00:00Z", 11, J, "-0099-07-10T00:00:00Z", "-0099-07-10"),  # Wikibase's own test
+        ("+1582-10-04T00:00:00Z", 11, J, "1582-10-14T00:00:00Z", "1582-10-14"),
+        ("+1700-02-29T00:00:00Z", 11, J, "1700-03-11T00:00:00Z", "1700-03-11"),  # a Julian leap day
+        ("+0001-01-01T00:00:00Z", 11, J, "0000-12-30T00:00:00Z", "0000-12-30"),
+        ("-4714-01-01T00:00:00Z", 11, J, "-4713-01-01T00:00:00Z", "-4713-01-01"),  # too early: not converted
+        ("-4713-01-02T00:00:00Z", 11, J, "-4713-11-25T00:00:00Z", "-4713-11-25"),  # Wikibase's own tests
+        ("-4713-01-01T00:00:00Z", 11, J, "-4712-01-01T00:00:00Z", "-4712-01-01"),  # Julian day 0: as Gregorian
+        ("+1465072-01-01T00:00:00Z", 11, J, "1465102-01-30T00:00:00Z", "1465102-01-30"),
+        ("+1465073-01-01T00:00:00Z", 11, J, "1465073-01-01T00:00:00Z", "1465073-01-01"),
+        ("-2014-01-05T12:34:56Z", 11, J, "-2014-12-19T12:34:56Z", "-2014-12-19"),
+        ("+2000-02-29T00:00:00Z", 11, G, "2000-02-29T00:00:00Z", "2000-02-29"),
+        # finer than a day: the time of day as given
+        ("+2019-03-15T12:00:00Z", 12, G, "2019-03-15T12:00:00Z", "2019-03-15T12:00Z"),
+        ("+2019-03-15T12:34:00Z", 13, G, "2019-03-15T12:34:00Z", "2019-03-15T12:34Z"),
+        ("+2019-03-15T12:34:56Z", 14, G, "2019-03-15T12:34:56Z", "2019-03-15T12:34:56Z"),
     ],
 )
 def test_time_formats(time: str, precision: int, calendar: str, wdqs: str, precise: str) -> None:
     value = {"time": time, "precision": precision, "calendarmodel": f"http://www.wikidata.org/entity/{calendar}"}
     assert format_time(value, "wdqs") == wdqs
     assert format_time(value, "precision") == precise
+
+
+@pytest.mark.parametrize(
+    ("time", "precision", "calendar", "reason"),
+    [
+        ("+2024-02-30T00:00:00Z", 11, G, "+2024-02-30 is not a day of the Gregorian calendar"),
+        ("+1900-02-29T00:00:00Z", 11, G, "+1900-02-29 is not a day of the Gregorian calendar"),
+        ("+1901-02-29T00:00:00Z", 11, J, "+1901-02-29 is not a day of the Julian calendar"),
+        ("+2024-04-31T00:00:00Z", 11, G, "+2024-04-31 is not a day of the Gregorian calendar"),
+        ("+2024-06-00T00:00:00Z", 11, G, "+2024-06-00 is not a day of the Gregorian calendar"),
+        ("+2024-00-00T00:00:00Z", 10, G, "month 00 does not exist (a time of month precision or finer)"),
+        ("+2024-13-01T00:00:00Z", 11, G, "month 13 does not exist (a time of month precision or finer)"),
+        ("+0000-00-00T00:00:00Z", 9, G, "year 0 is not a Wikidata year (1 BCE is -0001); the Query Service writes no value"),
+        ("-0000-00-00T00:00:00Z", 7, G, "year 0 is not a Wikidata year (1 BCE is -0001); the Query Service writes no value"),
+        ("+2024-06-01T24:00:00Z", 11, G, "the time of day 24:00:00 does not exist"),
+        ("+2024-06-01T00:00:00Z", 15, G, "the time precision 15 is not one of Wikidata's (0-14)"),
+        ("+2024-06-01T00:00:00Z", 11, "Q12138", "the calendar 'http://www.wikidata.org/entity/Q12138' is neither Gregorian nor Julian"),
+        ("2024-06-01", 11, G, "the time '2024-06-01' is not a Wikidata time"),
+        ("+\u0662\u0660\u0662\u0664-06-01T00:00:00Z", 11, G, "the time '+\u0662\u0660\u0662\u0664-06-01T00:00:00Z' is not a Wikidata time"),
+    ],
+)
+def test_malformed_times_are_skipped_with_a_reason(time: str, precision: int, calendar: str, reason: str) -> None:
+    value = {"time": time, "precision": precision, "calendarmodel": f"http://www.wikidata.org/entity/{calendar}"}
+    assert format_time(value, "wdqs") == format_time(value, "precision") == Skip(reason)
+
+
+def test_fields_finer_than_the_precision_are_not_checked() -> None:
+    value = {"time": "+2024-02-30T00:00:00Z", "precision": 10, "calendarmodel": f"http://www.wikidata.org/entity/{G}"}
+    assert format_time(value, "wdqs") == "2024-02-01T00:00:00Z"
+    value = {"time": "+2024-13-00T00:00:00Z", "precision": 9, "calendarmodel": f"http://www.wikidata.org/entity/{G}"}
+    assert format_time(value, "wdqs") == "2024-01-01T00:00:00Z"
+
+
+def test_full_dates_are_date_text_and_partial_ones_plain_strings() -> None:
+    def time(text: str, precision: int, style: str) -> object:
+        return format_time({"time": text, "precision": precision, "calendarmodel": GREGORIAN}, style)
+    assert type(time("+1951-00-00T00:00:00Z", 9, "wdqs")) is DateText
+    assert type(time("+1951-03-15T00:00:00Z", 11, "precision")) is DateText
+    assert type(time("+1951-00-00T00:00:00Z", 9, "precision")) is str  # `1951`: written quoted
+    assert type(time("+1951-03-00T00:00:00Z", 10, "precision")) is str
+    assert type(time("+13798000000-00-00T00:00:00Z", 3, "wdqs")) is str  # no 4-digit year: no date form
 
 
 def test_keys_and_id_properties() -> None:
@@ -113,6 +185,8 @@ def test_keys_and_id_properties() -> None:
 def test_safe_label_caps_bytes_without_splitting_a_character() -> None:
     assert safe_label("é" * 300, 201) == "é" * 100
     assert safe_label("a\x00b\u202ec/d", 50) == "abc_d"
+    assert safe_label("e\u200d\u0301", 50) == "\u00e9"  # the joiner goes, then NFC composes
+    assert safe_label("\u00ad\ufeffa\u200bb\u2028c", 50) == "ab_c"
 
 
 def test_a_key_is_the_same_whatever_the_labels_unicode_spelling() -> None:

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from vaulttool.config.settings import Config
+from vaulttool.config.settings import Config, WikidataConfig
 from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
@@ -99,7 +99,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
 
     previous = {entity_id: store.entity(entity_id) for entity_id in ids}
     current, fetched, failed = _entities(ids, previous, client)
-    label_ids = _label_ids(current.values(), as_of, settings.current_only)
+    label_ids = _label_ids(current.values(), as_of, settings)
     labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
                                                   settings.label_max_age_days, today)
 
@@ -118,7 +118,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         if "missing" in entity:
             _fail(outcome, f"{entity_id} does not exist on Wikidata (deleted, or never created)")
             continue
-        missing_labels = sorted(set(_needed_labels(entity, as_of, settings.current_only)) & set(failed_labels))
+        missing_labels = sorted(set(_needed_labels(entity, as_of, settings)) & set(failed_labels))
         if missing_labels:
             _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
             continue
@@ -229,16 +229,16 @@ def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client
     return current, fetched, failed
 
 
-def _needed_labels(entity: dict[str, Any], as_of: datetime.date | None, current_only: tuple[str, ...]) -> list[str]:
+def _needed_labels(entity: dict[str, Any], as_of: datetime.date | None, settings: WikidataConfig) -> list[str]:
     day = mapping.as_of_day(entity, as_of)
-    return list(entity.get("claims", {})) + mapping.referenced_items(entity, day, current_only)
+    return list(entity.get("claims", {})) + mapping.referenced_items(entity, day, settings)
 
 
-def _label_ids(entities: Any, as_of: datetime.date | None, current_only: tuple[str, ...]) -> list[str]:
+def _label_ids(entities: Any, as_of: datetime.date | None, settings: WikidataConfig) -> list[str]:
     ids: dict[str, None] = {}
     for entity in entities:
         if "missing" not in entity:
-            ids.update(dict.fromkeys(_needed_labels(entity, as_of, current_only)))
+            ids.update(dict.fromkeys(_needed_labels(entity, as_of, settings)))
     return list(ids)
 
 

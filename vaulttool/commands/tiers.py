@@ -20,6 +20,7 @@ from vaulttool.disk import fileio, vault
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import BOM, DELETE, Note, same_value, unified_diff
 from vaulttool.engine.paths import conflict_copy
+from vaulttool.engine.scalars import DateText
 from vaulttool.errors import (
     ConcurrentChangeError,
     NoteError,
@@ -199,7 +200,7 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
     if not target.exists():
         report.claim(target, sibling.vault_path)
         variables = {
-            "title": sibling.name, "date": now.strftime("%Y-%m-%d"), "time": now.strftime("%H:%M"),
+            "title": sibling.name, "date": DateText(now.strftime("%Y-%m-%d")), "time": now.strftime("%H:%M"),
             "tier": sibling.tier, "source_link": facts["source"],
             "source_title": file.vault_path.rsplit("/", 1)[-1][:-3], "wikidata_id": wikidata_id or "",
         }

@@ -13,10 +13,11 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Mapping
 
 from vaulttool.engine import emit, yamlnodes
-from vaulttool.engine.scalars import format_scalar
+from vaulttool.engine.scalars import format_scalar, resolve_plain
 from vaulttool.engine.values import node_value
 from vaulttool.engine.yamlnodes import Document, MapN, Node, ScalarN, SeqN
 from vaulttool.errors import EditError, NoteError
@@ -340,11 +341,18 @@ def _splice_list_items(text: str, start: int, end: int, node: Node, new: Any, st
 
 
 def _tagged(value: Any) -> tuple[str, Any]:
+    value = _as_read(value)
     return type(value).__name__, value
 
 
+def _as_read(value: Any) -> Any:
+    return resolve_plain(format_scalar(value)) if isinstance(value, Decimal) else value
+
+
 def same_value(a: Any, b: Any) -> bool:
-    """Equality that tells 1 from True and 1 from 1.0, as a YAML reader would."""
+    """Equality that tells 1 from True and 1 from 1.0, as a YAML reader would. A Decimal (a quantity
+    finer than a float holds) is the value its written text reads back as: the note holds that text."""
+    a, b = _as_read(a), _as_read(b)
     if type(a) is not type(b) and not (isinstance(a, (dict, list)) and isinstance(b, type(a))):
         return False
     if isinstance(a, list):

@@ -7,9 +7,28 @@ Pure functions on strings; no YAML library involved, so the rules stay visible i
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Union
 
-Scalar = Union[str, int, float, bool, None]
+
+class DateText(str):
+    """A string meant as a date or date-time (Obsidian's date and date-time properties, Wikidata times).
+
+    Written plain when it has the form Obsidian writes (`1951-01-01T00:00:00Z`), where a plain `str`
+    of that form is quoted: a YAML 1.1 reader would take that one for a timestamp. A plain scalar of
+    that form reads back as a DateText (`resolve_plain`), a quoted one as a `str`. It compares equal to
+    a `str` of the same text (`==`, `hash`, `in`); only vaulttool's type-strict comparisons
+    (`note.same_value`, the refresh merge) tell the two apart, as they tell 1 from 1.0, so a string
+    that was written plain is rewritten quoted.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"DateText({str.__repr__(self)})"
+
+
+Scalar = Union[str, int, float, Decimal, bool, None]
 
 # YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
 _NULL_12 = re.compile(r"~|null|Null|NULL|")
@@ -55,7 +74,8 @@ _MAY_RESOLVE_11 = _MAY_RESOLVE_12 | frozenset("yYoO")
 def resolve_plain(text: str) -> Scalar:
     """The value of a plain (unquoted) scalar under the YAML 1.2 core schema.
 
-    Timestamps are not a 1.2 core type, so `1951-01-01T00:00:00Z` stays the string Obsidian shows.
+    Timestamps are not a 1.2 core type, so `1951-01-01T00:00:00Z` stays the string Obsidian shows: a
+    DateText, when it has the form of Obsidian's date and date-time properties.
     """
     if text and text[0] not in _MAY_RESOLVE_12:
         return text
@@ -75,7 +95,14 @@ def resolve_plain(text: str) -> Scalar:
         return float("-inf") if match.group(1) == "-" else float("inf")
     if _NAN_12.fullmatch(text):
         return float("nan")
+    if is_date_form(text):
+        return DateText(text)
     return text
+
+
+def is_date_form(text: str) -> bool:
+    """True for the date and date-time forms Obsidian writes (`2024-01-01`, `1951-01-01T00:00:00Z`)."""
+    return ISO_DATE.fullmatch(text) is not None or ISO_DATETIME.fullmatch(text) is not None
 
 
 def kind_11(text: str) -> str:
@@ -139,6 +166,8 @@ def reads_differently(text: str) -> str | None:
     if kind == "timestamp":
         return None
     value_12 = resolve_plain(text)
+    if isinstance(value_12, DateText):
+        value_12 = str(value_12)  # a date-form string that YAML 1.1 reads as a string too (`-0043-03-13`)
     value_11 = _value_11(text, kind)
     if type(value_11) is type(value_12) and (value_11 == value_12 or value_11 != value_11):
         return None
@@ -159,7 +188,11 @@ _NON_PRINTABLE = re.compile("[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000100
 
 
 def plain_is_safe(text: str) -> bool:
-    """True when `text` written unquoted reads back as exactly this string under YAML 1.1 and 1.2."""
+    """True when `text` written unquoted reads back as exactly this string under YAML 1.1 and 1.2.
+
+    A string of a date form is safe plain only as a DateText: a plain `2024-01-01` is a date to a
+    YAML 1.1 reader and to Obsidian, which is right for a Wikidata time and wrong for a Wikidata string.
+    """
     if not text or text != text.strip(" \t") or _NON_PRINTABLE.search(text):
         return False
     if any(ch in text for ch in "\n\r\t\x85\u2028\u2029\ufeff"):
@@ -173,8 +206,10 @@ def plain_is_safe(text: str) -> bool:
         return False
     if text in ("---", "...") or text.startswith(("--- ", "... ")):
         return False
-    if ISO_DATE.fullmatch(text) or ISO_DATETIME.fullmatch(text):
-        return True
+    if "[[" in text:
+        return False  # a wikilink is quoted wherever it stands, as the vault writes every link
+    if is_date_form(text):
+        return isinstance(text, DateText)
     return resolve_plain(text) == text and kind_11(text) == "str"
 
 
@@ -230,6 +265,8 @@ def format_scalar(value: Scalar, quote: str = '"') -> str:
         return "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, Decimal):
+        return decimal_text(value)
     if isinstance(value, float):
         if value != value:
             return ".nan"
@@ -238,3 +275,12 @@ def format_scalar(value: Scalar, quote: str = '"') -> str:
         text = repr(value)
         return text if _FLOAT_12.fullmatch(text) else f"{value:.17g}"
     return format_string(value, quote)
+
+
+def decimal_text(value: Decimal) -> str:
+    """A finite Decimal in fixed-point notation, every digit kept and no exponent (`1E+2` is `100`),
+    with a `.0` when it has no fractional digits so that it reads back as a float, not an int."""
+    if not value.is_finite():
+        raise ValueError(f"{value} has no YAML number form vaulttool writes")
+    text = format(value, "f")
+    return text if "." in text else text + ".0"
