@@ -304,3 +304,10 @@ def test_any_value_anywhere_in_a_statement_is_refused_or_cleaned(path: str, valu
     except AnswerError:
         return
     _map_everything(checked)
+
+
+def test_a_statement_seen_before_is_still_checked_for_its_id() -> None:
+    """Verdicts on good statements are remembered by their text without the id: the id is checked each time."""
+    bad = statement(id=5)
+    checked = check_answer(envelope(item(claims={"P31": [statement(), bad]})), ["Q1"], FULL)
+    assert checked.problems == {"Q1": ["Q1: P31: a statement was skipped (id is not a string)"]}

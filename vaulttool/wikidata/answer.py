@@ -195,7 +195,7 @@ _SNAKS = {
     **{f"value {name}": _snak_schema(["value"], None, name) for name in _VALUES},
     **{f"datatype {name}": _snak_schema(["value"], name, value_type) for name, (value_type, _) in _DATATYPES.items()},
 }
-_STATEMENT = {
+_STATEMENT: dict[str, Any] = {
     "type": "object", "required": ["mainsnak", "rank"],
     "properties": {
         "mainsnak": {"type": "object"},
@@ -230,6 +230,8 @@ for _schema in (_STATEMENT, _ENTITY, _LABEL, _ENVELOPE, *_SNAKS.values()):
     Draft202012Validator.check_schema(_schema)
 STATEMENT = Draft202012Validator(_STATEMENT)
 SNAKS = {kind: Draft202012Validator(schema) for kind, schema in _SNAKS.items()}
+STATEMENT_ID = Draft202012Validator(_STATEMENT["properties"]["id"])
+_GOOD_STATEMENTS: dict[str, None] = {}  # see _statement_problem
 ENTITY = Draft202012Validator(_ENTITY)
 LABEL = Draft202012Validator(_LABEL)
 ENVELOPE = Draft202012Validator(_ENVELOPE)
@@ -316,7 +318,28 @@ def _statements(property_id: str, statements: list[Any], problems: _Problems) ->
 
 
 def _statement_problem(property_id: str, statement: Any) -> str | None:
-    """Why a statement cannot be used, or None."""
+    """Why a statement cannot be used, or None.
+
+    The same statement (the same value of a property: most items are `instance of` a few classes)
+    recurs across entities, and the schema checks are costly; the verdict on a good one is remembered
+    by its text without the id, which makes each statement unique and is checked on its own."""
+    if not isinstance(statement, dict):
+        return _first_error(STATEMENT, statement, "the statement")
+    shape = {key: statement[key] for key in ("mainsnak", "rank", "qualifiers") if key in statement}
+    key = property_id + repr(shape)  # repr, not JSON: it tells 1 from "1" and True from 1
+    if key not in _GOOD_STATEMENTS:
+        problem = _shape_problem(property_id, shape)
+        if problem is not None:
+            return problem
+        if len(_GOOD_STATEMENTS) >= 100_000:
+            _GOOD_STATEMENTS.clear()
+        _GOOD_STATEMENTS[key] = None
+    if "id" in statement and not STATEMENT_ID.is_valid(statement["id"]):
+        return _first_error(STATEMENT_ID, statement["id"], "id", "id")
+    return None
+
+
+def _shape_problem(property_id: str, statement: dict[str, Any]) -> str | None:
     if not STATEMENT.is_valid(statement):
         return _first_error(STATEMENT, statement, "the statement")
     snaks = [("mainsnak", property_id, statement["mainsnak"])]
