@@ -33,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
 # Outside libraries and the one module that may import each.
 ONLY_IN = {
     "requests": "vaulttool.wikidata.client",
+    "jsonschema": "vaulttool.wikidata.answer",
     "click": "vaulttool.cli",
     "ruamel": "vaulttool.engine.yamlnodes",
     "frontmatter": "vaulttool.engine.interop",

@@ -291,7 +291,7 @@ def test_server_gone_changes_no_note(vault: Path, monkeypatch: pytest.MonkeyPatc
     result = refresh(str(vault))
     assert result.exit_code == 1
     assert fingerprint(vault, "*.md") == before
-    assert "failed: network error: ConnectionError (gave up after 3 attempts)" in result.stdout
+    assert f"failed: cannot connect to http://127.0.0.1:{port}/w/api.php (connection refused)" in result.stdout
 
 
 def test_blocked_properties_are_left_alone(wikidata: FakeWikidata, vault: Path) -> None:

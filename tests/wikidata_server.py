@@ -1,7 +1,8 @@
 """A Wikidata API stand-in for the tests: a real HTTP server on localhost (pytest-httpserver) that
 answers `wbgetentities` from the recorded JSON in tests/data/wikidata/, honouring `ids` and `props`.
 
-Scripted failures (`fail_next`) are replayed verbatim from the recorded error envelopes first.
+Scripted failures (`fail_next`) are replayed verbatim from the recorded error envelopes first; `serve_next`
+and `serve_json_next` script any other answer (raw bytes, a chunked stream, a hostile JSON shape).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,19 @@ class FakeWikidata:
         body = base64.b64decode(record["body_base64"]) if "body_base64" in record else record["body"].encode()
         for _ in range(times):
             self._failures.append(Response(body, status=record["status"], headers=record["headers"]))
+
+    def serve_next(self, body: bytes | Callable[[], Iterable[bytes]], status: int = 200,
+                   headers: dict[str, str] | None = None, times: int = 1) -> None:
+        """Answer the next `times` requests with `body` as it is, as JSON unless `headers` say otherwise.
+        A callable body is sent as the chunks it yields, without Content-Length (chunked)."""
+        headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+        for _ in range(times):
+            content = body if isinstance(body, bytes) else body()
+            self._failures.append(Response(content, status=status, headers=headers, direct_passthrough=True))
+
+    def serve_json_next(self, data: Any, times: int = 1) -> None:
+        """Answer the next `times` requests with `data` as a JSON answer, whatever its shape."""
+        self.serve_next(json.dumps(data, ensure_ascii=False).encode(), times=times)
 
     def count(self, props: str) -> int:
         return sum(1 for request in self.requests if request["props"] == props)
