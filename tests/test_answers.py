@@ -283,7 +283,7 @@ def _map_everything(checked: Checked) -> None:
     labels = {item_id: mapping.Label(item_id) for item_id in ("Q5", "Q39")}
     day = datetime.date(2024, 1, 1)
     for entity in checked.entities.values():
-        mapping.referenced_items(entity, day, config.current_only)
+        mapping.referenced_items(entity, day, config)
         for property_id, statements in entity.get("claims", {}).items():
             mapping.property_values(property_id, statements, labels, config, day)
 

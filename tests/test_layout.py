@@ -145,7 +145,7 @@ def test_the_pure_rooms_touch_no_files() -> None:
 
 # --- the pre-commit hooks' imports -------------------------------------------------------------
 
-HEAVY = ("requests", "ruamel", "multiprocessing")
+HEAVY = ("requests", "ruamel", "multiprocessing", "jsonschema")
 
 
 def imported_by(arguments: list[str], cwd: Path) -> tuple[set[str], subprocess.CompletedProcess[str]]:

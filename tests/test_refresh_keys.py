@@ -234,7 +234,7 @@ def test_half_of_the_keys_may_go(wikidata: FakeWikidata, vault: Path) -> None:
 @pytest.fixture
 def q42(wikidata: FakeWikidata, vault: Path) -> Path:
     """Douglas Adams as the API really answered (2017), with labels for the items he links to."""
-    entity = json.loads((DATA / "wikidata" / "real_Q42.json").read_text(encoding="utf-8"))["entities"]["Q42"]
+    entity = json.loads((DATA / "wikidata" / "real_Q42_full.json").read_text(encoding="utf-8"))["entities"]["Q42"]
     wikidata.entities["Q42"] = entity
     for property_id, text in (("P26", "spouse"), ("P69", "educated at"), ("P551", "residence")):
         label(wikidata, property_id, text, "wikibase-item")

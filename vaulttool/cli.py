@@ -329,7 +329,7 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     else:
         click.echo(render(notes.problems, "text"), nl=False)
         _echo_refresh(report)
-        _notices(report.errors)
+        _notices(report.warnings + report.errors)
         verb = "changed" if write else "would change"
         click.echo(f"{summary['checked']} notes checked, {summary['changed']} {verb}, {summary['failed']} failed; "
                    f"{summary['requests']} requests", err=True)
@@ -438,7 +438,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
         from vaulttool.disk.lock import LockBusyError
 
         _fail(error, EXIT_FAILED if isinstance(error, (LockBusyError, StateWriteError)) else None)
-    _notices(result.validation.notices + result.refreshed.errors)
+    _notices(result.validation.notices + result.refreshed.warnings + result.refreshed.errors)
     status = result.status
     summary = {**result.summary(), "exit_code": SYNC_STATUS[status], "dry_run": dry_run}
     if output_format == "json":

@@ -26,7 +26,7 @@ from vaulttool.wikidata.mapping import Label
 from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, candidate_keys, plan_note
 
 if TYPE_CHECKING:
-    from vaulttool.wikidata.client import Client
+    from vaulttool.wikidata.client import Client, FetchResult
 
 UNCHANGED, CHANGED, WOULD_CHANGE, FAILED = "unchanged", "changed", "would change", "failed"
 # The note itself cannot be read, or does not read cleanly enough to edit: `validate` says why.
@@ -51,6 +51,7 @@ class RefreshReport:
     outcomes: list[NoteOutcome]
     requests: int
     errors: list[str] = field(default_factory=list)  # what went wrong beside the notes (the store)
+    warnings: list[str] = field(default_factory=list)  # what the answers said beside the notes
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -97,11 +98,12 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
     notes, outcomes = _read_notes(files, config, qids)
     ids = sorted({note.outcome.entity_id for note in notes})
 
-    previous = {entity_id: store.entity(entity_id) for entity_id in ids}
-    current, fetched, failed = _entities(ids, previous, client)
+    said = _Said()
+    previous = {entity_id: _stored(store, entity_id, said) for entity_id in ids}
+    current, fetched, failed = _entities(ids, previous, client, said)
     label_ids = _label_ids(current.values(), as_of, settings)
     labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
-                                                  settings.label_max_age_days, today)
+                                                  settings.label_max_age_days, today, said)
 
     recorded, adopting = store.key_bindings()
     bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
@@ -122,6 +124,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         if missing_labels:
             _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
             continue
+        outcome.messages += said.problems.get(entity_id, [])
         ready.append((note, entity))
     deciding = [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready]
     held_elsewhere: dict[str, str] = {}
@@ -154,7 +157,9 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         except OSError as error:
             errors.append(f"the answers were not stored ({error.filename}: {error.strerror}); the notes are "
                           "written, and the next run asks Wikidata again")
-    return RefreshReport(outcomes + [note.outcome for note in notes], client.requests_made if client else 0, errors)
+    label_problems = [problem for entity_id in label_ids for problem in said.problems.get(entity_id, [])]
+    return RefreshReport(outcomes + [note.outcome for note in notes], client.requests_made if client else 0, errors,
+                         said.warnings + label_problems)
 
 
 def _read_notes(files: Sequence[NoteFile], config: Config,
@@ -194,7 +199,38 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
     return notes, failures
 
 
-def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client: Client | None
+@dataclass
+class _Said:
+    """What the answers said beside their entities: the parts skipped, by entity, and the API's warnings."""
+
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def heard(self, result: FetchResult) -> FetchResult:
+        for entity_id, problems in result.problems.items():
+            self.problems.setdefault(entity_id, []).extend(problems)
+        self.warnings += [f"Wikidata warns: {warning}" for warning in result.warnings
+                          if f"Wikidata warns: {warning}" not in self.warnings]
+        return result
+
+
+def _stored(store: Store, entity_id: str, said: _Said) -> dict[str, Any] | None:
+    """The stored answer for an entity, held to the same checks as a fresh one: a damaged or edited
+    file is as good as none (it is asked for again)."""
+    from vaulttool.wikidata import answer
+
+    entity = store.entity(entity_id)
+    if entity is None:
+        return None
+    try:
+        checked, _ = answer.check_entity(entity_id, entity, "info|claims")
+    except answer.AnswerError as error:
+        said.warnings.append(f"the stored answer for {entity_id} is not used: {error}")
+        return None
+    return checked
+
+
+def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client: Client | None, said: _Said
               ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], dict[str, str]]:
     """(entity by id, the entities newly fetched, why an id could not be had).
 
@@ -212,7 +248,7 @@ def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client
     stored = [entity_id for entity_id in ids if previous[entity_id] is not None]
     to_fetch = [entity_id for entity_id in ids if previous[entity_id] is None]
     if stored:
-        info = client.get_entities(stored, "info")
+        info = said.heard(client.get_entities(stored, "info"))
         failed.update(info.failed)
         for entity_id, answer in info.entities.items():
             cached = previous[entity_id]
@@ -222,7 +258,7 @@ def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client
                 current[entity_id] = cached
             else:
                 to_fetch.append(entity_id)
-    full = client.get_entities(to_fetch, "info|claims")
+    full = said.heard(client.get_entities(to_fetch, "info|claims"))
     failed.update(full.failed)
     current.update(full.entities)
     fetched = {entity_id: entity for entity_id, entity in full.entities.items() if "missing" not in entity}
@@ -243,7 +279,7 @@ def _label_ids(entities: Any, as_of: datetime.date | None, settings: WikidataCon
 
 
 def _labels(ids: list[str], store: Store, client: Client | None, languages: tuple[str, ...], max_age: int,
-            today: datetime.date) -> tuple[dict[str, Label], dict[str, Label], dict[str, str]]:
+            today: datetime.date, said: _Said) -> tuple[dict[str, Label], dict[str, Label], dict[str, str]]:
     """(label by id, the labels newly fetched, why an id's label could not be had)."""
     labels = store.labels(None if client is None else max_age, today)
     wanted = [entity_id for entity_id in ids if entity_id not in labels]
@@ -253,7 +289,7 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
         failed = {entity_id: "not in the offline cache; run without --offline once" for entity_id in wanted}
         return labels, fresh, failed
     request_languages = tuple(dict.fromkeys((*languages, "en")))
-    answer = client.get_entities(wanted, "labels", request_languages, fallback=True)
+    answer = said.heard(client.get_entities(wanted, "labels", request_languages, fallback=True))
     failed.update(answer.failed)
     for entity_id, entity in answer.entities.items():
         # Keys come from English property labels; item labels follow the configured languages.

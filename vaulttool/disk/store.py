@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from vaulttool.wikidata.mapping import Label
 
 STATE_FOLDER = ".vaulttool"
+_ITEM = re.compile(r"Q[1-9][0-9]*")  # a redirect's target becomes part of a link
 
 
 def _dump(data: Any, sort_keys: bool = True) -> bytes:
@@ -41,6 +43,11 @@ def _load(path: Path) -> Any:
         return json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None  # a damaged cache entry is as good as none: it is fetched again
+
+
+def _text(value: Any) -> str | None:
+    """A stored field that must be text: anything else (a hand edit, damage) counts as absent."""
+    return value if isinstance(value, str) else None
 
 
 class Store:
@@ -78,8 +85,9 @@ class Store:
                     continue
                 if age > max_age_days:
                     continue
-            labels[entity_id] = Label(record.get("label"), record.get("target"), bool(record.get("missing")),
-                                      record.get("datatype"))
+            target = _text(record.get("target"))
+            labels[entity_id] = Label(_text(record.get("label")), target if target and _ITEM.fullmatch(target) else None,
+                                      record.get("missing") is True, _text(record.get("datatype")))
         return labels
 
     def save_labels(self, fresh: dict[str, Label], today: datetime.date) -> None:

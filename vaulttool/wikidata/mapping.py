@@ -173,6 +173,9 @@ def property_values(property_id: str, statements: list[dict[str, Any]], labels: 
     """The values of one property; `as_of` is the entity's day for `current_only` properties."""
     datatype = statements[0]["mainsnak"].get("datatype", "") if statements else ""
     result = PropertyValues(property_id, datatype)
+    # A checked answer never lists a property without statements: none left means every one of them
+    # was malformed and skipped, which says nothing of the values (so the key must stay).
+    result.unwritable = not statements
     for statement in best_statements(statements, as_of if property_id in config.current_only else None):
         snak = statement["mainsnak"]
         if snak.get("snaktype") != "value" or "datavalue" not in snak:
