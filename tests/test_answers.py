@@ -139,13 +139,15 @@ def test_a_missing_entity_is_fine_and_every_asked_id_must_be_there() -> None:
     assert refused(data, ["Q1", "Q8", "Q7"]) == "unusable answer: it does not hold Q8 and 1 more ids, which it was asked for"
 
 
-def test_a_bad_statement_is_skipped_with_a_problem_and_the_rest_kept() -> None:
+def test_a_bad_statement_leaves_its_property_out_with_a_problem_and_the_rest_kept() -> None:
     bad = statement()
     bad["mainsnak"]["datavalue"]["value"] = "Q5"
     entity = item(claims={"P31": [bad, statement()], "P17": [statement(property_id="P17")]})
     checked = check_answer(envelope(entity), ["Q1"], FULL)
-    assert checked.problems == {"Q1": ["Q1: P31: a statement was skipped (mainsnak.datavalue.value is not an object)"]}
-    assert len(checked.entities["Q1"]["claims"]["P31"]) == 1 and len(checked.entities["Q1"]["claims"]["P17"]) == 1
+    assert checked.problems == {"Q1": ["Q1: P31: a statement was skipped (mainsnak.datavalue.value is not an object); "
+                                       "the key is left as it is"]}
+    # P31's good statement goes too: written alone, it would drop the value the bad one stands for.
+    assert checked.entities["Q1"]["claims"]["P31"] == [] and len(checked.entities["Q1"]["claims"]["P17"]) == 1
 
 
 def test_api_warnings_are_returned_as_lines() -> None:
@@ -310,4 +312,4 @@ def test_a_statement_seen_before_is_still_checked_for_its_id() -> None:
     """Verdicts on good statements are remembered by their text without the id: the id is checked each time."""
     bad = statement(id=5)
     checked = check_answer(envelope(item(claims={"P31": [statement(), bad]})), ["Q1"], FULL)
-    assert checked.problems == {"Q1": ["Q1: P31: a statement was skipped (id is not a string)"]}
+    assert checked.problems == {"Q1": ["Q1: P31: a statement was skipped (id is not a string); the key is left as it is"]}

@@ -109,7 +109,8 @@ def test_a_bad_statement_is_skipped_and_api_warnings_are_returned(fake: FakeWiki
     answer["entities"]["Q472311"]["claims"]["P17"][0]["mainsnak"]["datavalue"]["value"] = "Q39"
     fake.serve_json_next(answer)
     result = client(fake, []).get_entities(["Q472311"], "info|claims")
-    skipped = "Q472311: P17: a statement was skipped (mainsnak.datavalue.value is not an object)"
+    skipped = ("Q472311: P17: a statement was skipped (mainsnak.datavalue.value is not an object); "
+               "the key is left as it is")
     assert result.problems == {"Q472311": [skipped]}
     assert result.warnings == ["wbgetentities: Unrecognized value for parameter \"props\": x"]
     assert result.entities["Q472311"]["claims"]["P17"] == [] and result.entities["Q472311"]["claims"]["P31"]

@@ -302,6 +302,8 @@ def check_entity(asked_id: str, entity: Any, props: str) -> tuple[dict[str, Any]
 
 
 def _statements(property_id: str, statements: list[Any], problems: _Problems) -> list[dict[str, Any]]:
+    """A property's statements cleaned; none at all when one of them is malformed. Written from the
+    rest, the key would lose the malformed statement's value, so it is left as the note has it."""
     kept: list[dict[str, Any]] = []
     datatype = None
     for statement in statements:
@@ -310,8 +312,8 @@ def _statements(property_id: str, statements: list[Any], problems: _Problems) ->
             # mapping reads a property's values by the datatype of its first statement
             reason = f"its datatype {_show(statement['mainsnak']['datatype'])} is not the property's {datatype}"
         if reason is not None:
-            problems.add(f"{property_id}: a statement was skipped ({reason})")
-            continue
+            problems.add(f"{property_id}: a statement was skipped ({reason}); the key is left as it is")
+            return []
         datatype = statement["mainsnak"]["datatype"]
         kept.append(_clean_statement(statement))
     return kept
