@@ -19,6 +19,7 @@ from wikidata_server import DATA
 from vaulttool.config.settings import WikidataConfig
 from vaulttool.wikidata import mapping
 from vaulttool.wikidata.answer import AnswerError, Checked, check_answer, check_entity, nesting_depth, read_json
+from vaulttool.wikidata.values import Label
 
 REFERENCE = json.loads((DATA / "Q472311.json").read_text(encoding="utf-8"))
 EDGE = json.loads((DATA / "edge.json").read_text(encoding="utf-8"))
@@ -282,7 +283,7 @@ def test_hostile_shapes_end_in_a_refusal_or_a_cleaning(data: Any, expected: str)
 def _map_everything(checked: Checked) -> None:
     """What refresh does with a checked entity must run: no shape that got through may raise later."""
     config = WikidataConfig(current_only=("P31", "P17"))
-    labels = {item_id: mapping.Label(item_id) for item_id in ("Q5", "Q39")}
+    labels = {item_id: Label(item_id) for item_id in ("Q5", "Q39")}
     day = datetime.date(2024, 1, 1)
     for entity in checked.entities.values():
         mapping.referenced_items(entity, day, config)

@@ -9,16 +9,8 @@ from wikidata_server import load_entities
 
 from vaulttool.config.settings import WikidataConfig
 from vaulttool.engine.scalars import DateText
-from vaulttool.wikidata.mapping import (
-    GREGORIAN,
-    Skip,
-    derived_key,
-    format_time,
-    is_id_property,
-    parse_label,
-    property_values,
-    safe_label,
-)
+from vaulttool.wikidata.mapping import derived_key, is_id_property, parse_label, property_values
+from vaulttool.wikidata.values import GREGORIAN, Skip, format_time, safe_label
 
 TODAY = datetime.date(2026, 11, 23)
 ENTITIES = load_entities("edge.json")

@@ -16,7 +16,7 @@ from vaulttool.config.settings import WikidataConfig
 from vaulttool.engine.note import Note
 from vaulttool.engine.scalars import DateText, format_scalar, format_string, reads_differently, resolve_plain
 from vaulttool.tiers import templates
-from vaulttool.wikidata.mapping import Label, Skip, item_link, render_value, safe_label, unit_item
+from vaulttool.wikidata.values import Label, Skip, item_link, render_value, safe_label, unit_item
 
 CONFIG = WikidataConfig()
 LINKED_UNITS = WikidataConfig(units="link")

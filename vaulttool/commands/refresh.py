@@ -22,8 +22,8 @@ from vaulttool.rules import checks
 from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
-from vaulttool.wikidata.mapping import Label
 from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, candidate_keys, plan_note
+from vaulttool.wikidata.values import Label
 
 if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client, FetchResult

@@ -26,7 +26,7 @@ from vaulttool.disk.fileio import write_file
 from vaulttool.errors import VaultToolError
 
 if TYPE_CHECKING:
-    from vaulttool.wikidata.mapping import Label
+    from vaulttool.wikidata.values import Label
 
 STATE_FOLDER = ".vaulttool"
 _ITEM = re.compile(r"Q[1-9][0-9]*")  # a redirect's target becomes part of a link
@@ -70,7 +70,7 @@ class Store:
     def labels(self, max_age_days: int | None, today: datetime.date) -> dict[str, Label]:
         """Cached labels no older than `max_age_days` (all of them when None)."""
         # Imported here: only refresh needs labels, and the pre-commit hook imports this module.
-        from vaulttool.wikidata.mapping import Label
+        from vaulttool.wikidata.values import Label
 
         data = _load(self.labels_file)
         labels: dict[str, Label] = {}

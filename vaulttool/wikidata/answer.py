@@ -13,7 +13,6 @@ with a problem line naming entity and property, and the rest of the entity is us
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,7 +23,8 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
 from vaulttool.errors import VaultToolError
-from vaulttool.wikidata.mapping import END_TIME, JULIAN
+from vaulttool.wikidata.mapping import END_TIME
+from vaulttool.wikidata.values import JULIAN, days_in_month
 
 MAX_BYTES = 64 * 1024 * 1024  # a batch of 50 large items is a few MB; far more is no honest answer
 MAX_DEPTH = 64  # a statement is 6 levels deep; the cap keeps recursive code (json, jsonschema) safe
@@ -377,10 +377,8 @@ def _real_day(value: dict[str, Any]) -> bool:
     year, month, day = int(match.group(2)), int(match.group(3)), int(match.group(4))
     if value["precision"] < 11 or month == 0 or day == 0:
         return True
-    if month == 2 and day == 29:
-        year = -year + 1 if match.group(1) == "-" else year  # astronomical: 1 BCE is leap year 0
-        return year % 4 == 0 if value["calendarmodel"] == JULIAN else calendar.isleap(year)
-    return day <= (31 if month != 2 else 28) - (month in (4, 6, 9, 11))
+    astronomical = -year + 1 if match.group(1) == "-" else year  # 1 BCE is leap year 0
+    return month <= 12 and day <= days_in_month(astronomical, month, value["calendarmodel"] == JULIAN)
 
 
 def _clean_statement(statement: dict[str, Any]) -> dict[str, Any]:

@@ -23,12 +23,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from vaulttool.config.settings import Schema, WikidataConfig
 from vaulttool.engine.note import DELETE
-from vaulttool.wikidata.mapping import (
-    Label,
-    derived_key,
-    is_id_property,
-    property_values,
-)
+from vaulttool.wikidata.mapping import derived_key, is_id_property, property_values
+from vaulttool.wikidata.values import Label
 
 
 @dataclass
