@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import DATA, REFERENCE_NOTE
 
+from vaulttool import __version__
 from vaulttool.cli import main
 
 NEGATIVE = DATA / "negative"
@@ -102,4 +103,5 @@ def test_python_dash_m_and_version() -> None:
 
     result = subprocess.run([sys.executable, "-m", "vaulttool", "--version"], capture_output=True, text=True,
                             env={**os.environ}, check=False)
-    assert result.returncode == 0 and result.stdout.startswith("vaulttool, version ")
+    assert result.returncode == 0
+    assert result.stdout == f"vaulttool {__version__} (obsidian-vaulttool {__version__})\n"

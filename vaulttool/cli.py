@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
 import click
 
-from vaulttool import __version__
+from vaulttool import DISTRIBUTION, __version__
 from vaulttool.commands import validate as validate_command
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk import vault
@@ -120,12 +120,28 @@ class _Group(click.Group):
                 signal.signal(signal.SIGTERM, previous)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`vaulttool 0.1.0 (obsidian-vaulttool 0.1.0)`: the distribution's name tells this vaulttool from
+    the unrelated PyPI project of the same name, and its installed version shows a stale install."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib import metadata
+
+    try:
+        installed = metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        installed = "not installed, run from a source tree"
+    click.echo(f"vaulttool {__version__} ({DISTRIBUTION} {installed})")
+    ctx.exit()
+
+
 def _terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="vaulttool")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the distribution it was installed from, and exit.")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Treat this folder as the vault's root (default: the nearest folder above the PATHS "
                    "holding vaulttool.toml or .obsidian/).")
