@@ -39,8 +39,10 @@ ONLY_IN = {
     "frontmatter": "vaulttool.engine.interop",
     "multiprocessing": "vaulttool.commands.pool",
     "concurrent": "vaulttool.commands.pool",
-    "fcntl": "vaulttool.disk.lock",
+    "filelock": "vaulttool.disk.lock",
 }
+# Modules Windows does not have: none of ours may import them (filelock picks the OS lock itself).
+POSIX_ONLY = {"fcntl", "termios", "pwd", "grp", "resource"}
 PURE_ROOMS = ("engine", "rules", "tiers", "wikidata", "config")
 FILESYSTEM_MODULES = {"os", "shutil", "tempfile", "glob", "io"}
 FILESYSTEM_CALLS = {"open", "read_bytes", "read_text", "write_bytes", "write_text", "is_file", "is_dir", "exists",
@@ -122,6 +124,12 @@ def test_each_outside_library_has_one_home() -> None:
             home = ONLY_IN.get(target.split(".")[0])
             if home is not None and here != home:
                 wrong.append(f"{path.relative_to(REPO)}:{line}: {target} belongs in {home}")
+    assert wrong == []
+
+
+def test_no_module_imports_what_windows_lacks() -> None:
+    wrong = [f"{path.relative_to(REPO)}:{line}: {target}" for path in SOURCES for target, line in imports(path)
+             if target.split(".")[0] in POSIX_ONLY]
     assert wrong == []
 
 

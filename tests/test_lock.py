@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from vaulttool.cli import main
-from vaulttool.disk.lock import VaultLock
+from vaulttool.disk.lock import LockBusyError, VaultLock
 from vaulttool.engine.note import Note
 
 HOLDER = """
@@ -86,3 +89,61 @@ def test_two_concurrent_writers_corrupt_nothing(example_vault: Path) -> None:
 def test_the_lock_file_is_not_a_note(example_vault: Path) -> None:
     with VaultLock(example_vault / ".vaulttool", "test", 0) as lock:
         assert lock.path.name == "lock" and lock.path.suffix != ".md"
+
+
+# --- the lock itself, between two real processes (filelock's OS lock) ------------------------------
+
+
+def test_the_holder_record_is_beside_the_lock_and_gone_after_a_clean_release(tmp_path: Path) -> None:
+    state = tmp_path / ".vaulttool"
+    holder = hold(state, 0.3)
+    record = json.loads((state / "lock.holder").read_text(encoding="utf-8"))  # readable while locked
+    assert record["pid"] == holder.pid and record["command"] == "holder"
+    assert holder.wait() == 0
+    assert not (state / "lock.holder").exists()
+    with VaultLock(state, "second", 0) as lock:
+        assert lock.stale_message() is None  # released cleanly: nothing to call stale
+
+
+def test_a_second_process_waits_and_takes_the_lock_when_the_first_releases_it(tmp_path: Path) -> None:
+    state = tmp_path / ".vaulttool"
+    holder = hold(state, 0.5)
+    start = time.monotonic()
+    with VaultLock(state, "second", 20, poll=0.05) as lock:
+        waited = time.monotonic() - start
+        assert json.loads(lock.holder_path.read_text(encoding="utf-8"))["pid"] == os.getpid()
+    assert 0.2 <= waited < 10 and lock.stale_message() is None  # (the holder slept 0.5 s after taking it)
+    assert holder.wait() == 0
+
+
+def test_a_second_process_times_out_with_a_message_naming_the_holder(tmp_path: Path) -> None:
+    state = tmp_path / ".vaulttool"
+    holder = hold(state, 30)
+    try:
+        start = time.monotonic()
+        with pytest.raises(LockBusyError) as raised:
+            with VaultLock(state, "second", 0.4, poll=0.05):
+                pass
+        assert time.monotonic() - start >= 0.4
+        message = str(raised.value)
+        assert message.startswith(f"another vaulttool is writing this vault (pid {holder.pid} on {socket.gethostname()}, "
+                                  "`vaulttool holder` since ")
+        assert message.endswith(f"); waited 0.4 s. Try again when it has finished (lock: {state / 'lock'})")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_killed_holder_never_blocks_and_its_record_is_reported_stale(tmp_path: Path) -> None:
+    state = tmp_path / ".vaulttool"
+    holder = hold(state, 30)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    assert (state / "lock.holder").exists()  # what the killed holder left
+    start = time.monotonic()
+    with VaultLock(state, "second", 0) as lock:  # no wait at all: the system released the lock
+        assert time.monotonic() - start < 2
+        assert lock.stale_holder is not None and lock.stale_holder["pid"] == holder.pid
+        assert lock.stale_message() == (f"took over a stale lock left by a process that is gone (pid {holder.pid} on "
+                                        f"{socket.gethostname()}, `vaulttool holder` since "
+                                        f"{lock.stale_holder['started']})")

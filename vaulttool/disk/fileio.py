@@ -14,16 +14,28 @@ import os
 import re
 import stat
 import sys
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO, Callable, Iterable, TypeVar
 
 from vaulttool.errors import ConcurrentChangeError, ProtectedFileError, UnsafePathError
 
 TEMP_SUFFIX = ".vaulttool-tmp"  # never `.md`: a crashed write must not leave a note behind
 # .<name>.<pid>.<random>.vaulttool-tmp (names may hold any character, a line break too)
 _TEMP_NAME = re.compile(r"\..*\.([0-9]{1,10})\.[^.]+" + re.escape(TEMP_SUFFIX), re.DOTALL)
+
+# Windows refuses to replace a file that is open, even by this process, and for a moment while a sync
+# client or a virus scanner reads it: a replace denied there is tried again, for up to this long.
+REPLACE_RETRY_SECONDS = 1.0
+# Where a file that is open can be renamed over (POSIX), the note stays open across the swap, so a
+# racing write is read back from it; on Windows it must be closed first.
+_OPEN_FILES_REPLACEABLE = os.name != "nt"
+# errno values of a file system without hard links (FAT, exFAT, some network shares): create_file then
+# creates the file in place with O_EXCL instead.
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS, errno.EMLINK})
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +76,14 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
     What remains is a program that opened the note before the swap and writes to it after the second
     read: the time between two reads, microseconds, not a whole fsync.
 
+    On Windows, where an open file cannot be replaced, the note is closed before the swap, and each
+    attempt reads it again first; a note another program holds open makes the swap fail, and it is
+    tried again for up to REPLACE_RETRY_SECONDS, so a sync client's or a virus scanner's read is
+    waited out, while a write made meanwhile is found by the read before the next attempt.
+
     Raises ConcurrentChangeError when the file no longer holds the bytes of `snapshot` (or changed
-    while it was replaced), and ProtectedFileError when it is read-only or hard-linked.
+    while it was replaced), ProtectedFileError when it is read-only or hard-linked, and
+    PermissionError when the swap was still refused after the retries (the note is as it was).
     """
     if data == snapshot.data:
         return False
@@ -78,12 +96,21 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
             raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
         with current:
             refuse_protected(os.fstat(current.fileno()))
-            if digest(current.read()) != snapshot.digest:
-                raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
+            if not _OPEN_FILES_REPLACEABLE:
+                current.close()
+                replace_closed(temp_name, path, snapshot)
+                _fsync_folder(path.parent)
+                return True
             ours = os.stat(temp_name).st_ino
-            exchanged = _exchange(temp_name, path)
-            if not exchanged:
+
+            def swap() -> bool:
+                _unchanged_or_raise(path, current, snapshot)  # (before each attempt: a denied one took time)
+                if _exchange(temp_name, path):
+                    return True
                 os.replace(temp_name, path)
+                return False
+
+            exchanged = retry_denied(swap, path)
             current.seek(0)  # (the mtime alone may not move: its clock can be coarser than the write)
             if digest(current.read()) != snapshot.digest:
                 if exchanged:
@@ -99,6 +126,49 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
     Path(temp_name).unlink(missing_ok=True)  # after an exchange: the old note, now unchanged and unneeded
     _fsync_folder(path.parent)
     return True
+
+
+def replace_closed(temp_name: str | Path, path: Path, snapshot: Snapshot) -> None:
+    """Replace `path` by `temp_name` where an open file cannot be replaced (Windows): each attempt reads
+    the note again and compares it with `snapshot` first, then renames over it; an attempt refused
+    while another program holds the note open is retried (see retry_denied)."""
+
+    def attempt() -> None:
+        try:
+            with open(path, "rb") as current:
+                _unchanged_or_raise(path, current, snapshot)
+        except FileNotFoundError:
+            raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
+        os.replace(temp_name, path)
+
+    retry_denied(attempt, path)
+
+
+def _unchanged_or_raise(path: Path, current: BinaryIO, snapshot: Snapshot) -> None:
+    current.seek(0)
+    if digest(current.read()) != snapshot.digest:
+        raise ConcurrentChangeError(f"{path}: changed on disk after it was read; not written")
+
+
+def retry_denied(operation: Callable[[], _Result], path: str | Path, budget: float = REPLACE_RETRY_SECONDS,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> _Result:
+    """Run `operation`, and again after short waits while it raises PermissionError, for up to `budget`
+    seconds in all: Windows denies a rename over a file another program (a sync client, a virus
+    scanner, Obsidian) holds open for a moment. Any other error is raised at once. When the time is
+    up, the last PermissionError is raised again with a reason that says what was tried."""
+    deadline = clock() + budget
+    delay = 0.01
+    while True:
+        try:
+            return operation()
+        except PermissionError as error:
+            if clock() + delay > deadline:
+                raise PermissionError(error.errno, f"{error.strerror} (still after retrying for {budget:g} s; another "
+                                      "program, such as a sync client or a virus scanner, may hold it open)",
+                                      str(path)) from error
+        sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def _exchange(first: str | Path, second: str | Path) -> bool:
@@ -174,6 +244,9 @@ def _umask() -> int:
 
 
 def process_running(pid: int) -> bool:
+    """Whether a process with this id exists (True when that cannot be told)."""
+    if sys.platform == "win32":
+        return _windows_process_running(pid)  # there, os.kill(pid, 0) would terminate the process
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -181,6 +254,24 @@ def process_running(pid: int) -> bool:
     except OSError:
         return True  # it exists (another user's: EPERM), or this platform cannot tell: assume it is alive
     return True
+
+
+def _windows_process_running(pid: int) -> bool:
+    if sys.platform != "win32":
+        return True  # (not reached: for type checkers on other systems, which have no ctypes.WinDLL)
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() != 87  # ERROR_INVALID_PARAMETER: no such process; denied: it exists
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def remove_debris(paths: Iterable[str], before: float) -> int:
@@ -222,8 +313,12 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[in
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            if owner is not None and hasattr(os, "fchown") and (os.getuid(), os.getgid()) != owner:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)
+            else:
+                os.chmod(temp_name, mode)  # (Windows: only the read-only attribute; the file is ours and new)
+            if (owner is not None and hasattr(os, "fchown") and hasattr(os, "getuid")
+                    and (os.getuid(), os.getgid()) != owner):
                 try:
                     os.fchown(handle.fileno(), *owner)
                 except PermissionError:
@@ -238,7 +333,7 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[in
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:
     temp_name = _write_temp(path.parent, path.name, data, mode)
     try:
-        os.replace(temp_name, path)
+        retry_denied(lambda: os.replace(temp_name, path), path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
@@ -246,6 +341,9 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
 
 
 def _fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable, where folders can be synced (POSIX; Windows cannot open one)."""
+    if os.name != "posix":
+        return
     try:
         descriptor = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -310,13 +408,51 @@ def exists_in_any_spelling(root: Path, vault_path: str) -> bool:
 
 
 def create_file(path: Path, data: bytes) -> None:
-    """Create a new file atomically; never replace one. Raises ConcurrentChangeError if it exists."""
+    """Create a new file; never replace one. Raises ConcurrentChangeError if it exists.
+
+    Where the file system has hard links, the file is written and synced under a temporary name and
+    then linked to its own (a link never replaces a file), so it appears whole or not at all. Where it
+    has none (FAT, exFAT, some network shares; os.link missing), the file is created in place with
+    O_EXCL, which never replaces one either, and written and synced there: for that moment a reader may
+    see it partly written, and a write that fails removes it again.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp_name = _write_temp(path.parent, path.name, data, 0o666 & ~_umask())
+    mode = 0o666 & ~_umask()
+    if hasattr(os, "link"):
+        temp_name = _write_temp(path.parent, path.name, data, mode)
+        try:
+            os.link(temp_name, path)  # fails if the file exists: a note someone created meanwhile is kept
+        except FileExistsError:
+            raise ConcurrentChangeError(f"{path}: appeared while vaulttool was working; not replaced") from None
+        except OSError as error:
+            if error.errno not in _NO_HARD_LINKS:
+                raise
+        else:
+            _fsync_folder(path.parent)
+            return
+        finally:
+            Path(temp_name).unlink(missing_ok=True)
+    _create_exclusive(path, data, mode)
+    _fsync_folder(path.parent)
+
+
+def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
+    """Create `path` with O_EXCL and write `data` into it, on disk; remove it again if that fails."""
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)  # (Windows: no newline translation)
     try:
-        os.link(temp_name, path)  # fails if the file exists: a note someone created meanwhile is kept
+        descriptor = os.open(path, flags, mode)
     except FileExistsError:
         raise ConcurrentChangeError(f"{path}: appeared while vaulttool was working; not replaced") from None
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
-    _fsync_folder(path.parent)
+    created = os.fstat(descriptor)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        try:
+            if os.path.samestat(os.stat(path), created):  # (not a file someone put there since)
+                os.unlink(path)
+        except OSError:
+            pass
+        raise

@@ -1,25 +1,36 @@
-"""One writer at a time: an advisory lock on `.vaulttool/lock` (never a `.md` file).
+"""One writer at a time: an operating-system lock on `.vaulttool/lock` (never a `.md` file).
 
 A scheduled refresh, a pre-commit hook and a manual run may start together; each command that writes
-takes this lock first. The kernel releases it when its holder exits or is killed, so a lock left by a
-killed process never blocks: the next writer finds the old holder's record, says it was stale, and
-goes on. A second writer waits up to a timeout, then stops with a message naming the holder.
+takes this lock first. The lock is filelock's `FileLock`: flock on Linux and macOS, msvcrt's byte-range
+lock on Windows; the system releases it when its holder exits or is killed, so a lock left by a killed
+process never blocks. The holder's record (pid, host, command, start time) is kept beside it in
+`.vaulttool/lock.holder`, since on Windows a locked file cannot be read by anyone else; a clean release
+removes it, so a record found by the next writer was left by a holder that is gone: it says so and goes
+on. A second writer waits up to a timeout, then stops with a message naming the holder.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
 
-from vaulttool.disk.fileio import process_running
+from vaulttool.disk.fileio import process_running, retry_denied, write_file
 from vaulttool.errors import StateWriteError, VaultToolError
 
+with warnings.catch_warnings():
+    # Where neither flock nor msvcrt exists, filelock says at import that it uses a lock file's presence
+    # instead (its SoftFileLock, which still breaks a dead holder's lock on this host): not a warning
+    # for the person running vaulttool.
+    warnings.filterwarnings("ignore", "only soft file lock is available", UserWarning)
+    import filelock
+
 LOCK_NAME = "lock"
+HOLDER_NAME = "lock.holder"  # (not `lock.json`: nothing under .vaulttool/ but keys.json is meant for git)
 
 
 class LockBusyError(VaultToolError):
@@ -29,34 +40,27 @@ class LockBusyError(VaultToolError):
 class VaultLock:
     def __init__(self, state_folder: Path, command: str, timeout: float, poll: float = 0.1) -> None:
         self.path = state_folder / LOCK_NAME
+        self.holder_path = state_folder / HOLDER_NAME
         self.command = command
         self.timeout = timeout
         self.poll = poll
         self.stale_holder: dict[str, object] | None = None  # the record a killed holder left behind
-        self._descriptor: int | None = None
+        # Not thread-local: the hold is the whole process's, as the record says.
+        self._lock = filelock.FileLock(self.path, timeout=timeout, poll_interval=poll, thread_local=False)
         self.started = 0.0  # when the lock was taken (time.time())
 
     def __enter__(self) -> VaultLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            self._lock.acquire()
+        except filelock.Timeout:
+            raise LockBusyError(
+                f"another vaulttool is writing this vault ({_describe(self._read())}); waited {self.timeout:g} s. "
+                f"Try again when it has finished (lock: {self.path})"
+            ) from None
         except OSError as error:
             raise StateWriteError(f"cannot take the writer lock {self.path}: {error.strerror}; nothing written") from None
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = _describe(self._read(descriptor))
-                    os.close(descriptor)
-                    raise LockBusyError(
-                        f"another vaulttool is writing this vault ({holder}); waited {self.timeout:g} s. "
-                        f"Try again when it has finished (lock: {self.path})"
-                    ) from None
-                time.sleep(self.poll)
-        previous = self._read(descriptor)
+        previous = self._read()
         if previous and previous.get("pid") != os.getpid():
             pid = previous.get("pid")
             if isinstance(pid, int) and not process_running(pid):
@@ -64,31 +68,33 @@ class VaultLock:
         record = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
                   "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         try:
-            os.ftruncate(descriptor, 0)
-            os.pwrite(descriptor, (json.dumps(record) + "\n").encode(), 0)
+            write_file(self.holder_path, (json.dumps(record) + "\n").encode())
         except OSError:
             pass  # (a full disk): the lock itself is held; only the holder's record is missing
-        self._descriptor = descriptor
         self.started = time.time()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        if self._descriptor is not None:
-            os.ftruncate(self._descriptor, 0)  # released cleanly: no record, nothing to call stale
-            fcntl.flock(self._descriptor, fcntl.LOCK_UN)
-            os.close(self._descriptor)
-            self._descriptor = None
+        if not self._lock.is_locked:
+            return
+        try:
+            # Removed first, while still held: released cleanly, there is nothing to call stale. (A
+            # waiting writer reading it for its message may hold it open a moment on Windows.)
+            retry_denied(lambda: self.holder_path.unlink(missing_ok=True), self.holder_path)
+        except OSError:
+            pass  # the next writer reports this run's record as stale: a wrong line, never a wrong lock
+        finally:
+            self._lock.release()
 
     def stale_message(self) -> str | None:
         if not self.stale_holder:
             return None
         return f"took over a stale lock left by a process that is gone ({_describe(self.stale_holder)})"
 
-    @staticmethod
-    def _read(descriptor: int) -> dict[str, object] | None:
+    def _read(self) -> dict[str, object] | None:
         try:
-            data = os.pread(descriptor, 4096, 0)
+            data = self.holder_path.read_bytes()
             record = json.loads(data.decode("utf-8")) if data.strip() else None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             return None
