@@ -302,10 +302,13 @@ def test_a_read_only_vault_is_validated_and_never_written(read_only_vault: Path)
     assert validated.returncode == 0, validated.stderr
     assert "the validate cache was not written" in validated.stderr and "Read-only file system" in validated.stderr
     assert vaulttool("check", ".", cwd=read_only_vault).returncode == 0
-    for command, code in (("refresh --offline", 1), ("tiers", 1), ("sync --offline", 4)):
+    for command, code in (("refresh --offline", 1), ("sync --offline", 4)):
         result = vaulttool(*command.split(), ".", cwd=read_only_vault)
         assert result.returncode == code, (command, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr and "cannot take the writer lock" in result.stderr
+    # With every stub in place, tiers has nothing to write, so it needs no lock either.
+    tiers = vaulttool("tiers", ".", cwd=read_only_vault)
+    assert (tiers.returncode, tiers.stderr) == (0, "29 notes checked: wrote 0 files, 0 problems\n")
     assert snapshot_of(read_only_vault) == before
 
 

@@ -39,7 +39,11 @@ def run(*args: str):  # noqa: ANN201
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+STUB = "_public/UN(United_Nations)/IOM(International_Organization_for_Migration).public.md"
+
+
 def test_a_second_writer_exits_clearly_after_its_timeout(example_vault: Path) -> None:
+    (example_vault / STUB).unlink()  # something to write
     holder = hold(example_vault / ".vaulttool", 30)
     try:
         result = run("tiers", "--lock-timeout", "0.3", str(example_vault))
@@ -54,14 +58,30 @@ def test_a_second_writer_exits_clearly_after_its_timeout(example_vault: Path) ->
 
 
 def test_a_second_writer_waits_for_the_first(example_vault: Path) -> None:
+    (example_vault / STUB).unlink()
     holder = hold(example_vault / ".vaulttool", 0.5)
     start = time.monotonic()
     result = run("tiers", "--lock-timeout", "20", str(example_vault))
     assert result.exit_code == 0 and time.monotonic() - start >= 0.3
+    assert (example_vault / STUB).is_file()
+
+
+def test_tiers_with_nothing_to_write_neither_waits_nor_takes_the_lock(example_vault: Path) -> None:
+    """The pre-commit hook's usual run: another writer holding the vault must not hold up a commit."""
+    holder = hold(example_vault / ".vaulttool", 30)
+    try:
+        start = time.monotonic()
+        result = run("tiers", "--fail-on-change", "--lock-timeout", "20", str(example_vault))
+        assert result.exit_code == 0 and time.monotonic() - start < 5
+        assert result.stderr.endswith("wrote 0 files, 0 problems\n")
+    finally:
+        holder.kill()
+        holder.wait()
     holder.wait()
 
 
 def test_a_lock_left_by_a_killed_process_is_detected_and_taken_over(example_vault: Path) -> None:
+    (example_vault / STUB).unlink()
     holder = hold(example_vault / ".vaulttool", 30)
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()

@@ -393,12 +393,16 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     write = not (check or dry_run)
     try:
         config, notes = _load(paths, output_format=output_format, lock_timeout=lock_timeout)
-        with _writer(config, "tiers", write, notes.debris):
-            report = tiers_command.plan(config, notes)
-            report.findings += notes.problems
-            if write:
+        report = tiers_command.plan(config, notes)
+        # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock, and
+        # neither wait for another writer nor pay for the lock library. One that writes plans again
+        # under the lock, as another writer may have changed the vault in between.
+        if write and (report.actions or notes.debris):
+            with _writer(config, "tiers", write, notes.debris):
+                report = tiers_command.plan(config, notes)
                 with _saying_on_interrupt(report.done):
                     tiers_command.apply(report)
+        report.findings += notes.problems
     except VaultToolError as error:
         _fail(error)
     if check:
