@@ -10,6 +10,10 @@ from hypothesis import settings
 from pytest_httpserver import HTTPServer
 from wikidata_server import FakeWikidata
 
+# Windows has no POSIX permission bits (chmod only sets the read-only flag), signals or mounts: tests
+# of those semantics run where they exist. CI runs the suite on Windows too (.github/workflows/ci.yml).
+posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX modes, signals or mounts")
+
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
 REPO = TESTS.parent

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -64,6 +63,7 @@ def test_a_second_writer_waits_for_the_first(example_vault: Path) -> None:
     result = run("tiers", "--lock-timeout", "20", str(example_vault))
     assert result.exit_code == 0 and time.monotonic() - start >= 0.3
     assert (example_vault / STUB).is_file()
+    assert holder.wait() == 0
 
 
 def test_tiers_with_nothing_to_write_neither_waits_nor_takes_the_lock(example_vault: Path) -> None:
@@ -83,7 +83,7 @@ def test_tiers_with_nothing_to_write_neither_waits_nor_takes_the_lock(example_va
 def test_a_lock_left_by_a_killed_process_is_detected_and_taken_over(example_vault: Path) -> None:
     (example_vault / STUB).unlink()
     holder = hold(example_vault / ".vaulttool", 30)
-    os.kill(holder.pid, signal.SIGKILL)
+    holder.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no chance to clean up
     holder.wait()
     result = run("tiers", "--lock-timeout", "0", str(example_vault))
     assert result.exit_code == 0
@@ -157,7 +157,7 @@ def test_a_second_process_times_out_with_a_message_naming_the_holder(tmp_path: P
 def test_a_killed_holder_never_blocks_and_its_record_is_reported_stale(tmp_path: Path) -> None:
     state = tmp_path / ".vaulttool"
     holder = hold(state, 30)
-    os.kill(holder.pid, signal.SIGKILL)
+    holder.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no chance to clean up
     holder.wait()
     assert (state / "lock.holder").exists()  # what the killed holder left
     start = time.monotonic()

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import posix_only
 
 from vaulttool.disk import fileio, vault
 from vaulttool.errors import ConcurrentChangeError, UsageError
@@ -49,6 +50,7 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
         vault.open_vault(tmp_path / "nope")
 
 
+@posix_only
 def test_write_is_atomic_keeps_mode_and_leaves_no_temp_file(tmp_path: Path) -> None:
     path = make(tmp_path, "n.md", b"old")
     os.chmod(path, 0o640)
