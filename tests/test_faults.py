@@ -569,7 +569,7 @@ def test_names_that_are_not_utf8_are_written_and_cached(tmp_path: Path) -> None:
     (vault / "ok.md").write_bytes(b"---\nlink: [[y]]\n---\n")
     validated = vaulttool("validate", ".", cwd=vault)
     assert validated.returncode == 1 and "Traceback" not in validated.stderr, validated.stderr
-    assert "n\\udcff.md:2:7: VT201" in validated.stdout
+    assert "n\\xff.md:2:7: VT201" in validated.stdout  # the byte that is not UTF-8, escaped
     fixed = vaulttool("validate", "--fix", ".", cwd=vault)
     assert fixed.returncode == 1 and "Traceback" not in fixed.stderr, fixed.stderr
     assert (vault / odd).read_bytes() == b'---\nlink: "[[x]]"\n---\n' and b'"[[y]]"' in (vault / "ok.md").read_bytes()
