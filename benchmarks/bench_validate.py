@@ -6,7 +6,9 @@ then times, in the same run and alternating, whole processes:
 * `vaulttool validate VAULT`, cold (its cache deleted first) and warm (cache from the run before);
 * python-frontmatter loading every note (`frontmatter.load`), the peer;
 * reading every file's bytes and nothing else, the floor;
-* the pre-commit hook's command, `vaulttool check`, on 1 and on 20 notes (cache warm, as after any run).
+* the pre-commit hook's command, `vaulttool check`, on 1 and on 20 notes (cache warm, as after any run);
+* with `--start-methods spawn,forkserver`, the cold validate again with the worker pool started that way
+  (VAULTTOOL_START_METHOD), beside the platform's default.
 
 Prints medians and ratios. Not a test: figures depend on the machine.
 
@@ -16,6 +18,7 @@ Prints medians and ratios. Not a test: figures depend on the machine.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -96,8 +99,11 @@ def main() -> None:
     parser.add_argument("--dir", default="/dev/shm" if Path("/dev/shm").is_dir() else None,
                         help="where to generate the vault [default: /dev/shm, memory-backed, so that the "
                              "kernel reclaiming the page cache does not decide the figures]")
+    parser.add_argument("--start-methods", default="", metavar="METHOD,…",
+                        help="also time a cold validate with the pool started by each of these methods")
+    parser.add_argument("--jobs", type=int, default=0, help="vaulttool's --jobs [default: 0, every core]")
     args = parser.parse_args()
-    vaulttool = [sys.executable, "-m", "vaulttool", "validate"]
+    vaulttool = [sys.executable, "-m", "vaulttool", "validate", "--jobs", str(args.jobs)]
     with tempfile.TemporaryDirectory(prefix="vaulttool-bench-", dir=args.dir) as folder:
         vault = Path(folder) / "vault"
         files = generate(vault, args.notes)
@@ -110,13 +116,18 @@ def main() -> None:
             "hook (check), 1 note": [sys.executable, "-m", "vaulttool", "check", standard[0]],
             "hook (check), 20 notes": [sys.executable, "-m", "vaulttool", "check", *standard[:20]],
         }
+        environments: dict[str, dict[str, str]] = {}
+        for method in filter(None, args.start_methods.split(",")):
+            name = f"validate, cold, {method}"
+            commands[name] = vaulttool + [str(vault)]
+            environments[name] = {**os.environ, "VAULTTOOL_START_METHOD": method}
         cache = vault / ".vaulttool" / "cache"
         compile_tree(REPO)
         timed(commands["read bytes only"])  # fill the page cache once, for every contender alike
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.repeat):
             for name, command in commands.items():
-                samples[name].append(timed(command, cache if name.endswith("cold") else None))
+                samples[name].append(timed(command, cache if "cold" in name else None, env=environments.get(name)))
     medians = {name: statistics.median(times) for name, times in samples.items()}
     peer, floor = medians["python-frontmatter parse"], medians["read bytes only"]
     print(f"{args.notes} standard notes + siblings = {files} files, {args.repeat} runs each, medians:")

@@ -85,7 +85,11 @@ def test_roundtrip_lists_unparseable_notes_as_skipped(run) -> None:  # noqa: ANN
     ]
 
 
-def test_parallel_and_serial_runs_agree(run, tmp_path: Path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("start_method", [None, "spawn"], ids=["default", "spawn"])
+def test_parallel_and_serial_runs_agree(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+                                        start_method: str | None) -> None:
+    if start_method:
+        monkeypatch.setenv("VAULTTOOL_START_METHOD", start_method)
     data = REFERENCE_NOTE.read_bytes()
     (tmp_path / ".obsidian").mkdir()
     for index in range(250):

@@ -61,12 +61,37 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def workers(pid: int) -> list[int]:
+    """The pool's worker processes under `pid`: its children but multiprocessing's resource tracker
+    (which spawn and forkserver start), and the forkserver's own children rather than itself."""
+    found = []
+    for child in children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" in command:
+            continue
+        found += children(child) if b"forkserver" in command else [child]
+    return found
+
+
 def wait_for_children(pid: int, count: int) -> None:
     deadline = time.monotonic() + 10
-    while len(children(pid)) < count and time.monotonic() < deadline:
+    while len(workers(pid)) < count and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert len(children(pid)) >= count, "the worker pool never started"
+    assert len(workers(pid)) >= count, "the worker pool never started"
     time.sleep(0.2)
+
+
+# The pool's start methods under test: the platform's default (fork on Linux before Python 3.14), and
+# spawn, the only one on Windows and the default on macOS.
+START_METHODS = pytest.mark.parametrize("start_method", [None, "spawn"], ids=["default", "spawn"])
+
+
+def with_start_method(start_method: str | None) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if key != "VAULTTOOL_START_METHOD"}
+    return environment if start_method is None else {**environment, "VAULTTOOL_START_METHOD": start_method}
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +104,12 @@ def big_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_stops_a_parallel_validate_and_leaves_no_process(big_vault: Path, signum: int, code: int) -> None:
+@START_METHODS
+def test_a_signal_stops_a_parallel_validate_and_leaves_no_process(big_vault: Path, signum: int, code: int,
+                                                                  start_method: str | None) -> None:
     process = subprocess.Popen([sys.executable, "-m", "vaulttool", "validate", "--no-cache", "-j", "2", str(big_vault)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env=with_start_method(start_method))
     wait_for_children(process.pid, 2)  # the workers are checking notes
     assert process.poll() is None, "the run ended before the signal: make the vault bigger"
     if signum == signal.SIGINT:
@@ -101,6 +129,51 @@ def test_a_signal_stops_a_parallel_validate_and_leaves_no_process(big_vault: Pat
     while alive(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(process.pid), "a worker outlived its parent"
+
+
+# A sitecustomize that notes each process multiprocessing spawns (its command line ends in
+# `--multiprocessing-fork`), to prove a run's workers really were spawned, not forked.
+SPAWN_WITNESS = """\
+import os, sys
+if "--multiprocessing-fork" in sys.argv:
+    with open(os.environ["VAULTTOOL_TEST_SPAWNED"], "a", encoding="utf-8") as witness:
+        witness.write(f"{os.getpid()}\\n")
+"""
+
+
+def test_a_whole_vault_validate_under_spawn_prints_the_same_bytes(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    generate(vault, 40)  # 280 notes: enough for the pool
+    (vault / "_Standards" / "Org000" / "Genève.md").write_bytes("---\nМОМ: 1\nМОМ: 2\n---\n".encode())
+    (vault / "_Standards" / "Org000" / "broken.md").write_bytes(b"---\nbroken: [\n---\n")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(SPAWN_WITNESS, encoding="utf-8")
+    witness = tmp_path / "spawned.txt"
+    runs = {}
+    for start_method in (None, "spawn"):
+        environment = {**with_start_method(start_method), "VAULTTOOL_TEST_SPAWNED": str(witness),
+                       "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path / "site"), os.environ.get("PYTHONPATH")]))}
+        shutil.rmtree(vault / ".vaulttool", ignore_errors=True)  # each run cold, checking every note
+        for arguments in (["validate", "-j", "2", "."], ["roundtrip", "--check", "-j", "2", "."]):
+            result = subprocess.run([sys.executable, "-m", "vaulttool", *arguments], cwd=vault, capture_output=True,
+                                    env=environment, check=False)
+            runs[start_method, arguments[0]] = (result.returncode, result.stdout, result.stderr)
+    spawned = witness.read_text(encoding="utf-8").split() if witness.exists() else []
+    assert len(spawned) == 4, "the spawn runs did not spawn two workers each"  # and the default ones none, on Linux
+    assert runs[None, "validate"] == runs["spawn", "validate"]
+    assert runs[None, "roundtrip"] == runs["spawn", "roundtrip"]
+    code, stdout, stderr = runs["spawn", "validate"]
+    assert code == 1 and b"Traceback" not in stderr
+    assert stdout.count(b"VT103") == 1 and "Genève.md:3:1: VT105 duplicate key 'МОМ'".encode() in stdout
+    assert stderr == b"282 notes checked: 3 errors, 2 warnings\n"
+
+
+def test_an_unknown_start_method_is_a_usage_error(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    generate(vault, 30)
+    result = vaulttool("validate", "-j", "2", ".", cwd=vault, env={**os.environ, "VAULTTOOL_START_METHOD": "vfork"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "VAULTTOOL_START_METHOD=vfork: this platform's start methods are " in result.stderr
 
 
 # --- kill -9 mid-run --------------------------------------------------------------------------
@@ -499,7 +572,7 @@ def test_names_that_are_not_utf8_are_written_and_cached(tmp_path: Path) -> None:
     (vault / "ok.md").write_bytes(b"---\nlink: [[y]]\n---\n")
     validated = vaulttool("validate", ".", cwd=vault)
     assert validated.returncode == 1 and "Traceback" not in validated.stderr, validated.stderr
-    assert "n\\udcff.md:2:7: VT201" in validated.stdout
+    assert "n\\xff.md:2:7: VT201" in validated.stdout  # the byte that is not UTF-8, escaped
     fixed = vaulttool("validate", "--fix", ".", cwd=vault)
     assert fixed.returncode == 1 and "Traceback" not in fixed.stderr, fixed.stderr
     assert (vault / odd).read_bytes() == b'---\nlink: "[[x]]"\n---\n' and b'"[[y]]"' in (vault / "ok.md").read_bytes()
@@ -520,11 +593,13 @@ def test_names_like_temp_files_of_no_process_do_not_stop_a_writer(tmp_path: Path
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
-def test_a_worker_killed_by_the_system_ends_the_run_with_a_message(big_vault: Path) -> None:
+@START_METHODS
+def test_a_worker_killed_by_the_system_ends_the_run_with_a_message(big_vault: Path, start_method: str | None) -> None:
     process = subprocess.Popen([sys.executable, "-m", "vaulttool", "validate", "--no-cache", "-j", "2", str(big_vault)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env=with_start_method(start_method))
     wait_for_children(process.pid, 2)
-    os.kill(children(process.pid)[0], signal.SIGKILL)  # as the OOM killer would
+    os.kill(workers(process.pid)[0], signal.SIGKILL)  # as the OOM killer would
     try:
         _, stderr = process.communicate(timeout=10)
     finally:

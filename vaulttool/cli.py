@@ -101,9 +101,27 @@ def _saying_on_interrupt(written: list[str]) -> Iterator[None]:
         raise
 
 
+def _escaping_output() -> None:
+    """Let standard output and error write what their encoding cannot hold as backslash escapes
+    (`\\u041c\\u041e\\u041c` for МОМ) instead of raising UnicodeEncodeError: a cp1252 pipe or file on
+    Windows, or PYTHONIOENCODING naming an 8-bit code page. The encoding is kept, so what it can hold
+    (Genève on cp1252) is printed as it is and the output stays readable in that encoding; the escapes
+    say exactly which character stood there. (Click itself writes UTF-8 to a stream that claims to be
+    ASCII, and a Windows console takes any character; errors the user chose, such as
+    PYTHONIOENCODING=cp1252:replace, are kept.)"""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) in ("strict", "surrogateescape"):
+            with contextlib.suppress(AttributeError, ValueError, OSError):  # (not a TextIOWrapper, or closed)
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
 class _Group(click.Group):
     """The command group, with the exit codes of interrupted runs: 130 for SIGINT (Ctrl-C), 143 for
     SIGTERM, after a line saying so (click's own handling would exit 1, the code for findings)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _escaping_output()  # before anything is printed, click's usage errors too
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
@@ -341,7 +359,7 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     summary = report.summary(unreadable_failed=True)
     summary["failed"] += len(notes.problems)
     if output_format == "json":
-        click.echo(json.dumps({"notes": _refresh_records(report), "summary": summary}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"notes": _refresh_records(report), "summary": summary}, ensure_ascii=True, indent=2))
     else:
         click.echo(render(notes.problems, "text"), nl=False)
         _echo_refresh(report)
@@ -465,7 +483,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
         findings = result.validation.findings + result.tier_findings
         document = {"summary": summary, "findings": json.loads(render(findings, "json"))["findings"],
                     "refresh": _refresh_records(result.refreshed), "tiers": result.tiered.done}
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(document, ensure_ascii=True, indent=2))
     else:
         click.echo(render(result.validation.findings, "text"), nl=False)
         _echo_refresh(result.refreshed, validated=True)

@@ -100,7 +100,9 @@ def render(findings: Iterable[Finding], output_format: str, summary: dict[str, i
         document: dict[str, object] = {"findings": records, "summary": summary or {}}
         if fixed is not None:
             document["fixed"] = [asdict(f) for f in fixed]
-        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        # ASCII: JSON's own escapes (`"Gen\u00e8ve.md"`) read back as the same text in every JSON
+        # reader, and keep the document the same bytes, and valid, in any console or file encoding.
+        return json.dumps(document, ensure_ascii=True, indent=2) + "\n"
     if output_format == "github":
         return "".join(f.github() + "\n" for f in findings)
     return "".join(f.text() + "\n" for f in findings)

@@ -4,6 +4,13 @@ Each worker reads its own notes and returns plain results, so a bad note never s
 interrupted run (Ctrl-C, SIGTERM) leaves no worker behind: workers ignore SIGINT (the parent decides),
 and the workers are terminated in a `finally` unless the run finished. A worker that dies (the OOM
 killer, kill -9) ends the run with an error instead of a wait for its answer.
+
+Workers inherit nothing: the function, its items and `setup`'s arguments are pickled to them, so the
+pool works under every start method (`spawn` is the only one on Windows and the default on macOS,
+where fork is unsafe beside the system frameworks). Functions given to `parallel_map` must be defined
+at module level and their arguments picklable; a worker's state comes from `setup`, never from
+globals set in the parent. The start method is the platform's default; `VAULTTOOL_START_METHOD`
+names another, a knob for the tests (to run the Linux suite under `spawn` as on Windows and macOS).
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ import os
 import signal
 from typing import Any, Callable, Sequence, TypeVar
 
-from vaulttool.errors import VaultToolError
+from vaulttool.errors import UsageError, VaultToolError
 
 _PARALLEL_FROM = 200  # below this many notes a worker pool costs more than it saves
+START_METHOD_VARIABLE = "VAULTTOOL_START_METHOD"
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -37,7 +45,7 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
     from concurrent.futures.process import BrokenProcessPool
 
     chunk = max(1, len(items) // (workers * 4))
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    context = multiprocessing.get_context(start_method(os.environ.get(START_METHOD_VARIABLE)))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                initargs=(setup, setup_args))
     finished = False
@@ -63,6 +71,19 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
         pool.shutdown(wait=finished, cancel_futures=True)
 
 
+def start_method(requested: str | None) -> str | None:
+    """The start method to use: `requested` when set (from VAULTTOOL_START_METHOD), else None, the
+    platform's default (spawn on Windows and macOS; fork on Linux before Python 3.14, forkserver after)."""
+    if not requested:
+        return None
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    if requested not in methods:
+        raise UsageError(f"{START_METHOD_VARIABLE}={requested}: this platform's start methods are {', '.join(methods)}")
+    return requested
+
+
 class WorkerError(VaultToolError):
     """A worker process of the pool died before it answered."""
 
@@ -71,13 +92,17 @@ _STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 def _mask(how: int) -> None:
-    if hasattr(signal, "pthread_sigmask"):  # (not on Windows, where workers are spawned, not forked)
+    # A forked worker inherits the mask; so does a spawned or forkserver one, as a blocked signal stays
+    # blocked across exec: whatever the start method, a worker starts with the stopping signals held
+    # until `_start_worker` has set its handlers. (Windows has no signal mask; there a Ctrl-C that
+    # comes while a worker starts may reach it before it ignores SIGINT.)
+    if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(how, _STOPPING)
 
 
 def _start_worker(setup: Callable[..., None] | None, setup_args: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent answers it
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (a forked worker would inherit the parent's handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (a forked worker inherits the parent's handler)
     _mask(signal.SIG_UNBLOCK)
     if setup:
         setup(*setup_args)

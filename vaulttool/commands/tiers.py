@@ -8,6 +8,7 @@ an existing stub is updated only while it still holds exactly what vaulttool wro
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import stat
@@ -57,6 +58,27 @@ class TiersReport:
     # The names in each folder stubs go to, folded as macOS and Windows compare them, with the stubs
     # planned so far: two notes must not become one file on those systems.
     names: dict[Path, dict[str, str]] = field(default_factory=dict, repr=False)
+    # The names in each folder of the vault, by their folded form: every spelling of it there.
+    listed: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+
+    def spelt_alike(self, root: Path, vault_path: str) -> str | None:
+        """Another file or folder of the vault, sorted before it, that would be one with a part of
+        `vault_path` on macOS and Windows (`A.md` beside `a.md`): a note that cannot live in a vault
+        shared with them, even when the stubs of both exist already."""
+        folder, parent = root, ""
+        for part in vault_path.split("/"):
+            spellings = self.listed.get(parent)
+            if spellings is None:
+                spellings = self.listed[parent] = {}
+                with contextlib.suppress(OSError):
+                    for name in os.listdir(folder):
+                        spellings.setdefault(fileio.folded(name), []).append(name)
+            # The first spelling in the vault's order keeps its tiers, as when the second is added later.
+            other = min((name for name in spellings.get(fileio.folded(part), []) if name < part), default=None)
+            if other is not None:
+                return f"{parent}{other}"
+            folder, parent = folder / part, f"{parent}{part}/"
+        return None
 
     def claim(self, target: Path, vault_path: str) -> None:
         """Reserve a new file's name in its folder; UnsafePathError when another name folds to it."""
@@ -138,6 +160,12 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
                                                        "section; merge it into its original and delete it"))
         return
     actions: list[Action] = []
+    alike = report.spelt_alike(config.root, file.vault_path)
+    if alike is not None:
+        report.findings.append(_finding(file, "VT414", f"refused: {file.vault_path} and {alike} would be one file on "
+                                                       "macOS and Windows (their names differ only in case or Unicode "
+                                                       "normalisation); nothing written for this note"))
+        return
     try:
         siblings = layout.siblings(file.vault_path, settings)
         targets = [fileio.safe_target(config.root, settings.folder(s.tier), s.vault_path) for s in siblings]

@@ -11,7 +11,7 @@ import json
 import os
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from vaulttool.config import load as config_load
@@ -128,20 +128,20 @@ def discover(config: Config, paths: Sequence[Path]) -> Discovered:
         if resolved != root and not resolved.startswith(root + os.sep):
             raise UsageError(f"{given}: is outside the vault at {root}")
         if os.path.isfile(resolved):
-            relative = resolved[len(root) + 1:].replace(os.sep, "/")
+            relative = vault_path_of(resolved, root)
             folders = relative.split("/")[:-1]
             if any(part in ALWAYS_SKIPPED for part in folders) or _is_skipped(folders, skipped):
                 continue
             candidates: Iterable[str] = [resolved]
         else:
-            start = resolved[len(root) + 1:].replace(os.sep, "/")
+            start = vault_path_of(resolved, root) if resolved != root else ""
             if _is_skipped(start.split("/") if start else [], skipped):
                 continue
             candidates = _walk(resolved, start, skipped, problems, debris)
         for path in candidates:
             if not path.endswith(".md"):
                 continue
-            vault_path = path[len(root) + 1:].replace(os.sep, "/")
+            vault_path = vault_path_of(path, root)
             if vault_path not in found:
                 found[vault_path] = NoteFile(path, vault_path, display_path(path, cwd))
     return Discovered((found[key] for key in sorted(found)), problems, debris)
@@ -195,15 +195,28 @@ def state_debris(root: Path) -> list[str]:
     return found
 
 
+def vault_path_of(path: str, root: str) -> str:
+    """A file's path in the vault, as findings, links, the tiers and the caches name it: relative to
+    the (resolved) root and `/`-separated on every OS, so a vault shared between Windows, macOS and
+    Linux keeps one name for each note."""
+    return PurePath(path[len(root) + 1:]).as_posix()
+
+
 def display_path(path: str | Path, cwd: str | None = None) -> str:
     """How findings name a file: relative to the working folder where it is inside it."""
     text = str(path)
     cwd = (cwd or os.getcwd()) + os.sep
     shown = (text[len(cwd):] if text.startswith(cwd) else text).replace(os.sep, "/")
-    # A line break in a name would split one finding into two lines: control characters are escaped.
-    # A name that is not UTF-8 holds surrogates (os.fsdecode): escaped too, as no output could print them.
-    return shown if shown.isprintable() else "".join(ascii(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Cs")
-                                                    else ch for ch in shown)
+    if shown.isprintable():
+        return shown
+    # A name os.fsdecode could not decode holds surrogates, which no output can print: its bytes are
+    # read as UTF-8 (a UTF-8 name under a non-UTF-8 locale, LC_ALL=C, shows as it is), and bytes that
+    # are not UTF-8 are escaped (`Gen\\xe8ve.md`).
+    if any("\udc80" <= ch <= "\udcff" for ch in shown):
+        shown = os.fsencode(shown).decode("utf-8", "backslashreplace")
+    # A line break in a name would split one finding into two lines: control characters are escaped,
+    # as are lone surrogates (a name Windows holds that is not valid UTF-16).
+    return "".join(ascii(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in shown)
 
 
 def load_templates(config: Config) -> dict[str, Template]:

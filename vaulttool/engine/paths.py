@@ -14,7 +14,10 @@ from typing import Iterable
 from vaulttool.errors import UnsafePathError
 
 MAX_NAME_BYTES = 255
-_RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?")
+# Windows' device names, judged on every OS (a vault is shared between machines): the whole name, or
+# the part before its first dot with trailing spaces dropped, as Windows reads it (`CON.md`,
+# `nul.tar.gz`, `AUX .md`). Not `Con(Thing).md`: Windows opens that as a file.
+_RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$) *(\..*)?")
 _INVALID_CHARS = re.compile(r"[\x00-\x1f\x7f<>:\"\\|?*\[\]#^]")
 
 
@@ -22,8 +25,13 @@ def check_name(name: str) -> None:
     """Raise UnsafePathError for a file or folder name that cannot be written safely everywhere."""
     if name in ("", ".", ".."):
         raise UnsafePathError(f"{name!r} is not a usable name")
-    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise UnsafePathError(f"{name[:40]}… is {len(name.encode('utf-8'))} bytes, over the {MAX_NAME_BYTES}-byte limit")
+    if any("\udc80" <= ch <= "\udcff" for ch in name):
+        # os.fsdecode's stand-ins for bytes it could not decode: a name that is not UTF-8, or a
+        # non-UTF-8 locale (LC_ALL=C) decoding one that is. Its stubs' names could not be written.
+        raise UnsafePathError("a name that is not UTF-8 as Python decodes file names here (for UTF-8 names under "
+                              "a non-UTF-8 locale such as LC_ALL=C, set PYTHONUTF8=1)")
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        raise UnsafePathError(f"{name[:40]}… is {len(name.encode('utf-8', 'surrogatepass'))} bytes, over the {MAX_NAME_BYTES}-byte limit")
     if _INVALID_CHARS.search(name):
         raise UnsafePathError(f"{name!r} contains a character a file name or a wikilink cannot hold")
     if _RESERVED.fullmatch(name) or name[-1] in " .":
