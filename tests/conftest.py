@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,22 @@ from wikidata_server import FakeWikidata
 
 # Windows has no POSIX permission bits (chmod only sets the read-only flag), signals or mounts: tests
 # of those semantics run where they exist. CI runs the suite on Windows too (.github/workflows/ci.yml).
-posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX modes, signals or mounts")
+posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX modes, signals, links, fifos or byte names")
+# The C locale narrows Python's streams and file names only on Linux (macOS always uses UTF-8).
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the C locale is narrow only on Linux")
+
+
+@pytest.fixture
+def distinct_spellings(tmp_path: Path) -> None:
+    """Skip where the file system takes `A` and `a`, or NFC and NFD spellings, for one name (macOS and
+    Windows by default): the tests need both files to exist to see vaulttool tell them apart."""
+    folder = tmp_path / "spellings"
+    folder.mkdir()
+    for name in ("A", "a", "\u00e8", "e\u0300"):
+        (folder / name).write_bytes(b"")
+    if len(os.listdir(folder)) != 4:
+        pytest.skip("this file system folds case or Unicode spellings")
+    shutil.rmtree(folder)
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"

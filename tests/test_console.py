@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import linux_only
 
 IOM = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
 CP1252 = {"PYTHONIOENCODING": "cp1252"}
@@ -41,6 +42,7 @@ def run(vault: Path, environment: dict[str, str], *arguments: str) -> subprocess
     return result
 
 
+@linux_only
 def test_the_c_locale_really_is_narrow() -> None:
     """The environment C_LOCALE gives a Python whose standard output is ASCII and whose file names
     are decoded as ASCII: the console these tests mean."""
@@ -59,6 +61,7 @@ def test_validate_on_a_cp1252_console_escapes_what_it_cannot_hold(unicode_vault:
     assert result.stderr == b"31 notes checked: 1 errors, 2 warnings\n"
 
 
+@linux_only
 def test_validate_under_the_c_locale_writes_utf8(unicode_vault: Path) -> None:
     """Click takes a stream that claims ASCII for a misconfigured one and writes UTF-8 to it, as
     Python itself does in the C locale since 3.7; the note's UTF-8 name is shown as it is."""
@@ -68,7 +71,7 @@ def test_validate_under_the_c_locale_writes_utf8(unicode_vault: Path) -> None:
     assert "_Standards/UN(United_Nations)/Genève.md:5:1: VT105 duplicate key 'МОМ': YAML readers keep only one of them" in lines
 
 
-@pytest.mark.parametrize("environment", [CP1252, C_LOCALE], ids=["cp1252", "C"])
+@pytest.mark.parametrize("environment", [CP1252, pytest.param(C_LOCALE, marks=linux_only)], ids=["cp1252", "C"])
 def test_json_output_is_ascii_and_reads_back_as_the_same_text(unicode_vault: Path, environment: dict[str, str]) -> None:
     result = run(unicode_vault, environment, "validate", "--format", "json", ".")
     assert result.returncode == 1
@@ -89,6 +92,7 @@ def test_tiers_dry_run_on_a_cp1252_console(unicode_vault: Path) -> None:
     assert not list(unicode_vault.rglob("*.public.md.*"))
 
 
+@linux_only
 def test_tiers_dry_run_under_the_c_locale_refuses_names_it_cannot_decode(unicode_vault: Path) -> None:
     """Python decodes file names as ASCII there: a UTF-8 name is read with stand-ins for its bytes, and
     no stub could be named after it. It is refused with a finding, never a traceback."""
@@ -101,7 +105,8 @@ def test_tiers_dry_run_under_the_c_locale_refuses_names_it_cannot_decode(unicode
 
 
 @pytest.mark.parametrize(("environment", "encoding", "added"), [(CP1252, "cp1252", "+  - \\u041c\\u041e\\u041c"),
-                                                                (C_LOCALE, "utf-8", "+  - МОМ")], ids=["cp1252", "C"])
+                                                                pytest.param(C_LOCALE, "utf-8", "+  - МОМ", marks=linux_only)],
+                         ids=["cp1252", "C"])
 def test_refresh_dry_run_diff(unicode_vault: Path, environment: dict[str, str], encoding: str, added: str) -> None:
     before = (unicode_vault / IOM).read_bytes()
     result = run(unicode_vault, environment, "refresh", "--offline", "--dry-run", ".")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from conftest import EXAMPLE_VAULT, REFERENCE_NOTE, fingerprint
+from conftest import EXAMPLE_VAULT, REFERENCE_NOTE, fingerprint, posix_only
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -386,8 +386,7 @@ def test_a_read_only_vault_is_validated_and_never_written(read_only_vault: Path)
 
 
 # --- symlinks given as arguments ----------------------------------------------------------------
-
-
+@posix_only
 def test_symlinks_out_of_the_vault_are_refused_and_nothing_outside_changes(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
@@ -414,9 +413,7 @@ def test_a_folder_that_is_no_vault_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / ".vaulttool").exists()
     named = vaulttool("--root", ".", "validate", cwd=tmp_path)
     assert named.returncode == 0, named.stderr
-
-
-
+@posix_only
 def test_a_vault_opened_through_a_link_to_it_works(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
@@ -466,8 +463,7 @@ def test_notes_named_like_options_are_checked(tmp_path: Path) -> None:
     result = vaulttool("check", "--", "-n.md", "--all.md", cwd=vault)
     assert result.returncode == 1
     assert "--all.md:2:7: VT201 " in result.stdout and "\n-n.md:2:7: VT201 " in result.stdout
-
-
+@posix_only
 def test_a_name_with_a_line_break_stays_on_one_line(tmp_path: Path) -> None:
     vault = empty_vault(tmp_path)
     (vault / "two\nlines.md").write_bytes(b"---\nlink: [[x]]\n---\n")
@@ -476,6 +472,7 @@ def test_a_name_with_a_line_break_stays_on_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("first", "second"), [("Case", "case"), ("Gen\u00e8ve", "Gene\u0300ve")], ids=["case", "nfc-nfd"])
+@pytest.mark.usefixtures("distinct_spellings")
 def test_stubs_that_would_be_one_file_on_macos_and_windows_are_refused(tmp_path: Path, first: str, second: str) -> None:
     vault = empty_vault(tmp_path)
     (vault / "_Standards" / "X").mkdir(parents=True)
@@ -524,8 +521,7 @@ def test_a_note_whose_name_uses_all_255_bytes_is_written(tmp_path: Path) -> None
     result = vaulttool("validate", "--fix", ".", cwd=vault)
     assert result.returncode == 1 and "VT201 fixed" in result.stdout, result.stderr
     assert note.read_bytes() == b'---\nlink: "[[x]]"\n---\n'
-
-
+@posix_only
 def test_an_interrupted_tiers_says_what_it_wrote(tmp_path: Path) -> None:
     vault = bare_many(tmp_path, 300)
     process = subprocess.Popen([sys.executable, "-m", "vaulttool", "tiers", "."], cwd=vault, stdout=subprocess.PIPE,
@@ -542,6 +538,7 @@ def test_an_interrupted_tiers_says_what_it_wrote(tmp_path: Path) -> None:
     assert said and said <= on_disk and len(on_disk - said) <= 1  # (the one whose line the signal cut off)
 
 
+@pytest.mark.usefixtures("distinct_spellings")
 def test_stubs_are_named_in_nfc_and_their_nfd_standard_note_is_found(tmp_path: Path) -> None:
     vault = empty_vault(tmp_path)
     (vault / "_Standards" / "Villes").mkdir(parents=True)
@@ -552,6 +549,7 @@ def test_stubs_are_named_in_nfc_and_their_nfd_standard_note_is_found(tmp_path: P
     assert again.returncode == 0, again.stdout  # not an orphan, nothing missing
 
 
+@posix_only
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
 def test_something_other_than_a_file_where_a_stub_belongs_is_refused(tmp_path: Path, kind: str) -> None:
     vault = tmp_path / "vault"
@@ -563,8 +561,7 @@ def test_something_other_than_a_file_where_a_stub_belongs_is_refused(tmp_path: P
         result = vaulttool(*arguments, cwd=vault, timeout=20)
         assert result.returncode == 1 and "Traceback" not in result.stderr, (arguments, result.stderr)
         assert "_public/UN(United_Nations)/UN(United_Nations).public.md exists and is not a file" in result.stdout
-
-
+@posix_only
 def test_names_that_are_not_utf8_are_written_and_cached(tmp_path: Path) -> None:
     vault = empty_vault(tmp_path)
     odd = os.fsdecode(b"n\xff.md")

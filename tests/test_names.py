@@ -70,6 +70,7 @@ def test_con_thing_is_an_ordinary_name(example_vault: Path) -> None:
                                                               "secret"))]
 
 
+@pytest.mark.usefixtures("distinct_spellings")
 def test_of_two_standard_notes_spelt_alike_but_for_case_the_second_is_refused(example_vault: Path) -> None:
     standard(example_vault, "A.md")
     standard(example_vault, "a.md")
@@ -83,6 +84,7 @@ def test_of_two_standard_notes_spelt_alike_but_for_case_the_second_is_refused(ex
                                                 ("public", "internal", "protect", "private", "personal", "secret")}
 
 
+@pytest.mark.usefixtures("distinct_spellings")
 def test_the_collision_is_found_when_both_have_their_stubs_already(example_vault: Path) -> None:
     """Stubs made on Linux before: each exists, so no stub is planned, and the pair is still reported."""
     for name in ("A.md", "a.md"):
@@ -94,12 +96,14 @@ def test_the_collision_is_found_when_both_have_their_stubs_already(example_vault
     assert set(refused(planned(example_vault))) == {"a.md"}
 
 
+@pytest.mark.usefixtures("distinct_spellings")
 def test_folders_spelt_alike_are_refused(example_vault: Path) -> None:
     standard(example_vault, "One.md", "Folder")
     standard(example_vault, "Two.md", "folder")
     assert set(refused(planned(example_vault))) == {"Two.md"}  # in folder/, which Folder/ is on macOS and Windows
 
 
+@pytest.mark.usefixtures("distinct_spellings")
 def test_nfc_and_nfd_spellings_of_one_name_are_refused(example_vault: Path) -> None:
     standard(example_vault, "Gene\u0300ve.md")  # as macOS writes Genève
     standard(example_vault, "Gen\u00e8ve.md")
