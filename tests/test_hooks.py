@@ -37,7 +37,7 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "vault"
     shutil.copytree(EXAMPLE_VAULT, root, ignore=shutil.ignore_patterns("cache", "lock"))
     (root / ".pre-commit-config.yaml").write_text(CONFIG, encoding="utf-8")
-    (root / ".gitignore").write_text(".vaulttool/cache/\n.vaulttool/lock\n", encoding="utf-8")
+    (root / ".gitignore").write_text(".vaulttool/cache/\n", encoding="utf-8")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial vault")

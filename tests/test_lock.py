@@ -43,7 +43,7 @@ STUB = "_public/UN(United_Nations)/IOM(International_Organization_for_Migration)
 
 def test_a_second_writer_exits_clearly_after_its_timeout(example_vault: Path) -> None:
     (example_vault / STUB).unlink()  # something to write
-    holder = hold(example_vault / ".vaulttool", 30)
+    holder = hold(example_vault / ".vaulttool" / "cache", 30)
     try:
         result = run("tiers", "--lock-timeout", "0.3", str(example_vault))
         assert result.exit_code == 1
@@ -58,7 +58,7 @@ def test_a_second_writer_exits_clearly_after_its_timeout(example_vault: Path) ->
 
 def test_a_second_writer_waits_for_the_first(example_vault: Path) -> None:
     (example_vault / STUB).unlink()
-    holder = hold(example_vault / ".vaulttool", 0.5)
+    holder = hold(example_vault / ".vaulttool" / "cache", 0.5)
     start = time.monotonic()
     result = run("tiers", "--lock-timeout", "20", str(example_vault))
     assert result.exit_code == 0 and time.monotonic() - start >= 0.3
@@ -68,7 +68,7 @@ def test_a_second_writer_waits_for_the_first(example_vault: Path) -> None:
 
 def test_tiers_with_nothing_to_write_neither_waits_nor_takes_the_lock(example_vault: Path) -> None:
     """The pre-commit hook's usual run: another writer holding the vault must not hold up a commit."""
-    holder = hold(example_vault / ".vaulttool", 30)
+    holder = hold(example_vault / ".vaulttool" / "cache", 30)
     try:
         start = time.monotonic()
         result = run("tiers", "--fail-on-change", "--lock-timeout", "20", str(example_vault))
@@ -82,7 +82,7 @@ def test_tiers_with_nothing_to_write_neither_waits_nor_takes_the_lock(example_va
 
 def test_a_lock_left_by_a_killed_process_is_detected_and_taken_over(example_vault: Path) -> None:
     (example_vault / STUB).unlink()
-    holder = hold(example_vault / ".vaulttool", 30)
+    holder = hold(example_vault / ".vaulttool" / "cache", 30)
     holder.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no chance to clean up
     holder.wait()
     result = run("tiers", "--lock-timeout", "0", str(example_vault))
@@ -107,7 +107,7 @@ def test_two_concurrent_writers_corrupt_nothing(example_vault: Path) -> None:
 
 
 def test_the_lock_file_is_not_a_note(example_vault: Path) -> None:
-    with VaultLock(example_vault / ".vaulttool", "test", 0) as lock:
+    with VaultLock(example_vault / ".vaulttool" / "cache", "test", 0) as lock:
         assert lock.path.name == "lock" and lock.path.suffix != ".md"
 
 
@@ -115,7 +115,7 @@ def test_the_lock_file_is_not_a_note(example_vault: Path) -> None:
 
 
 def test_the_holder_record_is_beside_the_lock_and_gone_after_a_clean_release(tmp_path: Path) -> None:
-    state = tmp_path / ".vaulttool"
+    state = tmp_path / ".vaulttool" / "cache"
     holder = hold(state, 0.3)
     record = json.loads((state / "lock.holder").read_text(encoding="utf-8"))  # readable while locked
     assert record["pid"] == holder.pid and record["command"] == "holder"
@@ -126,7 +126,7 @@ def test_the_holder_record_is_beside_the_lock_and_gone_after_a_clean_release(tmp
 
 
 def test_a_second_process_waits_and_takes_the_lock_when_the_first_releases_it(tmp_path: Path) -> None:
-    state = tmp_path / ".vaulttool"
+    state = tmp_path / ".vaulttool" / "cache"
     holder = hold(state, 0.5)
     start = time.monotonic()
     with VaultLock(state, "second", 20, poll=0.05) as lock:
@@ -137,7 +137,7 @@ def test_a_second_process_waits_and_takes_the_lock_when_the_first_releases_it(tm
 
 
 def test_a_second_process_times_out_with_a_message_naming_the_holder(tmp_path: Path) -> None:
-    state = tmp_path / ".vaulttool"
+    state = tmp_path / ".vaulttool" / "cache"
     holder = hold(state, 30)
     try:
         start = time.monotonic()
@@ -155,7 +155,7 @@ def test_a_second_process_times_out_with_a_message_naming_the_holder(tmp_path: P
 
 
 def test_a_killed_holder_never_blocks_and_its_record_is_reported_stale(tmp_path: Path) -> None:
-    state = tmp_path / ".vaulttool"
+    state = tmp_path / ".vaulttool" / "cache"
     holder = hold(state, 30)
     holder.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no chance to clean up
     holder.wait()

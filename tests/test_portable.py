@@ -101,7 +101,7 @@ def test_validate_refresh_and_tiers_run_where_windows_modules_are_missing(window
     assert runs["tiers"].returncode == 0, runs["tiers"].stdout + runs["tiers"].stderr
     assert stub.read_bytes() == expected_stub  # created through the O_EXCL path: no os.link
     assert not [p for p in example_vault.rglob("*") if p.name.endswith(fileio.TEMP_SUFFIX)]
-    assert not (example_vault / ".vaulttool" / "lock.holder").exists()
+    assert not (example_vault / ".vaulttool" / "cache" / "lock.holder").exists()
 
 
 # --- a replace refused for a while ----------------------------------------------------------------

@@ -25,7 +25,7 @@ from vaulttool import DISTRIBUTION, __version__
 from vaulttool.commands import validate as validate_command
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk import vault
-from vaulttool.disk.store import STATE_FOLDER
+from vaulttool.disk.store import cache_folder
 from vaulttool.errors import ConfigError, StateWriteError, Terminated, UsageError, VaultToolError
 from vaulttool.findings import Finding, error_count, new_to, render
 
@@ -79,7 +79,7 @@ def _writer(config: Config, command: str, write: bool = True, debris: Sequence[s
     from vaulttool.disk import fileio
     from vaulttool.disk.lock import VaultLock
 
-    with VaultLock(config.root / STATE_FOLDER, command, config.lock_timeout) as lock:
+    with VaultLock(cache_folder(config.root), command, config.lock_timeout) as lock:
         stale = lock.stale_message()
         if stale:
             click.echo(f"vaulttool: {stale}", err=True)

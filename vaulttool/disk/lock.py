@@ -1,12 +1,13 @@
-"""One writer at a time: an operating-system lock on `.vaulttool/lock` (never a `.md` file).
+"""One writer at a time: an operating-system lock on `.vaulttool/cache/lock` (never a `.md` file).
 
 A scheduled refresh, a pre-commit hook and a manual run may start together; each command that writes
 takes this lock first. The lock is filelock's `FileLock`: flock on Linux and macOS, msvcrt's byte-range
 lock on Windows; the system releases it when its holder exits or is killed, so a lock left by a killed
 process never blocks. The holder's record (pid, host, command, start time) is kept beside it in
-`.vaulttool/lock.holder`, since on Windows a locked file cannot be read by anyone else; a clean release
+`.vaulttool/cache/lock.holder`, since on Windows a locked file cannot be read by anyone else; a clean release
 removes it, so a record found by the next writer was left by a holder that is gone: it says so and goes
-on. A second writer waits up to a timeout, then stops with a message naming the holder.
+on. A second writer waits up to a timeout, then stops with a message naming the holder. Both live in
+the cache folder, which ignores itself in git (store.ensure_cache_folder).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from vaulttool.disk.fileio import process_running, retry_denied, write_file
+from vaulttool.disk.store import ensure_cache_folder
 from vaulttool.errors import StateWriteError, VaultToolError
 
 with warnings.catch_warnings():
@@ -30,7 +32,7 @@ with warnings.catch_warnings():
     import filelock
 
 LOCK_NAME = "lock"
-HOLDER_NAME = "lock.holder"  # (not `lock.json`: nothing under .vaulttool/ but keys.json is meant for git)
+HOLDER_NAME = "lock.holder"  # (not `lock.json`: nothing in .vaulttool/cache/ is meant for git)
 
 
 class LockBusyError(VaultToolError):
@@ -38,9 +40,10 @@ class LockBusyError(VaultToolError):
 
 
 class VaultLock:
-    def __init__(self, state_folder: Path, command: str, timeout: float, poll: float = 0.1) -> None:
-        self.path = state_folder / LOCK_NAME
-        self.holder_path = state_folder / HOLDER_NAME
+    def __init__(self, folder: Path, command: str, timeout: float, poll: float = 0.1) -> None:
+        """`folder` is the vault's cache folder (store.cache_folder), made with its `.gitignore` if missing."""
+        self.path = folder / LOCK_NAME
+        self.holder_path = folder / HOLDER_NAME
         self.command = command
         self.timeout = timeout
         self.poll = poll
@@ -51,7 +54,7 @@ class VaultLock:
 
     def __enter__(self) -> VaultLock:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_cache_folder(self.path.parent)
             self._lock.acquire()
         except filelock.Timeout:
             raise LockBusyError(

@@ -7,7 +7,12 @@
   decided not to be written (kept in git: it is the vault's own decision, so a label renamed upstream
   does not rename a key or flip a decision);
 * `cache/validate.json`: each note's validate result, keyed by path, size, mtime and content hash,
-  so a warm whole-vault validate checks only what changed.
+  so a warm whole-vault validate checks only what changed;
+* `cache/lock` and `cache/lock.holder`: the writer lock and its holder's record (disk/lock.py).
+
+`cache/` ignores itself: it holds a `.gitignore` of `*`, written whenever vaulttool creates or writes
+into it (as ruff, mypy and pytest do with their caches), so a vault that never set up a `.gitignore`
+stays clean in git.
 
 Deleting `wikidata/` or `cache/` is safe: they are made again. Files are written atomically, and only when their
 bytes change.
@@ -22,13 +27,15 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.disk.fileio import write_file
-from vaulttool.errors import VaultToolError
+from vaulttool.disk.fileio import create_file, write_file
+from vaulttool.errors import ConcurrentChangeError, VaultToolError
 
 if TYPE_CHECKING:
     from vaulttool.wikidata.values import Label
 
 STATE_FOLDER = ".vaulttool"
+CACHE_FOLDER = "cache"  # inside STATE_FOLDER: what is never meant for git
+CACHE_GITIGNORE = b"# Made by vaulttool: nothing in this folder belongs in git.\n*\n"
 _ITEM = re.compile(r"Q[1-9][0-9]*")  # a redirect's target becomes part of a link
 
 
@@ -50,14 +57,35 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def cache_folder(root: Path) -> Path:
+    """`.vaulttool/cache/` of the vault at `root`: the caches and the writer lock."""
+    return root / STATE_FOLDER / CACHE_FOLDER
+
+
+def ensure_cache_folder(folder: Path) -> None:
+    """Create the cache folder where it is missing, and its `.gitignore` of `*` where that is missing
+    (one someone wrote there is theirs, and kept). Raises OSError where the folder cannot be made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if ignore.exists():
+        return
+    try:
+        create_file(ignore, CACHE_GITIGNORE)
+    except ConcurrentChangeError:
+        pass  # another vaulttool wrote it meanwhile
+    except OSError:
+        pass  # (a full disk): what needs the folder says so itself; the next write tries again
+
+
 class Store:
     def __init__(self, root: Path) -> None:
         self.folder = root / STATE_FOLDER
         self.entities = self.folder / "wikidata" / "entities"
         self.labels_file = self.folder / "wikidata" / "labels.json"
         self.keys_file = self.folder / "keys.json"
-        self.validate_cache_file = self.folder / "cache" / "validate.json"
-        self.kinds_file = self.folder / "cache" / "kinds.json"
+        self.cache = cache_folder(root)
+        self.validate_cache_file = self.cache / "validate.json"
+        self.kinds_file = self.cache / "kinds.json"
 
     def entity(self, entity_id: str) -> dict[str, Any] | None:
         data = _load(self.entities / f"{entity_id}.json")
@@ -130,6 +158,7 @@ class Store:
         kind (small, for runs that check only a few notes)."""
         # ASCII, escapes and all: a note's name need not be UTF-8 (os.fsdecode gives it surrogates).
         text = json.dumps({"key": key, "notes": notes}, ensure_ascii=True, separators=(",", ":"))
+        ensure_cache_folder(self.cache)
         write_file(self.validate_cache_file, text.encode("utf-8"))
         counts = [[k, kind, n] for (k, kind), n in kinds.items()]
         write_file(self.kinds_file, json.dumps({"key": key, "counts": counts}, ensure_ascii=True).encode("utf-8"))
