@@ -3,6 +3,8 @@ vault up (vaulttool.toml, .gitignore, the pre-commit snippet) without ever overw
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,3 +79,131 @@ def test_a_gitignore_someone_wrote_in_the_cache_folder_is_kept(tmp_path: Path) -
     (folder / ".gitignore").write_bytes(b"*\n!keep\n")
     ensure_cache_folder(folder)
     assert (folder / ".gitignore").read_bytes() == b"*\n!keep\n"
+
+
+# --- vaulttool init ---------------------------------------------------------------------------
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(root).parts}
+
+
+def uncommented(text: str) -> str:
+    """The generated file with every `# name = value` setting line made active."""
+    return re.sub(r"^# ([a-z_]+ = )", r"\1", text, flags=re.MULTILINE)
+
+
+def test_init_then_validate_and_tiers_leave_only_what_a_user_commits(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    git(root, "init", "-q")
+    result = vaulttool(root, "init")
+    assert result.returncode == 0, result.stderr
+    assert "created vaulttool.toml" in result.stdout and "created .gitignore" in result.stdout
+    run_every_command(root)
+    assert untracked(root) == {"vaulttool.toml", ".gitignore", ".vaulttool/keys.json", "_Standards/X/Note.md", *STUBS}
+
+
+def test_a_second_init_changes_nothing_and_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / ".gitignore").write_bytes(b"# mine\n.DS_Store\n*.vaulttool-tmp")  # one line there, no final newline
+    first = vaulttool(root, "init", ".")
+    assert first.returncode == 0, first.stderr
+    assert "added to .gitignore: .vaulttool/cache/" in first.stdout
+    assert (root / ".gitignore").read_bytes() == (b"# mine\n.DS_Store\n*.vaulttool-tmp\n# vaulttool: caches, the "
+                                                  b"writer lock, a killed run's temporary files\n.vaulttool/cache/\n")
+    before = files_of(root)
+    second = vaulttool(root, "init", ".")
+    assert second.returncode == 0, second.stderr
+    assert files_of(root) == before
+    assert "vaulttool.toml exists; left as it is" in second.stdout
+    assert ".gitignore has every line vaulttool needs; left as it is" in second.stdout
+    assert second.stdout.split("\n", 2)[2] == first.stdout.split("\n", 2)[2]  # the same snippets
+
+
+def test_init_outside_git_writes_no_gitignore_and_says_what_to_ignore(tmp_path: Path) -> None:
+    result = vaulttool(tmp_path, "init", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "no git repository here" in result.stdout and ".vaulttool/cache/ and *.vaulttool-tmp" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vaulttool.toml"]
+
+
+def test_the_generated_toml_holds_every_setting_and_uncommented_loads_to_the_defaults(tmp_path: Path) -> None:
+    import dataclasses
+
+    from vaulttool.commands.init import config_text, defaults
+    from vaulttool.config.load import SETTINGS, load
+
+    text = config_text()
+    assert load(tmp_path, text) == dataclasses.replace(load(tmp_path, None), file=tmp_path / "vaulttool.toml")
+    active = uncommented(text)
+    assert active != text
+    assert load(tmp_path, active) == dataclasses.replace(load(tmp_path, None), file=tmp_path / "vaulttool.toml")
+    for table, names in SETTINGS.items():
+        assert f"\n[{table}]\n" in text
+        section = text.split(f"\n[{table}]\n", 1)[1].split("\n\n", 1)[0]
+        for name in names:
+            if defaults()[table][name] is None:  # unset by default: said so, nothing to uncomment
+                assert f"\n# {name}: not set; " in "\n" + section, (table, name)
+            else:
+                assert re.search(rf"^{name} = .+  # \S", uncommented(section), re.MULTILINE), (table, name)
+    # Each setting is really read: a changed value in the uncommented file changes the config.
+    assert load(tmp_path, active.replace("max_values = 100", "max_values = 7")).wikidata.max_values == 7
+
+
+def test_the_packaged_hooks_file_is_the_repository_s(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    assert (REPO / "templates" / "pre-commit-hooks.yaml").read_bytes() == (REPO / ".pre-commit-hooks.yaml").read_bytes()
+
+
+def test_the_local_snippet_has_each_hook_exactly_as_defined() -> None:
+    from conftest import REPO
+    from ruamel.yaml import YAML
+
+    from vaulttool.commands.init import precommit_snippets
+
+    defined = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    release, local = precommit_snippets((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"), "9.8.7")
+    release_hooks = YAML(typ="safe").load(release)["repos"][0]
+    assert release_hooks["repo"] == "https://github.com/OWNER/vaulttool" and release_hooks["rev"] == "v9.8.7"
+    assert [h["id"] for h in release_hooks["hooks"]] == ["vaulttool-fix", "vaulttool-tiers", "vaulttool-check"]
+    local_repo = YAML(typ="safe").load(local)["repos"][0]
+    assert local_repo["repo"] == "local"
+    expected = {h["id"]: {k: v for k, v in h.items() if k != "description"} | {"language": "system"} for h in defined}
+    assert {h["id"]: h for h in local_repo["hooks"]} == expected
+
+
+def test_the_check_hook_on_an_init_vault_without_obsidian_judges_against_the_whole_vault(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    environment = {**os.environ, "HOME": str(tmp_path), "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+                   "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@vaulttool.invalid",
+                   "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@vaulttool.invalid",
+                   "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def run_git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=root, env=environment, capture_output=True, text=True, check=False)
+
+    run_git("init", "-q", "-b", "main")
+    result = vaulttool(root, "init")
+    local = result.stdout.split("(no network needed):\n\n", 1)[1]
+    local = local.replace('entry: "vaulttool ', f'entry: "{sys.executable} -m vaulttool ')
+    (root / ".pre-commit-config.yaml").write_text(local,
+                                                  encoding="utf-8")
+    assert not (root / ".obsidian").exists()
+    (root / "Other.md").write_text("---\naliases: []\n---\n", encoding="utf-8")
+    run_git("add", "-A")
+    assert run_git("commit", "-q", "-m", "vault").returncode == 0
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=root, env=environment, check=True,
+                   capture_output=True)
+    (root / "_Standards" / "X").mkdir(parents=True)
+    (root / "_Standards" / "X" / "Note.md").write_text(NOTE, encoding="utf-8")
+    run_git("add", "_Standards/X/Note.md")
+    check = subprocess.run([sys.executable, "-m", "pre_commit", "run", "vaulttool-check"], cwd=root, env=environment,
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "_Standards/X/Note.md:1:1: VT411 missing tier stub _public/X/Note.public.md" in check.stdout

@@ -173,6 +173,28 @@ def main(ctx: click.Context, root: Path | None) -> None:
 
 
 @main.command()
+@click.argument("folder", required=False, default=".",
+                type=click.Path(path_type=Path, exists=True, file_okay=False))
+def init(folder: Path) -> None:
+    """Make FOLDER (default: here) a vault: a commented vaulttool.toml, the .gitignore lines vaulttool
+    needs, and the .pre-commit-config.yaml snippet. Never overwrites a file."""
+    from vaulttool.commands import init as init_command
+
+    try:
+        report = init_command.run(folder, vault.precommit_hooks_text())
+    except OSError as error:
+        _fail(StateWriteError(f"{error.filename}: {error.strerror}"))
+    except VaultToolError as error:
+        _fail(error)
+    for line in report.lines:
+        click.echo(line)
+    click.echo("\nFor pre-commit, add to the vault's .pre-commit-config.yaml, from a release:\n")
+    click.echo(report.release)
+    click.echo("or, with vaulttool installed on this machine (no network needed):\n")
+    click.echo(report.local, nl=False)
+
+
+@main.command()
 @paths_argument
 @findings_format()
 @click.option("--strict/--no-strict", default=None, help="Exit 1 on warnings too.")

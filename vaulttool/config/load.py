@@ -49,11 +49,11 @@ def _load_file(root: Path, text: str | None, obsidian_types: Mapping[str, str] |
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from None
     reader = tomlcheck.Reader(path, text)
-    reader.only(data, (), {"vault", "validate", "schema", "wikidata", "tiers"})
+    reader.only(data, (), set(SETTINGS))
     vault = reader.table(data, ("vault",))
-    reader.only(vault, ("vault",), {"exclude", "templates_folder", "max_frontmatter_bytes", "jobs", "lock_timeout"})
+    reader.only(vault, ("vault",), set(SETTINGS["vault"]))
     validate = reader.table(data, ("validate",))
-    reader.only(validate, ("validate",), {"format", "strict"})
+    reader.only(validate, ("validate",), set(SETTINGS["validate"]))
     return dataclasses.replace(
         base,
         file=path,
@@ -92,6 +92,15 @@ _WIKIDATA_CHECKS: dict[str, Callable[[Any], Any]] = {
     "label_max_age_days": tomlcheck.non_negative_int,
 }
 
+# Every setting the file accepts, table by table (`vaulttool init` writes each one, at its default).
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "vault": ("exclude", "templates_folder", "max_frontmatter_bytes", "jobs", "lock_timeout"),
+    "validate": ("format", "strict"),
+    "schema": ("id_key", "unknown_keys", "required_in", "fields"),
+    "wikidata": tuple(_WIKIDATA_CHECKS),
+    "tiers": tuple(_TIERS_CHECKS),
+}
+
 
 def _section(reader: tomlcheck.Reader, table: dict[str, Any], name: str, base: Any,
              checks: Mapping[str, Callable[[Any], Any]]) -> Any:
@@ -105,7 +114,7 @@ def _section(reader: tomlcheck.Reader, table: dict[str, Any], name: str, base: A
 
 
 def _schema(reader: tomlcheck.Reader, table: dict[str, Any], base: Schema) -> Schema:
-    reader.only(table, ("schema",), {"fields", "unknown_keys", "required_in", "id_key"})
+    reader.only(table, ("schema",), set(SETTINGS["schema"]))
     fields_table = reader.table(table, ("schema", "fields"))
     fields: dict[str, FieldRule] = {}
     for name, rule in fields_table.items():

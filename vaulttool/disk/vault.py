@@ -195,6 +195,15 @@ def state_debris(root: Path) -> list[str]:
     return found
 
 
+def git_work_tree(folder: Path) -> Path | None:
+    """The top of the git work tree holding `folder` (the nearest folder upward with a `.git`, a folder
+    or, in a linked worktree or submodule, a file), or None outside one."""
+    for candidate in (folder.resolve(), *folder.resolve().parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
 def vault_path_of(path: str, root: str) -> str:
     """A file's path in the vault, as findings, links, the tiers and the caches name it: relative to
     the (resolved) root and `/`-separated on every OS, so a vault shared between Windows, macOS and
@@ -247,6 +256,14 @@ def load_templates(config: Config) -> dict[str, Template]:
         else:
             raise ConfigError(f"no template for tier {tier!r}")
     return found
+
+
+def precommit_hooks_text() -> str:
+    """This vaulttool's `.pre-commit-hooks.yaml`: the repository's own in a checkout; installed, the copy
+    packaged beside the templates (tests/test_init.py holds the two to the same bytes)."""
+    checkout = Path(__file__).parent.parent.parent / ".pre-commit-hooks.yaml"
+    path = checkout if checkout.is_file() else _builtin_templates() / "pre-commit-hooks.yaml"
+    return path.read_text(encoding="utf-8")
 
 
 def _builtin_templates() -> Path:
