@@ -322,3 +322,19 @@ def test_duplicates_can_be_dropped() -> None:
     bind_new_properties(bindings, [NoteData({}, entity, None)], labels, config)
     plan = plan_note({}, entity, None, labels, bindings, config, Schema(), datetime.date(2026, 11, 23))
     assert plan.changes["short_name"] == ["МОМ", "IOM", "OIM"]
+
+
+@pytest.mark.parametrize("qid", ["472311", "q472311", "Q0472311", "Q2147483648", "Q999999999999", "P31"])
+def test_a_qid_that_is_no_item_id_is_a_usage_error(vault: Path, qid: str) -> None:
+    """Not a filter that silently matches no note: the run stops before it reads or sends anything."""
+    result = refresh("--offline", "--qid", "Q472311", "--qid", qid, str(vault))
+    assert result.exit_code == 2
+    assert result.stderr == (f"vaulttool: --qid {qid!r} is not a Wikidata item id (Q followed by digits, no leading 0, "
+                             "at most Q2147483647)\n")
+
+
+def test_the_largest_item_id_wikibase_allows_is_one() -> None:
+    from vaulttool.engine.ids import is_entity_id, is_item_id
+
+    assert is_item_id("Q2147483647") and is_item_id("Q1") and is_entity_id("P31")
+    assert not any(is_item_id(text) for text in ("Q2147483648", "Q0", "Q01", "P31", "Q", "Q12345678901", " Q1", 1))

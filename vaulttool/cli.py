@@ -365,13 +365,14 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
 
     write = not (dry_run or check)
     try:
+        wanted = refresh_command.item_ids(qids)
         config, notes = _load(paths, lock_timeout=lock_timeout)
         with _writer(config, "refresh", write, notes.debris):
             client = refresh_command.client_for(config, offline)
             written: list[str] = []
             with _progress(len(notes)) as step, _saying_on_interrupt(written):
                 report = refresh_command.run(config, notes, client, write=write, diff=dry_run,
-                                             fix_redirects=fix_redirects, qids=frozenset(qids) if qids else None,
+                                             fix_redirects=fix_redirects, qids=wanted,
                                              allow_removals=allow_removals, as_of=as_of.date() if as_of else None,
                                              rest_of_vault=None if _whole_vault(config, paths)
                                              else lambda: vault.discover(config, []),

@@ -15,11 +15,11 @@ from vaulttool.config.settings import Config, WikidataConfig
 from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
+from vaulttool.engine.ids import is_item_id
 from vaulttool.engine.note import Note, same_value, unified_diff
-from vaulttool.errors import ConcurrentChangeError, EditError, NoteError, ProtectedFileError
+from vaulttool.errors import ConcurrentChangeError, EditError, NoteError, ProtectedFileError, UsageError
 from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
-from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
 from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, candidate_keys, plan_note
@@ -71,6 +71,16 @@ class _Note:
     values: dict[str, Any]
     outcome: NoteOutcome
     report: checks.NoteReport  # validate's findings, for the keys an edit would touch
+
+
+def item_ids(qids: Sequence[str]) -> frozenset[str] | None:
+    """The `--qid` values as a set (None: all notes); a value that is no item id is a usage error,
+    not a filter that silently matches nothing."""
+    bad = [qid for qid in qids if not is_item_id(qid)]
+    if bad:
+        raise UsageError(f"--qid {bad[0]!r} is not a Wikidata item id (Q followed by digits, no leading 0, "
+                         "at most Q2147483647)")
+    return frozenset(qids) if qids else None
 
 
 def client_for(config: Config, offline: bool) -> Client | None:
@@ -186,7 +196,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         entity_id = values.get(id_key)
         if entity_id is None:
             continue  # not a note about a Wikidata item
-        if not isinstance(entity_id, str) or not WIKIDATA_ID.fullmatch(entity_id):
+        if not is_item_id(entity_id):
             failures.append(NoteOutcome(file.display, str(entity_id), FAILED,
                                         f"{id_key} {entity_id!r} is not a Wikidata item id"))
             continue

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.vault import NoteFile
+from vaulttool.engine.ids import is_item_id
 from vaulttool.engine.note import BOM, DELETE, Note, same_value, unified_diff
 from vaulttool.engine.paths import conflict_copy
 from vaulttool.engine.scalars import DateText
@@ -31,7 +32,6 @@ from vaulttool.errors import (
 )
 from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
-from vaulttool.rules.schema import WIKIDATA_ID
 from vaulttool.tiers import layout, section, templates
 from vaulttool.tiers.templates import Template
 
@@ -184,7 +184,7 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
     source = file.vault_path[:-3]
     values = note.values() if note.has_frontmatter and note.is_mapping else {}
     wikidata_id = values.get(config.schema.id_key)
-    if not (isinstance(wikidata_id, str) and WIKIDATA_ID.fullmatch(wikidata_id)):
+    if not is_item_id(wikidata_id):
         wikidata_id = None
     for sibling, target in zip(siblings, targets):
         facts = _facts(config, sibling.tier, source, wikidata_id)

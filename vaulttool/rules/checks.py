@@ -262,6 +262,12 @@ def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[str | in
 def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add) -> None:
     for entry, value in zip(entries, values):
         rule = rule_for(schema, entry.key)
+        if entry.key == schema.id_key and value is None:
+            # `has_id_wikidata:` with nothing after it names no item: refresh would pass the note by.
+            key = entry.key_node
+            add(key.line + _LINE, key.col + _COL, "VT301", f"{entry.key} is empty: write the item's id (Q…) or "
+                "remove the key")
+            continue
         if rule is None:
             if schema.unknown_keys == "warn" and schema.fields:
                 key = entry.key_node

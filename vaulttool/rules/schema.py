@@ -9,11 +9,11 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from vaulttool.config.settings import FieldRule, Schema
+from vaulttool.engine.ids import is_item_id
 from vaulttool.engine.links import WIKILINK_VALUE
 from vaulttool.engine.scalars import ISO_DATE, ISO_DATETIME
 from vaulttool.tiers.templates import MARKER_KEY as STUB_MARKER_KEY
 
-WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 
 
@@ -50,7 +50,7 @@ TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
     "number": lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
     "boolean": lambda value: isinstance(value, bool),
-    "wikidata_id": lambda value: isinstance(value, str) and WIKIDATA_ID.fullmatch(value) is not None,
+    "wikidata_id": is_item_id,
     "external_id": lambda value: isinstance(value, str) and value != "" and value == value.strip(),
 }
 
@@ -61,7 +61,8 @@ def check_element(rule: FieldRule, value: Any) -> tuple[str, str] | None:
         return None  # an empty property: Obsidian's way of saying "not filled in yet"
     if not TYPE_CHECKS[rule.type](value):
         if rule.type == "wikidata_id":
-            return "VT301", f"{describe(value)} is not a Wikidata item id (Q followed by digits, no leading 0)"
+            return "VT301", (f"{describe(value)} is not a Wikidata item id (Q followed by digits, no leading 0, "
+                            "at most 2147483647)")
         return "VT302", f"expected {rule.type}, got {describe(value)}"
     if rule.pattern is not None and not (isinstance(value, str) and _compiled(rule.pattern).fullmatch(value)):
         return "VT304", f"{describe(value)} does not match the pattern {rule.pattern!r}"

@@ -33,11 +33,11 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from vaulttool import __version__
 from vaulttool.config.settings import WikidataConfig
+from vaulttool.engine.ids import is_entity_id
 from vaulttool.errors import ConfigError
 from vaulttool.wikidata import answer
 
 BATCH_SIZE = 50
-ENTITY_ID = re.compile(r"[QP][1-9][0-9]{0,11}")  # longer numbers make the API reject the batch
 _RETRYABLE_API_ERRORS = ("maxlag", "ratelimited")
 _CHUNK = 64 * 1024
 
@@ -91,7 +91,7 @@ class Client:
         result = FetchResult()
         valid: list[str] = []
         for entity_id in dict.fromkeys(ids):
-            if ENTITY_ID.fullmatch(entity_id):
+            if is_entity_id(entity_id):
                 valid.append(entity_id)
             else:
                 result.failed[entity_id] = "not a valid Wikidata id"
