@@ -182,3 +182,37 @@ def test_the_english_short_name_of_the_best_rank_is_taken() -> None:
     assert new.short_name(entity) == "UNM"
     entity = {"claims": {"P1813": [short("OIM", "fr"), short("OLD", "en", "deprecated")]}}
     assert new.short_name(entity) is None
+
+
+def test_new_takes_the_writer_lock(fresh: Path, wikidata: FakeWikidata) -> None:
+    from test_lock import hold
+
+    holder = hold(fresh / ".vaulttool", 30)
+    try:
+        result = run(fresh, "Q472311", "--folder", IOM_FOLDER, "--lock-timeout", "0.2")
+        assert result.exit_code == 1
+        assert result.output.startswith(f"vaulttool: another vaulttool is writing this vault (pid {holder.pid} on ")
+        assert not (fresh / IOM).exists() and wikidata.requests == []
+        assert run(fresh, "Q472311", "--folder", IOM_FOLDER, "--dry-run").exit_code == 0  # writes nothing: no lock
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_failed_answer_creates_nothing(fresh: Path, wikidata: FakeWikidata) -> None:
+    before = fingerprint(fresh)
+    wikidata.fail_next("http_503_html.json", times=10)
+    result = run(fresh, "Q472311", "--folder", IOM_FOLDER)
+    assert result.exit_code == 1
+    assert result.output.startswith("vaulttool: Q472311 could not be fetched: ")
+    assert fingerprint(fresh) == before
+
+
+def test_the_vaults_key_bindings_are_honoured(fresh: Path, wikidata: FakeWikidata) -> None:
+    keys = fresh / ".vaulttool" / "keys.json"
+    keys.write_text(keys.read_text(encoding="utf-8").replace('"P17": "country"', '"P17": "state"')
+                    .replace('"P571": "inception"', '"P571": null'), encoding="utf-8")
+    assert run(fresh, "Q472311", "--folder", IOM_FOLDER).exit_code == 0
+    text = (fresh / IOM).read_text(encoding="utf-8")
+    assert '\nstate: "[[_Standards/WikiData/WD~Switzerland,39]]"\n' in text
+    assert "\ncountry:" not in text and "\ninception:" not in text
