@@ -216,3 +216,14 @@ def test_the_vaults_key_bindings_are_honoured(fresh: Path, wikidata: FakeWikidat
     text = (fresh / IOM).read_text(encoding="utf-8")
     assert '\nstate: "[[_Standards/WikiData/WD~Switzerland,39]]"\n' in text
     assert "\ncountry:" not in text and "\ninception:" not in text
+
+
+def test_a_stub_edited_by_hand_is_kept_and_reported(fresh: Path, wikidata: FakeWikidata) -> None:
+    """The note's stubs may outlive it: an edited one is left as it is, and tiers' warning is shown."""
+    stub = fresh / STUBS[3]
+    stub.write_text("---\ntier: private\nsource: \"[[elsewhere]]\"\n---\nmine\n", encoding="utf-8")
+    result = run(fresh, "Q472311", "--folder", IOM_FOLDER)
+    assert result.exit_code == 0, result.output
+    assert stub.read_text(encoding="utf-8") == "---\ntier: private\nsource: \"[[elsewhere]]\"\n---\nmine\n"
+    assert f"created {STUBS[3]}" not in result.output
+    assert "VT415 stub edited by hand and out of date with its standard note; not updated" in result.output

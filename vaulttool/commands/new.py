@@ -261,6 +261,7 @@ def run(config: Config, entity_id: str, folder: str | None, client: Client | Non
                        + refreshed.warnings + refreshed.errors,
                        requests=requests + refreshed.requests)
     if not write:
+        report.messages += [finding.text() for finding in sorted(tiered.findings)]  # warnings: errors raised
         return report
     try:
         fileio.create_file(target, refreshed_data)
@@ -271,6 +272,7 @@ def run(config: Config, entity_id: str, folder: str | None, client: Client | Non
     written = tiers.plan(config, [NoteFile(str(target), planned.vault_path, vault.display_path(target))])
     tiers.apply(written)
     report.done += written.done
+    report.messages += [finding.text() for finding in sorted(written.findings)]
     if error_count(written.findings):
         raise NewError(f"{planned.vault_path} was created, but tiers could not finish: "
                        f"{written.findings[0].text()}; run vaulttool tiers")
