@@ -170,6 +170,34 @@ def test_a_bad_label_is_dropped_with_a_problem() -> None:
                                       "Q1: a label under a key that is no language code was skipped"]
 
 
+def test_descriptions_and_sitelinks_are_kept_when_asked_for_and_cleaned() -> None:
+    """`vaulttool new` reads an item's English description and its enwiki title: kept as language and
+    value, site and title (no badges, no URL), and only when the request asked for them."""
+    props = "info|claims|labels|descriptions|sitelinks/urls"
+    entity = check_answer(REFERENCE, ["Q472311"], props).entities["Q472311"]
+    assert entity["descriptions"]["en"] == {"language": "en", "value": "United Nations related organization "
+                                                                        "working in the field of migration"}
+    assert entity["sitelinks"] == {"enwiki": {"site": "enwiki", "title": "International Organization for Migration"}}
+    assert "descriptions" not in check_answer(REFERENCE, ["Q472311"], FULL).entities["Q472311"]
+    assert "sitelinks" not in check_answer(REFERENCE, ["Q472311"], FULL).entities["Q472311"]
+
+
+def test_a_bad_description_or_sitelink_is_dropped_with_a_problem() -> None:
+    entity = {"type": "item", "id": "Q1",
+              "descriptions": {"en": {"language": "en", "value": "one"}, "de": {"language": "de"}},
+              "sitelinks": {"enwiki": {"site": "enwiki", "title": "One", "badges": [], "url": "https://x"},
+                            "dewiki": {"site": "frwiki", "title": "Eins"}, "eswiki": {"site": "eswiki", "title": 1}}}
+    checked = check_answer(envelope(entity), ["Q1"], "descriptions|sitelinks/urls")
+    assert checked.entities["Q1"]["descriptions"] == {"en": {"language": "en", "value": "one"}}
+    assert checked.entities["Q1"]["sitelinks"] == {"enwiki": {"site": "enwiki", "title": "One"}}
+    assert checked.problems["Q1"] == ["Q1: the de description was skipped (value is missing)",
+                                      "Q1: a sitelink that is not a site and title was skipped",
+                                      "Q1: a sitelink that is not a site and title was skipped"]
+    refused = {"entities": {"Q1": {"id": "Q1", "sitelinks": []}}, "success": 1}
+    with pytest.raises(AnswerError, match="sitelinks is not an object"):
+        check_answer(refused, ["Q1"], "sitelinks")
+
+
 def test_entities_are_cleaned_to_what_vaulttool_reads() -> None:
     checked = check_answer(REFERENCE, ["Q472311"], FULL)
     entity = checked.entities["Q472311"]
@@ -183,6 +211,8 @@ def test_entities_are_cleaned_to_what_vaulttool_reads() -> None:
 @pytest.mark.parametrize(("data", "ids", "props"), [
     (REFERENCE, ["Q472311"], FULL), (EDGE, list(EDGE["entities"]), "info|claims|labels"),
     (json.loads(Q42), ["Q42"], "info|claims|labels"),
+    (REFERENCE, ["Q472311"], "info|claims|labels|descriptions|sitelinks"),
+    (json.loads(Q42), ["Q42"], "info|claims|labels|descriptions|sitelinks/urls"),
 ])
 def test_a_cleaned_entity_passes_again_unchanged(data: dict[str, Any], ids: list[str], props: str) -> None:
     """Stored entities are checked again by refresh: what the check returns must pass it as it is."""

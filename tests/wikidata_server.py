@@ -88,4 +88,8 @@ class FakeWikidata:
             keep.add("claims")
         if "labels" in wanted:
             keep.add("labels")
+        if "descriptions" in wanted:
+            keep.add("descriptions")
+        if "sitelinks" in wanted or "sitelinks/urls" in wanted:
+            keep.add("sitelinks")
         return {key: copy.deepcopy(value) for key, value in entity.items() if key in keep}

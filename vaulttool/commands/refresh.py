@@ -42,6 +42,7 @@ class NoteOutcome:
     keys: list[str] = field(default_factory=list)  # the keys that change
     messages: list[str] = field(default_factory=list)
     diff: str = ""
+    data: bytes | None = None  # the note as written (or as it would be), when the run was asked to keep it
     finding: Finding | None = None  # why the note was not refreshed, as a finding, where there is one
     notices: list[Finding] = field(default_factory=list)  # what was left alone in a refreshed note
 
@@ -96,12 +97,14 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         fix_redirects: bool = False, qids: frozenset[str] | None = None,
         allow_removals: bool = False, today: datetime.date | None = None, as_of: datetime.date | None = None,
         rest_of_vault: Callable[[], Iterable[NoteFile]] | None = None,
-        progress: Callable[[], None] | None = None, log: list[str] | None = None) -> RefreshReport:
+        progress: Callable[[], None] | None = None, log: list[str] | None = None,
+        keep_data: bool = False) -> RefreshReport:
     """Refresh `files`. `client` None means offline: the store alone answers. `today` only ages the
     stored labels; `as_of` is the day `current_only` properties are judged at (default: each entity's
     last edit). `log` gets a line for each note as soon as it is written (what an interrupted run can
     still say it did). `rest_of_vault`, for a run over part of the vault, lists the other notes:
-    they are asked whether they hold a key a new property would be bound to."""
+    they are asked whether they hold a key a new property would be bound to. `keep_data` keeps each
+    changed note's new bytes in its outcome (`vaulttool new` reads them, written or not)."""
     today = today or datetime.date.today()
     settings = config.wikidata
     store = Store(config.root)
@@ -147,7 +150,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         note.outcome.notices += sorted(_own_key_finding(note, own) for own in decisions.own.get(index, []))
         note.outcome.messages += decisions.unbound.get(index, [])
         _apply(note, entity, previous[note.outcome.entity_id], labels, bindings, config, as_of, write, diff,
-               fix_redirects, allow_removals)
+               fix_redirects, allow_removals, keep_data)
         if log is not None and note.outcome.status == CHANGED:
             log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
 
@@ -310,7 +313,7 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
 
 def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None, labels: dict[str, Label],
            bindings: Bindings, config: Config, as_of: datetime.date | None, write: bool, diff: bool,
-           fix_redirects: bool, allow_removals: bool) -> None:
+           fix_redirects: bool, allow_removals: bool, keep_data: bool = False) -> None:
     outcome = note.outcome
     if previous is not None and previous.get("lastrevid") == entity.get("lastrevid"):
         previous = None  # the same revision: nothing vanished since
@@ -347,6 +350,8 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
                     if (key in before) != (key in after) or not same_value(before.get(key), after.get(key))]
     if diff:
         outcome.diff = unified_diff(note.snapshot.data, new, note.file.vault_path)
+    if keep_data:
+        outcome.data = new
     if not write:
         outcome.status = WOULD_CHANGE
         return

@@ -266,6 +266,27 @@ def precommit_hooks_text() -> str:
     return path.read_text(encoding="utf-8")
 
 
+def load_note_template(config: Config, name: str) -> Template:
+    """A note template other than the tier stubs' (`standard.md`): the vault's own `[tiers] templates`
+    folder first, then vaulttool's built-in one."""
+    from vaulttool.tiers.templates import Template, TemplateError
+
+    folders: list[tuple[str, Path]] = []
+    if config.tiers.templates:
+        folders.append((config.tiers.templates + "/", config.root / config.tiers.templates))
+    folders.append(("vaulttool:", _builtin_templates()))
+    for prefix, folder in folders:
+        path = folder / name
+        if path.is_file():
+            try:
+                return Template(prefix + name, path.read_bytes().decode("utf-8"))
+            except UnicodeDecodeError:
+                raise TemplateError(f"{prefix + name}: is not valid UTF-8") from None
+            except OSError as error:
+                raise TemplateError(f"{prefix + name}: cannot be read: {error.strerror}") from None
+    raise ConfigError(f"no template {name!r}")
+
+
 def _builtin_templates() -> Path:
     """vaulttool's templates: packaged as `vaulttool/templates` when installed, `templates/` in a checkout."""
     package = Path(__file__).parent.parent

@@ -40,8 +40,9 @@ class Template:
     text: str
 
 
-def render(template: Template, variables: Mapping[str, str]) -> str:
-    """Substitute every placeholder, escaped for its place. Raises TemplateError."""
+def render(template: Template, variables: Mapping[str, str], raw: frozenset[str] = LINK_VARIABLES) -> str:
+    """Substitute every placeholder, escaped for its place (in the body, the `raw` variables, links or
+    Markdown already escaped, go in as they are). Raises TemplateError."""
     try:
         bounds = find_frontmatter(template.text)
     except NoteError as error:
@@ -60,10 +61,15 @@ def render(template: Template, variables: Mapping[str, str]) -> str:
         if match.start() < frontmatter_end:
             out.append(_yaml_value(template, match, value, line))
         else:
-            out.append(value if name in LINK_VARIABLES else _MARKDOWN_SPECIAL.sub(r"\\\1", value))
+            out.append(value if name in raw else markdown_text(value))
         cursor = match.end()
     out.append(template.text[cursor:])
     return "".join(out)
+
+
+def markdown_text(value: str) -> str:
+    """Text escaped so Markdown reads it as text, not syntax."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
 def _yaml_value(template: Template, match: re.Match[str], value: str, line: int) -> str:

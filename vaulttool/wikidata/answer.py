@@ -216,17 +216,20 @@ _ENTITY = {
         "lastrevid": _INTEGER, "modified": {"type": "string", "maxLength": 64}, "missing": {"type": "string"},
         "redirects": {"type": "object", "required": ["from", "to"],
                       "properties": {"from": {"type": "string"}, "to": {"type": "string", "pattern": ENTITY_ID}}},
-        "labels": {"type": "object"},
+        "labels": {"type": "object"}, "descriptions": {"type": "object"}, "sitelinks": {"type": "object"},
         "claims": {"type": "object", "propertyNames": {"pattern": PROPERTY_ID}, "additionalProperties": {"type": "array"}},
     },
 }
 _LABEL = {"type": "object", "required": ["language", "value"],
           "properties": {"language": {"type": "string", "maxLength": 64}, "value": {"type": "string", "maxLength": 1000}}}
+_SITELINK = {"type": "object", "required": ["site", "title"],
+             "properties": {"site": {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"},
+                            "title": {"type": "string", "minLength": 1, "maxLength": 1000}}}
 _ENVELOPE = {
     "type": "object", "required": ["success", "entities"],
     "properties": {"success": {"const": 1}, "entities": {"type": "object"}, "warnings": {"type": ["object", "array"]}},
 }
-for _schema in (_STATEMENT, _ENTITY, _LABEL, _ENVELOPE, *_SNAKS.values()):
+for _schema in (_STATEMENT, _ENTITY, _LABEL, _SITELINK, _ENVELOPE, *_SNAKS.values()):
     Draft202012Validator.check_schema(_schema)
 STATEMENT = Draft202012Validator(_STATEMENT)
 SNAKS = {kind: Draft202012Validator(schema) for kind, schema in _SNAKS.items()}
@@ -234,6 +237,7 @@ STATEMENT_ID = Draft202012Validator(_STATEMENT["properties"]["id"])
 _GOOD_STATEMENTS: dict[str, None] = {}  # see _statement_problem
 ENTITY = Draft202012Validator(_ENTITY)
 LABEL = Draft202012Validator(_LABEL)
+SITELINK = Draft202012Validator(_SITELINK)
 ENVELOPE = Draft202012Validator(_ENVELOPE)
 _TYPE_WORDS = {"object": "an object", "array": "a list", "string": "a string", "integer": "an integer",
                "number": "a number", "null": "null", "boolean": "true or false"}
@@ -292,6 +296,10 @@ def check_entity(asked_id: str, entity: Any, props: str) -> tuple[dict[str, Any]
     wanted = props.split("|")
     if "labels" in wanted:
         cleaned["labels"] = _labels(entity.get("labels", {}), problems)
+    if "descriptions" in wanted:
+        cleaned["descriptions"] = _labels(entity.get("descriptions", {}), problems, "description")
+    if "sitelinks" in wanted or "sitelinks/urls" in wanted:
+        cleaned["sitelinks"] = _sitelinks(entity.get("sitelinks", {}), problems)
     if "claims" in wanted:
         if "claims" not in entity:
             # An answer without statements would remove every Wikidata key of the note.
@@ -401,15 +409,27 @@ def _clean_snak(snak: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _labels(labels: dict[str, Any], problems: _Problems) -> dict[str, dict[str, str]]:
+def _labels(labels: dict[str, Any], problems: _Problems, kind: str = "label") -> dict[str, dict[str, str]]:
+    """Labels (or descriptions, of the same shape) by language, each kept as language and value."""
     kept: dict[str, dict[str, str]] = {}
     for code, label in labels.items():
         if not _LANGUAGE.fullmatch(code):
-            problems.add("a label under a key that is no language code was skipped")
+            problems.add(f"a {kind} under a key that is no language code was skipped")
         elif not LABEL.is_valid(label):
-            problems.add(f"the {code} label was skipped ({_first_error(LABEL, label, 'the label')})")
+            problems.add(f"the {code} {kind} was skipped ({_first_error(LABEL, label, 'the ' + kind)})")
         else:
             kept[code] = {"language": label["language"], "value": label["value"]}
+    return kept
+
+
+def _sitelinks(sitelinks: dict[str, Any], problems: _Problems) -> dict[str, dict[str, str]]:
+    """Sitelinks by site (`enwiki`), each kept as site and title; a malformed one is dropped."""
+    kept: dict[str, dict[str, str]] = {}
+    for site, link in sitelinks.items():
+        if not SITELINK.is_valid(link) or link["site"] != site:
+            problems.add("a sitelink that is not a site and title was skipped")
+        else:
+            kept[site] = {"site": link["site"], "title": link["title"]}
     return kept
 
 
