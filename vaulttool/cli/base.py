@@ -1,0 +1,164 @@
+"""The command group and what its commands share: options, output formats, exit codes, the writer
+lock and the handling of interrupted runs.
+
+Exit codes: 0 clean; 1 findings, or with --check something would change, or some notes failed;
+2 usage or configuration error. `sync` tells more apart: 3 changed, 4 failed (see `sync --help`).
+Commands that write take the vault's writer lock first. Network code is imported only by commands
+that need it, so the pre-commit hook starts fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
+
+import click
+
+from vaulttool import DISTRIBUTION, __version__
+from vaulttool.config.settings import OUTPUT_FORMATS, Config
+from vaulttool.disk import vault
+from vaulttool.disk.store import cache_folder
+from vaulttool.errors import ConfigError, Terminated, UsageError, VaultToolError
+
+if TYPE_CHECKING:
+    pass
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CHANGED, EXIT_FAILED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
+
+paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+                           help="Worker processes for large runs; 0 uses every core. [default: from config, 0]")
+lock_option = click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+                           help="How long to wait for another vaulttool writing this vault. [default: from config, 60]")
+
+
+def findings_format(choices: Sequence[str] = OUTPUT_FORMATS) -> Callable[[Any], Any]:
+    return click.option("--format", "output_format", type=click.Choice(choices), default=None,
+                        help="Output as " + ", ".join(choices) + ". [default: text]")
+
+
+def load_vault(paths: Sequence[Path], **flags: object) -> tuple[Config, vault.Discovered]:
+    root = (click.get_current_context().find_root().obj or {}).get("root")
+    config = vault.open_vault(paths[0] if paths else (root or Path.cwd()), root).override(**flags)
+    return config, vault.discover(config, list(paths))
+
+
+def is_whole_vault(config: Config, paths: Sequence[Path]) -> bool:
+    """Whether PATHS name the whole vault: none at all, or the vault's own folder."""
+    return all(path.resolve() == config.root.resolve() for path in paths)
+
+
+def print_notices(notices: Sequence[str]) -> None:
+    for notice in notices:
+        click.echo(f"vaulttool: {notice}", err=True)
+
+
+def fail(error: VaultToolError, code: int | None = None) -> NoReturn:
+    click.echo(f"vaulttool: {error}", err=True)
+    sys.exit(code if code is not None else EXIT_USAGE if isinstance(error, (ConfigError, UsageError)) else EXIT_FINDINGS)
+
+
+@contextlib.contextmanager
+def writer(config: Config, command: str, write: bool = True, debris: Sequence[str] = ()) -> Iterator[None]:
+    """Hold the vault's writer lock while `command` writes (nothing to hold when it does not), after
+    removing the temporary files a killed run left (`debris`, found by discovery, and under .vaulttool/)."""
+    if not write:
+        yield
+        return
+    from vaulttool.disk import fileio
+    from vaulttool.disk.lock import VaultLock
+
+    with VaultLock(cache_folder(config.root), command, config.lock_timeout) as lock:
+        stale = lock.stale_message()
+        if stale:
+            click.echo(f"vaulttool: {stale}", err=True)
+        removed = fileio.remove_debris([*debris, *vault.state_debris(config.root)], lock.started)
+        if removed:
+            click.echo(f"vaulttool: removed {removed} temporary file{'s' if removed != 1 else ''} left by a run "
+                       "that was killed", err=True)
+        yield
+
+
+@contextlib.contextmanager
+def saying_on_interrupt(written: list[str]) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, first print what was already written (the person may want to commit it)."""
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated):
+        for line in written:
+            click.echo(line)
+        raise
+
+
+def _escaping_output() -> None:
+    """Let standard output and error write what their encoding cannot hold as backslash escapes
+    (`\\u041c\\u041e\\u041c` for МОМ) instead of raising UnicodeEncodeError: a cp1252 pipe or file on
+    Windows, or PYTHONIOENCODING naming an 8-bit code page. The encoding is kept, so what it can hold
+    (Genève on cp1252) is printed as it is and the output stays readable in that encoding; the escapes
+    say exactly which character stood there. (Click itself writes UTF-8 to a stream that claims to be
+    ASCII, and a Windows console takes any character; errors the user chose, such as
+    PYTHONIOENCODING=cp1252:replace, are kept.)"""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) in ("strict", "surrogateescape"):
+            with contextlib.suppress(AttributeError, ValueError, OSError):  # (not a TextIOWrapper, or closed)
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+class _Group(click.Group):
+    """The command group, with the exit codes of interrupted runs: 130 for SIGINT (Ctrl-C), 143 for
+    SIGTERM, after a line saying so (click's own handling would exit 1, the code for findings)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _escaping_output()  # before anything is printed, click's usage errors too
+        return super().main(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("vaulttool: interrupted; notes not yet written are as they were", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except Terminated:
+            click.echo("vaulttool: terminated; notes not yet written are as they were", err=True)
+            sys.exit(EXIT_TERMINATED)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`vaulttool 0.1.0 (obsidian-vaulttool 0.1.0)`: the distribution's name tells this vaulttool from
+    the unrelated PyPI project of the same name, and its installed version shows a stale install."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib import metadata
+
+    try:
+        installed = metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        installed = "not installed, run from a source tree"
+    click.echo(f"vaulttool {__version__} ({DISTRIBUTION} {installed})")
+    ctx.exit()
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the distribution it was installed from, and exit.")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Treat this folder as the vault's root (default: the nearest folder above the PATHS "
+                   "holding vaulttool.toml or .obsidian/).")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None) -> None:
+    """Keep an Obsidian vault's frontmatter correct without ever damaging a note."""
+    ctx.obj = {"root": root}
+
+

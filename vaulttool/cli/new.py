@@ -1,0 +1,52 @@
+"""`new`: the standard note of a Wikidata item."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from vaulttool.cli.base import EXIT_CLEAN, fail, lock_option, main, print_notices, writer
+from vaulttool.disk import vault
+from vaulttool.errors import VaultToolError
+
+
+@main.command()
+@click.argument("entity_id", metavar="Q…")
+@click.option("--folder", default=None, metavar="FOLDER",
+              help="The vault folder the note goes in, under the standard notes' folder. [default: _Standards]")
+@click.option("--offline", is_flag=True, help="Use the answer stored under .vaulttool/ alone.")
+@click.option("--dry-run", is_flag=True, help="Print the note and the stubs it would get; write nothing.")
+@lock_option
+def new(entity_id: str, folder: str | None, offline: bool, dry_run: bool, lock_timeout: float | None) -> None:
+    """Create the standard note of a Wikidata item, with its frontmatter, links section and tier stubs.
+
+    The note is named from the item's English short name and label (`IOM(International_Organization_for_Migration)`);
+    an existing note, or an id another note already has, is never replaced.
+    """
+    from vaulttool.commands import new as new_command
+    from vaulttool.commands import refresh as refresh_command
+
+    if not new_command.is_item_id(entity_id):
+        raise click.BadParameter(f"{entity_id!r} is not a Wikidata item id (Q followed by digits, no leading 0, "
+                                 "at most Q2147483647)", param_hint="Q…")
+    try:
+        root = (click.get_current_context().find_root().obj or {}).get("root")
+        config = vault.open_vault(root or Path.cwd(), root).override(lock_timeout=lock_timeout)
+        with writer(config, "new", not dry_run):
+            report = new_command.run(config, entity_id, folder, refresh_command.client_for(config, offline),
+                                     write=not dry_run)
+    except VaultToolError as error:
+        fail(error)
+    if dry_run:
+        click.echo(f"--- would create {report.vault_path}")
+        click.echo(report.data.decode("utf-8"), nl=False)
+        for stub in report.stubs:
+            click.echo(f"--- would create {stub}")
+    for line in report.done:
+        click.echo(line)
+    print_notices(report.messages)
+    sys.exit(EXIT_CLEAN)
+
+
