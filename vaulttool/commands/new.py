@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -33,7 +32,7 @@ from vaulttool.findings import error_count
 from vaulttool.tiers import layout, templates
 from vaulttool.tiers.templates import LINK_VARIABLES, Template
 from vaulttool.wikidata import mapping
-from vaulttool.wikidata.values import safe_label
+from vaulttool.wikidata.values import safe_label, visible_text
 
 if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client
@@ -43,7 +42,6 @@ SHORT_NAME = "P1813"
 TEMPLATE = "standard.md"
 WIKIPEDIA = "https://en.wikipedia.org/wiki/"
 RAW_VARIABLES = LINK_VARIABLES | {"same_as", "abstract"}  # built here, escaped already
-_INVISIBLE = frozenset({"Cc", "Cf"})
 
 
 class NewError(VaultToolError):
@@ -101,9 +99,7 @@ def note_name(label: str, short: str | None, max_label_bytes: int) -> str:
 def plain_text(text: str) -> str:
     """Text from Wikidata as one line of Markdown text: no control or format characters, line breaks
     as spaces, Markdown syntax escaped."""
-    text = "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) not in _INVISIBLE
-                   or ch in "\t\n\r")
-    return templates.markdown_text(" ".join(text.split()))
+    return templates.markdown_text(" ".join(visible_text(text, keep="\t\n\r").split()))
 
 
 def abstract(description: str | None, wikipedia_title: str | None, newline: str = "\n") -> str:

@@ -451,8 +451,8 @@ def _warnings(warnings: Any) -> list[str]:
     for module, text in found:
         if not isinstance(text, str):
             text = "(a warning vaulttool cannot read)"
-        prefix = f"{_clean_text(str(module), 40)}: " if module else ""
-        lines += [prefix + _clean_text(line, _WARNING_CHARS) for line in text.splitlines() if line.strip()]
+        prefix = f"{printable(module, 40)}: " if module else ""
+        lines += [prefix + printable(line, _WARNING_CHARS) for line in text.splitlines() if line.strip()]
     if len(lines) > MAX_WARNINGS:
         lines = lines[:MAX_WARNINGS] + [f"… and {len(lines) - MAX_WARNINGS} more warnings"]
     return lines
@@ -515,7 +515,7 @@ def _show(value: Any) -> str:
     return repr(value)[:40] if isinstance(value, (int, float, bool)) or value is None else type(value).__name__
 
 
-def _clean_text(text: str, limit: int) -> str:
-    """Text from the server as safe to print: no control or bidi characters, cut to `limit`."""
-    text = _CONTROL.sub(" ", text).strip()
+def printable(value: Any, limit: int) -> str:
+    """Text from the server as safe to print on one line: no control or bidi characters, cut to `limit`."""
+    text = _CONTROL.sub(" ", str(value)).strip()
     return text if len(text) <= limit else text[:limit - 1] + "…"

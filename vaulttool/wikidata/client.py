@@ -20,7 +20,6 @@ from __future__ import annotations
 import email.utils
 import errno
 import random
-import re
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -179,10 +178,10 @@ class Client:
             data = answer_data(self._read(response), self.max_answer_bytes)
         if isinstance(data, dict) and "error" in data:
             api_error = data["error"] if isinstance(data["error"], dict) else {}
-            code = _printable(api_error.get("code", "unknown"), 60)
+            code = answer.printable(api_error.get("code", "unknown"), 60)
             if code in _RETRYABLE_API_ERRORS or code.startswith("internal_api_error"):
                 raise _Retry(f"API error {code}", retry_after, maxlag=code == "maxlag")
-            raise _Fail(f"API error {code}: {_printable(api_error.get('info', ''), 300)}".rstrip(": "))
+            raise _Fail(f"API error {code}: {answer.printable(api_error.get('info', ''), 300)}".rstrip(": "))
         try:
             return answer.check_answer(data, ids, props)
         except answer.AnswerError as error:
@@ -237,14 +236,8 @@ def _cannot_connect(error: requests.RequestException, timeout: float) -> str | N
             return "host name not found"
         if isinstance(os_error, OSError) and os_error.errno == errno.ECONNREFUSED or "refused" in str(reason):
             return "connection refused"
-        return _printable(os_error.strerror if isinstance(os_error, OSError) and os_error.strerror else "no connection", 80)
+        return answer.printable(os_error.strerror if isinstance(os_error, OSError) and os_error.strerror else "no connection", 80)
     return None
-
-
-def _printable(value: Any, limit: int) -> str:
-    """Server text as safe to print in one line."""
-    text = re.sub(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+", " ", str(value)).strip()
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _retry_after(header: str | None) -> float | None:

@@ -104,13 +104,19 @@ def item_link(item_id: str, labels: Mapping[str, Label], config: WikidataConfig)
     return config.link_pattern.format(label=text, numeric_id=target[1:], id=target)
 
 
+def visible_text(text: str, keep: str = "") -> str:
+    """`text` without the control and format characters it holds (bidi controls, zero-width spaces and
+    joiners, BOM, soft hyphen), but those in `keep`; NFC, as removing a format character can leave a
+    mark next to a letter it composes with."""
+    return unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE
+                                                or ch in keep))
+
+
 def safe_label(label: str, max_bytes: int) -> str:
     """A label made safe for a file name and a link target: NFC, control and format characters
     (bidi controls, zero-width spaces and joiners, BOM, soft hyphen) removed, spaces, line separators
     and `\\ / * : # ? < > " [ ] | ^` replaced by `_`, capped at `max_bytes` of UTF-8."""
-    # Removing a format character can leave a mark next to a letter it composes with: NFC after.
-    text = unicodedata.normalize("NFC", "".join(ch for ch in label if unicodedata.category(ch) not in _INVISIBLE))
-    text = _LINK_UNSAFE.sub("_", text)
+    text = _LINK_UNSAFE.sub("_", visible_text(label))
     while True:
         capped = unicodedata.normalize("NFC", text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore"))
         if len(capped.encode("utf-8")) <= max_bytes:
