@@ -231,8 +231,27 @@ def display_path(path: str | Path, cwd: str | None = None) -> str:
 def load_templates(config: Config) -> dict[str, Template]:
     """The stub template of each tier: the vault's own folder first (`<tier>.md`, then `tier.md`),
     then vaulttool's built-in ones."""
-    from vaulttool.tiers.templates import Template, TemplateError
+    folders = _template_folders(config)
+    found: dict[str, Template] = {}
+    for tier in config.tiers.names:
+        template = _first_template(folders, (f"{tier}.md", "tier.md"))
+        if template is None:
+            raise ConfigError(f"no template for tier {tier!r}")
+        found[tier] = template
+    return found
 
+
+def load_note_template(config: Config, name: str) -> Template:
+    """A note template other than the tier stubs' (`standard.md`): the vault's own `[tiers] templates`
+    folder first, then vaulttool's built-in one."""
+    template = _first_template(_template_folders(config), (name,))
+    if template is None:
+        raise ConfigError(f"no template {name!r}")
+    return template
+
+
+def _template_folders(config: Config) -> list[tuple[str, Path]]:
+    """Where templates are looked for, in order, each with the prefix messages name it by."""
     folders: list[tuple[str, Path]] = []
     if config.tiers.templates:
         own = config.root / config.tiers.templates
@@ -240,22 +259,25 @@ def load_templates(config: Config) -> dict[str, Template]:
             raise ConfigError(f"tiers.templates: {own} is not a folder")
         folders.append((config.tiers.templates + "/", own))
     folders.append(("vaulttool:", _builtin_templates()))
-    found: dict[str, Template] = {}
-    for tier in config.tiers.names:
-        for prefix, folder in folders:
-            candidates = [folder / f"{tier}.md", folder / "tier.md"]
-            path = next((candidate for candidate in candidates if candidate.is_file()), None)
-            if path is not None:
-                try:
-                    found[tier] = Template(prefix + path.name, path.read_bytes().decode("utf-8"))
-                except UnicodeDecodeError:
-                    raise TemplateError(f"{prefix + path.name}: is not valid UTF-8") from None
-                except OSError as error:
-                    raise TemplateError(f"{prefix + path.name}: cannot be read: {error.strerror}") from None
-                break
-        else:
-            raise ConfigError(f"no template for tier {tier!r}")
-    return found
+    return folders
+
+
+def _first_template(folders: Sequence[tuple[str, Path]], names: Sequence[str]) -> Template | None:
+    """The first of `names` found, folder by folder (every name in a folder before the next folder)."""
+    from vaulttool.tiers.templates import Template, TemplateError
+
+    for prefix, folder in folders:
+        for name in names:
+            path = folder / name
+            if not path.is_file():
+                continue
+            try:
+                return Template(prefix + name, path.read_bytes().decode("utf-8"))
+            except UnicodeDecodeError:
+                raise TemplateError(f"{prefix + name}: is not valid UTF-8") from None
+            except OSError as error:
+                raise TemplateError(f"{prefix + name}: cannot be read: {error.strerror}") from None
+    return None
 
 
 def precommit_hooks_text() -> str:
@@ -266,25 +288,6 @@ def precommit_hooks_text() -> str:
     return path.read_text(encoding="utf-8")
 
 
-def load_note_template(config: Config, name: str) -> Template:
-    """A note template other than the tier stubs' (`standard.md`): the vault's own `[tiers] templates`
-    folder first, then vaulttool's built-in one."""
-    from vaulttool.tiers.templates import Template, TemplateError
-
-    folders: list[tuple[str, Path]] = []
-    if config.tiers.templates:
-        folders.append((config.tiers.templates + "/", config.root / config.tiers.templates))
-    folders.append(("vaulttool:", _builtin_templates()))
-    for prefix, folder in folders:
-        path = folder / name
-        if path.is_file():
-            try:
-                return Template(prefix + name, path.read_bytes().decode("utf-8"))
-            except UnicodeDecodeError:
-                raise TemplateError(f"{prefix + name}: is not valid UTF-8") from None
-            except OSError as error:
-                raise TemplateError(f"{prefix + name}: cannot be read: {error.strerror}") from None
-    raise ConfigError(f"no template {name!r}")
 
 
 def _builtin_templates() -> Path:
