@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import quote
 
 from vaulttool.commands import refresh, tiers
+from vaulttool.commands.scan import notes_mentioning
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.store import Store
@@ -27,7 +28,7 @@ from vaulttool.engine.ids import is_item_id
 from vaulttool.engine.note import Note
 from vaulttool.engine.paths import check_name, check_vault_path
 from vaulttool.engine.scalars import DateText
-from vaulttool.errors import ConcurrentChangeError, NoteError, UnsafePathError, UsageError, VaultToolError
+from vaulttool.errors import ConcurrentChangeError, UnsafePathError, UsageError, VaultToolError
 from vaulttool.findings import error_count
 from vaulttool.tiers import layout, templates
 from vaulttool.tiers.templates import LINK_VARIABLES, Template
@@ -162,23 +163,10 @@ def folder_path(config: Config, folder: str | None) -> str:
 # --- the run -----------------------------------------------------------------------------------
 
 def holder_of(config: Config, notes: Sequence[NoteFile], entity_id: str) -> str | None:
-    """The note of the vault (not a tier note) whose id key is `entity_id`, or None. The bytes are
-    searched first, so only notes that may hold it are parsed."""
-    needle = entity_id.encode()
-    for file in notes:
-        if layout.tier_of_folder(file.vault_path, config.tiers) is not None:
-            continue
-        try:
-            data = fileio.read_bytes(file.path)
-        except OSError:
-            continue
-        if needle not in data:
-            continue
-        try:
-            note = Note.parse(data)
-            values = note.values() if note.has_frontmatter and note.is_mapping else {}
-        except NoteError:
-            continue
+    """The note of the vault (not a tier note) whose id key is `entity_id`, or None."""
+    standard = (file for file in notes if layout.tier_of_folder(file.vault_path, config.tiers) is None)
+    for file, note in notes_mentioning(standard, [entity_id]):
+        values = note.values() if note.has_frontmatter and note.is_mapping else {}
         if values.get(config.schema.id_key) == entity_id:
             return file.display
     return None

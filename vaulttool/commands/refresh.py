@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from vaulttool.commands.scan import notes_mentioning
 from vaulttool.config.settings import Config, WikidataConfig
 from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
@@ -371,23 +372,9 @@ def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None,
 
 
 def _held_elsewhere(keys: set[str], files: Iterable[NoteFile], read: set[Any]) -> dict[str, str]:
-    """Which of `keys` notes outside the run hold, each with one such note. The bytes are searched
-    first, so only notes that may hold a key are parsed."""
-    needles = [key.encode("utf-8") for key in keys]
+    """Which of `keys` notes outside the run hold, each with one such note."""
     held: dict[str, str] = {}
-    for file in files:
-        if file.path in read:
-            continue
-        try:
-            data = fileio.read_snapshot(file.path).data
-        except OSError:
-            continue  # validate reports it; it cannot hold a key anyone reads either
-        if not any(needle in data for needle in needles):
-            continue
-        try:
-            note = Note.parse(data)
-        except NoteError:
-            continue
+    for file, note in notes_mentioning((file for file in files if file.path not in read), keys):
         for entry in note.entries():
             if entry.key in keys:
                 held.setdefault(entry.key, file.display)
