@@ -41,9 +41,14 @@ def findings_format(choices: Sequence[str] = OUTPUT_FORMATS) -> Callable[[Any], 
                         help="Output as " + ", ".join(choices) + ". [default: text]")
 
 
-def load_vault(paths: Sequence[Path], **flags: object) -> tuple[Config, vault.Discovered]:
+def open_config(paths: Sequence[Path], **flags: object) -> Config:
+    """The config of the vault PATHS (or --root, or the working folder) are in, with the flags given."""
     root = (click.get_current_context().find_root().obj or {}).get("root")
-    config = vault.open_vault(paths[0] if paths else (root or Path.cwd()), root).override(**flags)
+    return vault.open_vault(paths[0] if paths else (root or Path.cwd()), root).override(**flags)
+
+
+def load_vault(paths: Sequence[Path], **flags: object) -> tuple[Config, vault.Discovered]:
+    config = open_config(paths, **flags)
     return config, vault.discover(config, list(paths))
 
 

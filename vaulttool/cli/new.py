@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from vaulttool.cli.base import EXIT_CLEAN, fail, lock_option, main, print_notices, writer
-from vaulttool.disk import vault
+from vaulttool.cli.base import EXIT_CLEAN, fail, lock_option, main, open_config, print_notices, writer
 from vaulttool.errors import VaultToolError
 
 
@@ -28,12 +26,9 @@ def new(entity_id: str, folder: str | None, offline: bool, dry_run: bool, lock_t
     from vaulttool.commands import new as new_command
     from vaulttool.commands import refresh as refresh_command
 
-    if not new_command.is_item_id(entity_id):
-        raise click.BadParameter(f"{entity_id!r} is not a Wikidata item id (Q followed by digits, no leading 0, "
-                                 "at most Q2147483647)", param_hint="Q…")
     try:
-        root = (click.get_current_context().find_root().obj or {}).get("root")
-        config = vault.open_vault(root or Path.cwd(), root).override(lock_timeout=lock_timeout)
+        new_command.check_id(entity_id)  # before waiting for the lock
+        config = open_config([], lock_timeout=lock_timeout)
         with writer(config, "new", not dry_run):
             report = new_command.run(config, entity_id, folder, refresh_command.client_for(config, offline),
                                      write=not dry_run)

@@ -24,7 +24,7 @@ from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
-from vaulttool.engine.ids import is_item_id
+from vaulttool.engine.ids import ITEM_ID_FORM, is_item_id
 from vaulttool.engine.note import Note
 from vaulttool.engine.paths import check_name, check_vault_path
 from vaulttool.engine.scalars import DateText
@@ -150,6 +150,12 @@ def plan(config: Config, entity_id: str, entity: dict[str, Any], folder: str, te
     return Planned(name, vault_path, note.render())
 
 
+def check_id(entity_id: str) -> None:
+    """UsageError unless `entity_id` is an item id Wikidata could have."""
+    if not is_item_id(entity_id):
+        raise UsageError(f"{entity_id!r} is not a Wikidata item id ({ITEM_ID_FORM})")
+
+
 def folder_path(config: Config, folder: str | None) -> str:
     """The vault path of `--folder` (default: the source folder), checked. UsageError if unusable."""
     text = (folder or config.tiers.source_folder).replace("\\", "/").strip("/")
@@ -204,8 +210,7 @@ def run(config: Config, entity_id: str, folder: str | None, client: Client | Non
         now: datetime.datetime | None = None) -> NewReport:
     """Create the standard note of `entity_id` in `folder` (a vault path) with its tier stubs; with
     `write` False, plan it all and write nothing. Raises NewError, UsageError or ConfigError."""
-    if not is_item_id(entity_id):
-        raise UsageError(f"{entity_id!r} is not a Wikidata item id (Q followed by digits)")
+    check_id(entity_id)
     folder = folder_path(config, folder)
     notes = vault.discover(config, [])
     holder = holder_of(config, notes, entity_id)

@@ -16,7 +16,7 @@ from vaulttool.config.settings import Config, WikidataConfig
 from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
-from vaulttool.engine.ids import is_item_id
+from vaulttool.engine.ids import ITEM_ID_FORM, is_item_id
 from vaulttool.engine.note import Note, same_value, unified_diff
 from vaulttool.errors import ConcurrentChangeError, EditError, NoteError, ProtectedFileError, UsageError
 from vaulttool.findings import Finding, unreadable
@@ -80,8 +80,7 @@ def item_ids(qids: Sequence[str]) -> frozenset[str] | None:
     not a filter that silently matches nothing."""
     bad = [qid for qid in qids if not is_item_id(qid)]
     if bad:
-        raise UsageError(f"--qid {bad[0]!r} is not a Wikidata item id (Q followed by digits, no leading 0, "
-                         "at most Q2147483647)")
+        raise UsageError(f"--qid {bad[0]!r} is not a Wikidata item id ({ITEM_ID_FORM})")
     return frozenset(qids) if qids else None
 
 

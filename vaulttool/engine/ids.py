@@ -8,6 +8,7 @@ import re
 
 _ID = re.compile(r"[QP]([1-9][0-9]{0,9})")
 MAX_NUMBER = 2_147_483_647
+ITEM_ID_FORM = "Q followed by digits, no leading 0, at most Q2147483647"  # for messages
 
 
 def is_entity_id(text: object) -> bool:
