@@ -172,20 +172,18 @@ def bind_new_properties(bindings: Bindings, notes: Sequence[NoteData], labels: M
                     "which this run does not read; a refresh of the whole vault decides")
             continue
         holders = [index for index, note in enumerate(notes) if key in note.values]
-        if bindings.adopting:
-            if not holders:
-                key = _drifted_key(property_id, [notes[i] for i in pending[property_id]], labels, config,
-                                   bindings) or key
-                holders = [index for index, note in enumerate(notes) if key in note.values]
-            if all(_values_equal(notes[i], property_id, key, labels, config) for i in holders):
-                bindings.record(property_id, key)
-                continue
-        elif not holders:
+        if bindings.adopting and not holders:
+            key = _drifted_key(property_id, [notes[i] for i in pending[property_id]], labels, config,
+                               bindings) or key
+            holders = [index for index, note in enumerate(notes) if key in note.values]
+        # On adoption a holder whose values are the property's is adopted; otherwise every holder is the user's.
+        theirs = [index for index in holders if not (bindings.adopting and _holds(
+            notes[index].values, key, _wikidata_values(notes[index], property_id, labels, config)))]
+        if not theirs:
             bindings.record(property_id, key)
             continue
-        for index in holders:
-            if property_id in notes[index].entity.get("claims", {}) and not (
-                    bindings.adopting and _values_equal(notes[index], property_id, key, labels, config)):
+        for index in theirs:
+            if property_id in notes[index].entity.get("claims", {}):
                 decisions.own.setdefault(index, []).append(OwnKey(key, property_id, label.text))
     return decisions
 
@@ -198,13 +196,11 @@ def _wikidata_values(note: NoteData, property_id: str, labels: Mapping[str, Labe
     return property_values(property_id, statements, labels, config, note.as_of).values
 
 
-def _values_equal(note: NoteData, property_id: str, key: str, labels: Mapping[str, Label],
-                  config: WikidataConfig) -> bool:
-    """Whether the note's values of `key` are the property's, in any order."""
-    old = note.values.get(key)
+def _holds(values: Mapping[str, Any], key: str, wikidata: list[Any]) -> bool:
+    """Whether a note's values of `key` are `wikidata`'s (not none), in any order."""
+    old = values.get(key)
     old_list = old if isinstance(old, list) else [old]
-    new = _wikidata_values(note, property_id, labels, config)
-    return bool(new) and Counter(map(_tag, old_list)) == Counter(map(_tag, new))
+    return bool(wikidata) and Counter(map(_tag, old_list)) == Counter(map(_tag, wikidata))
 
 
 def _drifted_key(property_id: str, notes: Iterable[NoteData], labels: Mapping[str, Label],
@@ -212,11 +208,13 @@ def _drifted_key(property_id: str, notes: Iterable[NoteData], labels: Mapping[st
     """On adoption, the key an older label gave a property (`…organization` for today's
     `…organisation`): the one key of a note, bound to nothing and named by no other property's label,
     whose values are exactly the property's."""
+    owned = bindings.owned()
     for note in notes:
         named = {_label_key(other, labels, bindings.rename) for other in note.entity.get("claims", {})
                  if other != property_id}
-        candidates = [key for key in note.values if key not in bindings.owned() and key not in named
-                      and _values_equal(note, property_id, key, labels, config)]
+        wikidata = _wikidata_values(note, property_id, labels, config)
+        candidates = [key for key in note.values if key not in owned and key not in named
+                      and _holds(note.values, key, wikidata)]
         if len(candidates) == 1:
             return candidates[0]
     return None
