@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "tiers": {"engine", "config", "errors"},
     "rules": {"tiers", "engine", "config", "errors", "findings"},
     "wikidata": {"engine", "config", "errors", ""},
-    "disk": {"tiers", "wikidata", "config", "errors", "findings"},
+    "disk": {"tiers", "wikidata", "engine", "config", "errors", "findings"},
     "commands": {"disk", "rules", "wikidata", "tiers", "engine", "config", "errors", "findings", ""},
     "cli": {"commands", "disk", "config", "errors", "findings", ""},
     "__main__": {"cli"},

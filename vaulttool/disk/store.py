@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vaulttool.disk.fileio import create_file, write_file
+from vaulttool.engine.ids import is_item_id
 from vaulttool.errors import ConcurrentChangeError, VaultToolError
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 STATE_FOLDER = ".vaulttool"
 CACHE_FOLDER = "cache"  # inside STATE_FOLDER: what is never meant for git
 CACHE_GITIGNORE = b"# Made by vaulttool: nothing in this folder belongs in git.\n*\n"
-_ITEM = re.compile(r"Q[1-9][0-9]*")  # a redirect's target becomes part of a link
 
 
 def _dump(data: Any, sort_keys: bool = True) -> bytes:
@@ -114,7 +113,8 @@ class Store:
                 if age > max_age_days:
                     continue
             target = _text(record.get("target"))
-            labels[entity_id] = Label(_text(record.get("label")), target if target and _ITEM.fullmatch(target) else None,
+            # A redirect's target becomes part of a link: only an item id may stand there.
+            labels[entity_id] = Label(_text(record.get("label")), target if is_item_id(target) else None,
                                       record.get("missing") is True, _text(record.get("datatype")))
         return labels
 
