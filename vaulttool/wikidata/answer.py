@@ -24,7 +24,7 @@ from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped
 
 from vaulttool.errors import VaultToolError
 from vaulttool.wikidata.mapping import END_TIME
-from vaulttool.wikidata.values import JULIAN, days_in_month
+from vaulttool.wikidata.values import JULIAN, days_in_month, parse_time
 
 MAX_BYTES = 64 * 1024 * 1024  # a batch of 50 large items is a few MB; far more is no honest answer
 MAX_DEPTH = 64  # a statement is 6 levels deep; the cap keeps recursive code (json, jsonschema) safe
@@ -43,7 +43,6 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _WEIGHT = {"[": 1, "{": 1, "]": -1, "}": -1}
-_TIME = re.compile(r"([+-])([0-9]+)-([0-9]{2})-([0-9]{2})T")
 
 
 class AnswerError(VaultToolError):
@@ -380,12 +379,12 @@ def _snak_validator(snak: dict[str, Any]) -> Draft202012Validator:
 
 def _real_day(value: dict[str, Any]) -> bool:
     """A day-precision time names a day its calendar has (no 30 February): mapping builds dates of it."""
-    match = _TIME.match(value["time"])
-    assert match is not None  # the schema's pattern
-    year, month, day = int(match.group(2)), int(match.group(3)), int(match.group(4))
-    if value["precision"] < 11 or month == 0 or day == 0:
+    parsed = parse_time(value)
+    assert parsed is not None  # the schema's pattern
+    sign, year, month, day, precision = parsed
+    if precision < 11 or month == 0 or day == 0:
         return True
-    astronomical = -year + 1 if match.group(1) == "-" else year  # 1 BCE is leap year 0
+    astronomical = -year + 1 if sign == "-" else year  # 1 BCE is leap year 0
     return month <= 12 and day <= days_in_month(astronomical, month, value["calendarmodel"] == JULIAN)
 
 
