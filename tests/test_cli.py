@@ -43,7 +43,7 @@ def test_validate_json_parses(run, negative_vault: Path) -> None:  # noqa: ANN00
     result = run("validate", "--format", "json", "duplicate_key.md", "whitespace.md", cwd=negative_vault)
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["summary"] == {"notes": 2, "errors": 1, "warnings": 1}
+    assert document["summary"] == {"notes": 2, "files": 0, "errors": 1, "warnings": 1, "suppressed": 0}
     assert document["findings"][0] == {
         "path": "duplicate_key.md", "line": 3, "col": 1, "code": "VT105", "severity": "error",
         "message": "duplicate key 'title': YAML readers keep only one of them",

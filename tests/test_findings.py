@@ -56,7 +56,7 @@ def check(data: bytes, schema: Schema | None = None) -> list[str]:
 
 def test_unknown_key_warning() -> None:
     schema = Schema(fields={"known": FieldRule()}, unknown_keys="warn")
-    assert check(b"---\nknown: 1\nextra: 2\n---\n", schema) == ["n.md:3:1: VT307 key 'extra' is not in the schema"]
+    assert check(b"---\nknown: 1\nextra: 2\n---\n", schema) == ["n.md:3:1: VT307 warning: key 'extra' is not in the schema"]
 
 
 def test_reference_note_is_clean(reference_bytes: bytes) -> None:

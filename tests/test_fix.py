@@ -79,7 +79,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(notes: Path) -> None:
         "-country: [[_Standards/WikiData/WD~Switzerland,39]]\n"
         '+country: "[[_Standards/WikiData/WD~Switzerland,39]]"\n ---\n'
         + FIXABLE["unquoted_wikilink.md"][0] + "\n")
-    assert result.stderr == "1 notes checked: 0 errors, 0 warnings; would fix 1 in 1 notes\n"
+    assert result.stderr == "1 note checked: 0 errors, 0 warnings; would fix 1 in 1 note\n"
     assert {name: (notes / name).read_bytes() for name in FIXABLE} == before
 
 
@@ -112,7 +112,7 @@ def test_whitespace_written_as_an_escape_stays_a_finding(notes: Path) -> None:
     note.write_bytes(data)
     result = run("validate", "--fix", "escaped.md")
     assert result.exit_code == 0  # a warning, nothing changed
-    assert result.stdout == "escaped.md:2:8: VT203 value '\\tpadded' has leading or trailing whitespace\n"
+    assert result.stdout == "escaped.md:2:8: VT203 warning: value '\\tpadded' has leading or trailing whitespace\n"
     assert note.read_bytes() == data
 
 
@@ -130,9 +130,11 @@ def test_a_read_only_note_is_not_fixed(notes: Path) -> None:
 def test_json_lists_the_fixes(notes: Path) -> None:
     result = run("validate", "--fix", "--format", "json", "whitespace.md")
     document = json.loads(result.stdout)
-    assert document["fixed"] == [{"path": "whitespace.md", "line": 2, "col": 8, "code": "VT203",
+    assert document["fixed"] == [{"path": "whitespace.md", "line": 2, "col": 8, "code": "VT203", "severity": "warning",
                                   "message": 'fixed: trimmed the whitespace: "padded"'}]
-    assert document["summary"] == {"notes": 1, "errors": 0, "warnings": 0, "fixed": 1, "changed": 1}
+    assert document["files"] == [{"path": "whitespace.md", "action": "update", "written": True}]
+    assert document["summary"] == {"notes": 1, "errors": 0, "warnings": 0, "suppressed": 0, "files": 1, "fixed": 1,
+                                   "changed": 1}
 
 
 def test_fixing_the_readme_example_gives_back_the_reference_note(notes: Path) -> None:

@@ -73,7 +73,7 @@ def test_tiers_with_nothing_to_write_neither_waits_nor_takes_the_lock(example_va
         start = time.monotonic()
         result = run("tiers", "--fail-on-change", "--lock-timeout", "20", str(example_vault))
         assert result.exit_code == 0 and time.monotonic() - start < 5
-        assert result.stderr.endswith("wrote 0 files, 0 problems\n")
+        assert result.stderr.endswith("wrote 0 files; 0 errors, 0 warnings\n")
     finally:
         holder.kill()
         holder.wait()

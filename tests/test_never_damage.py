@@ -329,7 +329,7 @@ def test_a_conflict_copy_gets_a_warning_and_no_stubs(example_vault: Path, name: 
     monkeypatch.chdir(example_vault)
     result = run("tiers", ".")
     assert result.exit_code == 0  # a warning
-    assert f"_Standards/UN(United_Nations)/{name}:1:1: VT418 a conflict copy made by " in result.stdout
+    assert f"_Standards/UN(United_Nations)/{name}:1:1: VT418 warning: a conflict copy made by " in result.stdout
     assert fingerprint(example_vault) == before
 
 

@@ -226,4 +226,4 @@ def test_a_stub_edited_by_hand_is_kept_and_reported(fresh: Path, wikidata: FakeW
     assert result.exit_code == 0, result.output
     assert stub.read_text(encoding="utf-8") == "---\ntier: private\nsource: \"[[elsewhere]]\"\n---\nmine\n"
     assert f"created {STUBS[3]}" not in result.output
-    assert "VT415 stub edited by hand and out of date with its standard note; not updated" in result.output
+    assert "VT415 warning: stub edited by hand and out of date with its standard note; not updated" in result.output

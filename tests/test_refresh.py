@@ -27,7 +27,7 @@ def test_reference_note_is_a_no_op_and_is_not_rewritten(wikidata: FakeWikidata, 
     before = note.stat()
     result = refresh(str(vault))
     assert result.exit_code == 0, result.output
-    assert result.stderr == "3 notes checked, 0 changed, 0 failed; 2 requests\n"
+    assert result.stderr == "3 notes checked, 0 changed, 0 failed, 0 skipped; 2 requests\n"
     after = note.stat()
     assert note.read_bytes() == REFERENCE_NOTE.read_bytes()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
@@ -164,7 +164,7 @@ def test_transient_failures_are_retried(wikidata: FakeWikidata, vault: Path, env
     result = refresh(str(vault))
     assert result.exit_code == 0, result.output
     assert note.read_bytes() == REFERENCE_NOTE.read_bytes()
-    assert result.stderr == "3 notes checked, 1 changed, 0 failed; 3 requests\n"
+    assert result.stderr == "3 notes checked, 1 changed, 0 failed, 0 skipped; 3 requests\n"
 
 
 @pytest.mark.parametrize(
@@ -228,7 +228,10 @@ def test_check_exits_1_on_drift_and_0_when_clean(wikidata: FakeWikidata, vault: 
     result = refresh("--check", "--format", "json", str(vault))
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["summary"] == {"checked": 3, "changed": 1, "failed": 0, "requests": 2}
+    assert report["summary"] == {"notes": 29, "checked": 3, "changed": 1, "failed": 0, "skipped": 0, "requests": 2,
+                                 "files": 1, "errors": 0, "warnings": 0, "suppressed": 0}
+    assert [(f["path"].endswith(REFERENCE_PATH), f["action"], f["written"]) for f in report["files"]] == [
+        (True, "update", False)]
     assert [n["keys"] for n in report["notes"] if n["status"] == "would change"] == [["Medium_username"]]
 
 
@@ -236,7 +239,7 @@ def test_offline_uses_the_recorded_responses_only(example_vault: Path, wikidata:
     (example_vault / REFERENCE_PATH).write_bytes(strip_or_stale({"country": DELETE}))
     result = refresh("--offline", str(example_vault))
     assert result.exit_code == 0
-    assert result.stderr == "3 notes checked, 1 changed, 0 failed; 0 requests\n"
+    assert result.stderr == "3 notes checked, 1 changed, 0 failed, 0 skipped; 0 requests\n"
     assert (example_vault / REFERENCE_PATH).read_bytes() == REFERENCE_NOTE.read_bytes()
     assert wikidata.requests == []
 

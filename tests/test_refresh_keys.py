@@ -79,11 +79,11 @@ def test_keys_the_user_wrote_are_kept_and_reported_once_each(wikidata: FakeWikid
     assert result.exit_code == 0, result.output
     lines = [line.replace(str(vault) + "/", "") for line in result.stdout.splitlines()]
     assert [line for line in lines if "VT501" in line] == [
-        f"{BOOK}:2:1: VT501 aliases is the note's own key, not written from P99990010 (aliases): bind it in "
+        f"{BOOK}:2:1: VT501 warning: aliases is the note's own key, not written from P99990010 (aliases): bind it in "
         "[wikidata] properties, or rename the key in the note",
-        f"{BOOK}:5:1: VT501 title is the note's own key, not written from P1476 (title): bind it in "
+        f"{BOOK}:5:1: VT501 warning: title is the note's own key, not written from P1476 (title): bind it in "
         "[wikidata] properties, or rename the key in the note",
-        f"{BOOK}:6:1: VT501 author is the note's own key, not written from P50 (author): bind it in "
+        f"{BOOK}:6:1: VT501 warning: author is the note's own key, not written from P50 (author): bind it in "
         "[wikidata] properties, or rename the key in the note",
     ]
     # The one key nobody holds is bound and written; the user's keys are bound to nothing.

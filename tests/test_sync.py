@@ -12,8 +12,8 @@ from conftest import fingerprint
 from vaulttool.cli import main
 
 REFERENCE = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
-CLEAN_SUMMARY = ("sync: 29 notes validated (0 errors, 0 warnings); refresh: 3 checked, 0 changed, 0 failed, "
-                 "0 requests; tiers: 0 files written, 0 problems; clean\n")
+CLEAN_SUMMARY = ("sync: 29 notes validated (0 errors, 0 warnings); refresh: 3 notes checked, 0 changed, 0 failed, "
+                 "0 skipped; 0 requests; tiers: wrote 0 files (0 errors, 0 warnings); clean\n")
 
 
 def sync(*args: str):  # noqa: ANN201
@@ -32,8 +32,8 @@ def test_changed_then_clean(example_vault: Path) -> None:
     shutil.rmtree(example_vault / "_secret")
     first = sync(str(example_vault))
     assert first.exit_code == 3
-    assert first.stderr == ("sync: 25 notes validated (0 errors, 0 warnings); refresh: 3 checked, 1 changed, "
-                            "0 failed, 0 requests; tiers: 4 files written, 0 problems; changed\n")
+    assert first.stderr == ("sync: 25 notes validated (0 errors, 0 warnings); refresh: 3 notes checked, 1 changed, "
+                            "0 failed, 0 skipped; 0 requests; tiers: wrote 4 files (0 errors, 0 warnings); changed\n")
     assert note.read_bytes() == reference
     before = fingerprint(example_vault, "*.md")
     second = sync(str(example_vault))
@@ -46,9 +46,11 @@ def test_dry_run_writes_nothing_and_says_what_would_change(example_vault: Path) 
     before = fingerprint(example_vault, "*.md")
     result = sync("--dry-run", "--format", "json", str(example_vault))
     assert result.exit_code == 3
-    summary = json.loads(result.stdout)["summary"]
-    assert summary["tiers"] == {"written": 4, "problems": 0}
-    assert (summary["status"], summary["exit_code"], summary["dry_run"]) == ("changed", 3, True)
+    document = json.loads(result.stdout)
+    summary = document["summary"]
+    assert summary["tiers"] == {"files": 4, "errors": 0, "warnings": 0, "suppressed": 0}
+    assert (summary["status"], document["exit_code"]) == ("changed", 3)
+    assert [(f["action"], f["written"]) for f in document["files"]] == [("create", False)] * 4
     assert fingerprint(example_vault, "*.md") == before
 
 

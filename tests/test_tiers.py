@@ -110,7 +110,7 @@ def test_an_edited_stub_survives_and_stale_facts_are_reported(bare_vault: Path) 
     note.write_bytes(note.read_bytes().replace(b"has_id_wikidata: Q472311", b"has_id_wikidata: Q472312"))
     result = run("tiers", str(bare_vault))
     assert stub.read_bytes() == edited
-    assert f"_protect/{IOM}.protect.md:1:1: VT415 stub edited by hand and out of date" in result.stdout
+    assert f"_protect/{IOM}.protect.md:1:1: VT415 warning: stub edited by hand and out of date" in result.stdout
     assert Note.parse(untouched.read_bytes()).values()["has_id_wikidata"] == "Q472312"
     assert is_untouched(untouched.read_bytes())
     assert not [line for line in run("tiers", str(bare_vault)).stdout.splitlines() if line.startswith("updated")]

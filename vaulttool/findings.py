@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import dataclass
 from typing import Iterable
 
 ERROR = "error"
@@ -67,8 +67,12 @@ class Finding:
     def severity(self) -> str:
         return CODES[self.code][0]
 
-    def text(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+    def text(self, severity: bool = True) -> str:
+        """`path:line:col: CODE message`, with `warning: ` before the message of a warning, as compilers
+        mark theirs (an error is the default, and its line stays the one the hooks and tests match).
+        Without `severity`, no mark: for what is no longer a finding (a fix made)."""
+        marker = "warning: " if severity and self.severity == WARNING else ""
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {marker}{self.message}"
 
     def github(self) -> str:
         level = "error" if self.severity == ERROR else "warning"
@@ -93,18 +97,27 @@ def error_count(findings: Iterable[Finding]) -> int:
     return sum(1 for finding in findings if finding.severity == ERROR)
 
 
-def render(findings: Iterable[Finding], output_format: str, summary: dict[str, int] | None = None,
-           fixed: Iterable[Finding] | None = None) -> str:
-    """All findings in one of the formats `text`, `json` or `github` (JSON also lists `fixed` ones)."""
-    findings = list(findings)
-    if output_format == "json":
-        records = [dict(asdict(f), severity=f.severity) for f in findings]
-        document: dict[str, object] = {"findings": records, "summary": summary or {}}
-        if fixed is not None:
-            document["fixed"] = [asdict(f) for f in fixed]
-        # ASCII: JSON's own escapes (`"Gen\u00e8ve.md"`) read back as the same text in every JSON
-        # reader, and keep the document the same bytes, and valid, in any console or file encoding.
-        return json.dumps(document, ensure_ascii=True, indent=2) + "\n"
+def render(findings: Iterable[Finding], output_format: str) -> str:
+    """Findings as `text` lines or `github` workflow annotations (JSON is the CLI's, with the rest of
+    a command's output)."""
     if output_format == "github":
         return "".join(f.github() + "\n" for f in findings)
     return "".join(f.text() + "\n" for f in findings)
+
+
+_SELECTOR = re.compile(r"VT\d{1,3}")
+
+
+def code_selector(text: str) -> str:
+    """A code or code prefix as the person wrote it (any case), upper-cased; ValueError when it names
+    no finding."""
+    selector = text.strip().upper()
+    if not _SELECTOR.fullmatch(selector) or not any(code.startswith(selector) for code in CODES):
+        raise ValueError(f"{text!r} is not a finding code or a prefix of one (such as VT401 or VT4); "
+                         "`vaulttool explain` lists them")
+    return selector
+
+
+def code_selectors(texts: Iterable[str]) -> tuple[str, ...]:
+    """Codes from repeated or comma-separated options (`--ignore VT401,VT307 --ignore VT2`)."""
+    return tuple(code_selector(part) for text in texts for part in text.split(",") if part.strip())

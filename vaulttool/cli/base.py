@@ -13,18 +13,15 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
+from typing import Any, Iterator, NoReturn, Sequence
 
 import click
 
 from vaulttool import DISTRIBUTION, __version__
-from vaulttool.config.settings import OUTPUT_FORMATS, Config
+from vaulttool.config.settings import Config
 from vaulttool.disk import vault
 from vaulttool.disk.store import cache_folder
 from vaulttool.errors import ConfigError, Terminated, UsageError, VaultToolError
-
-if TYPE_CHECKING:
-    pass
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CHANGED, EXIT_FAILED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
@@ -34,11 +31,6 @@ jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=0), default=N
                            help="Worker processes for large runs; 0 uses every core. [default: from config, 0]")
 lock_option = click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
                            help="How long to wait for another vaulttool writing this vault. [default: from config, 60]")
-
-
-def findings_format(choices: Sequence[str] = OUTPUT_FORMATS) -> Callable[[Any], Any]:
-    return click.option("--format", "output_format", type=click.Choice(choices), default=None,
-                        help="Output as " + ", ".join(choices) + ". [default: text]")
 
 
 def open_config(paths: Sequence[Path], **flags: object) -> Config:
@@ -55,11 +47,6 @@ def load_vault(paths: Sequence[Path], **flags: object) -> tuple[Config, vault.Di
 def is_whole_vault(config: Config, paths: Sequence[Path]) -> bool:
     """Whether PATHS name the whole vault: none at all, or the vault's own folder."""
     return all(path.resolve() == config.root.resolve() for path in paths)
-
-
-def print_notices(notices: Sequence[str]) -> None:
-    for notice in notices:
-        click.echo(f"vaulttool: {notice}", err=True)
 
 
 def fail(error: VaultToolError, code: int | None = None) -> NoReturn:

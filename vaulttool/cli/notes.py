@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Sequence
+from typing import Any
 
 import click
 
@@ -12,34 +11,40 @@ from vaulttool.cli.base import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     fail,
-    findings_format,
     is_whole_vault,
     jobs_option,
     load_vault,
     lock_option,
     main,
     paths_argument,
-    print_notices,
     writer,
 )
+from vaulttool.cli.output import (
+    UPDATE,
+    FileRecord,
+    Outcome,
+    OutputOptions,
+    Reporter,
+    findings_summary,
+    output_options,
+    plural,
+)
 from vaulttool.commands import validate as validate_command
-from vaulttool.config.settings import Config
 from vaulttool.disk import vault
 from vaulttool.errors import StateWriteError, UsageError, VaultToolError
-from vaulttool.findings import Finding, error_count, new_to, render
-
-if TYPE_CHECKING:
-    from vaulttool.commands.fix import FixReport
+from vaulttool.findings import Finding, new_to
 
 
 @main.command()
 @click.argument("folder", required=False, default=".",
                 type=click.Path(path_type=Path, exists=True, file_okay=False))
-def init(folder: Path) -> None:
+@output_options(("text", "json"), findings=False)
+def init(folder: Path, out: OutputOptions) -> None:
     """Make FOLDER (default: here) a vault: a commented vaulttool.toml, the .gitignore lines vaulttool
     needs, and the .pre-commit-config.yaml snippet. Never overwrites a file."""
     from vaulttool.commands import init as init_command
 
+    reporter = Reporter("init", out)
     try:
         report = init_command.run(folder, vault.precommit_hooks_text())
     except OSError as error:
@@ -47,25 +52,26 @@ def init(folder: Path) -> None:
     except VaultToolError as error:
         fail(error)
     for line in report.lines:
-        click.echo(line)
-    click.echo("\nFor pre-commit, add to the vault's .pre-commit-config.yaml, from a release:\n")
-    click.echo(report.release)
-    click.echo("or, with vaulttool installed on this machine (no network needed):\n")
-    click.echo(report.local, nl=False)
+        reporter.line(line)
+    reporter.line("\nFor pre-commit, add to the vault's .pre-commit-config.yaml, from a release:\n")
+    reporter.line(report.release)
+    reporter.line("or, with vaulttool installed on this machine (no network needed):\n")
+    reporter.line(report.local, nl=False)
+    files = [FileRecord(name, action, True) for name, action in report.files]
+    reporter.finish(Outcome(files=files, counts={"files": len(files)}), None, lambda failing: EXIT_CLEAN)
 
 
 @main.command()
 @paths_argument
-@findings_format()
-@click.option("--strict/--no-strict", default=None, help="Exit 1 on warnings too.")
+@output_options()
 @click.option("--no-cache", is_flag=True, help="Check every note again; neither read nor write .vaulttool/cache/.")
 @click.option("--fix", is_flag=True, help="Quote unquoted wikilinks (VT201) and ambiguous scalars (VT202), trim "
                                           "whitespace in quoted values (VT203); exit 1 when a note changed.")
 @click.option("--dry-run", is_flag=True, help="With --fix: print a unified diff of the fixes; write nothing.")
 @jobs_option
 @lock_option
-def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | None, no_cache: bool, fix: bool,
-             dry_run: bool, jobs: int | None, lock_timeout: float | None) -> None:
+def validate(paths: tuple[Path, ...], out: OutputOptions, no_cache: bool, fix: bool, dry_run: bool, jobs: int | None,
+             lock_timeout: float | None) -> None:
     """Check each note's frontmatter; print one `path:line:col: CODE message` line per finding.
 
     PATHS are notes or folders (default: the vault around the current folder). Notes unchanged since
@@ -76,7 +82,8 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
         fail(UsageError("--dry-run goes with --fix"))
     fixed = None
     try:
-        config, notes = load_vault(paths, output_format=output_format, strict=strict, jobs=jobs, lock_timeout=lock_timeout)
+        config, notes = load_vault(paths, jobs=jobs, lock_timeout=lock_timeout)
+        reporter = Reporter("validate", out, config)
         whole_vault = is_whole_vault(config, paths)
         with writer(config, "validate --fix", fix and not dry_run, notes.debris):
             result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
@@ -88,71 +95,80 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
                     result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
     except VaultToolError as error:
         fail(error)
-    print_notices(result.notices)
+    for notice in result.notices:
+        reporter.notice(notice)
     findings = result.findings + notes.problems
+    counts: dict[str, Any] = {"notes": result.notes, "files": 0}
+    outcome = Outcome(findings, counts=counts, ignored=result.ignored)
     if fixed is not None:
-        findings = sorted(new_to(findings, fixed.fixed) + fixed.findings)
-    exit_with_findings(findings, result.notes, config, fixed)
-
-
-def exit_with_findings(findings: Sequence[Finding], notes: int, config: Config,
-                        fixed: FixReport | None = None) -> NoReturn:
-    """Print findings in the configured format, the summary, and exit 0 or 1 (warnings: with --strict;
-    with --fix, also when a note was changed, as pre-commit expects of fixers)."""
-    errors = error_count(findings)
-    warnings = len(findings) - errors
-    summary = {"notes": notes, "errors": errors, "warnings": warnings}
-    if fixed is not None:
-        summary.update(fixed=len(fixed.fixed), changed=len(fixed.changed))
+        outcome.findings = sorted(new_to(findings, fixed.fixed) + fixed.findings)
+        outcome.fixed = fixed.fixed
+        outcome.files = [FileRecord(display, UPDATE, not fixed.dry_run) for display in fixed.changed]
+        counts.update(files=len(fixed.changed), fixed=len(fixed.fixed), changed=len(fixed.changed))
         for diff in fixed.diffs:
-            click.echo(diff, nl=False)
-        if config.output_format != "json":
-            click.echo(render(fixed.fixed, "text"), nl=False)
-            for message in fixed.messages:
-                click.echo(message)
-    click.echo(render(findings, config.output_format, summary, fixed.fixed if fixed else None), nl=False)
-    if config.output_format == "text":
-        line = f"{notes} notes checked: {errors} errors, {warnings} warnings"
+            reporter.line(diff, nl=False)
+        for finding in fixed.fixed:
+            reporter.line(finding.text(severity=False))
+        for message in fixed.messages:
+            reporter.line(message)
+        for display in [] if fixed.dry_run else fixed.changed:
+            reporter.detail(f"wrote {display}")
+    reporter.detail(f"{plural(result.cached, 'note')} of {result.notes} unchanged since the last run, from the cache")
+
+    def summary(counts: dict[str, Any]) -> str:
+        line = f"{plural(counts['notes'], 'note')} checked: {findings_summary(counts)}"
         if fixed is not None:
             verb = "would fix" if fixed.dry_run else "fixed"
-            line += f"; {verb} {len(fixed.fixed)} in {len(fixed.changed)} notes"
-        click.echo(line, err=True)
+            line += f"; {verb} {len(fixed.fixed)} in {plural(len(fixed.changed), 'note')}"
+        return line
+
+    # --fix exits 1 whenever it changed a note (would, with --dry-run), as pre-commit expects of fixers.
     changed = bool(fixed and fixed.changed)
-    sys.exit(EXIT_FINDINGS if errors or (config.strict and warnings) or changed else EXIT_CLEAN)
+    reporter.finish(outcome, summary, lambda failing: EXIT_FINDINGS if failing or changed else EXIT_CLEAN)
 
 
 @main.command()
 @paths_argument
 @click.option("--check", is_flag=True, help="Exit 1 if any note would not come back byte for byte.")
+@output_options()
 @jobs_option
-def roundtrip(paths: tuple[Path, ...], check: bool, jobs: int | None) -> None:
+def roundtrip(paths: tuple[Path, ...], check: bool, out: OutputOptions, jobs: int | None) -> None:
     """Prove the engine lossless on your notes: parse, render, compare every byte.
 
-    Notes that cannot be parsed are listed as skipped (vaulttool never writes them; `validate` says why).
+    A note that would change is a VT120 finding. Notes that cannot be parsed are listed as skipped
+    (vaulttool never writes them; `validate` says why).
     """
     from vaulttool.commands import roundtrip as roundtrip_command
 
     try:
         config, notes = load_vault(paths, jobs=jobs)
+        reporter = Reporter("roundtrip", out, config)
         outcomes = roundtrip_command.run(config, notes)
     except VaultToolError as error:
         fail(error)
     differing = [o for o in outcomes if o.status == "differs"]
     skipped = [o for o in outcomes if o.status == "unreadable"]
-    for outcome in differing:
-        click.echo(f"{outcome.display}: would change ({outcome.detail})")
     for outcome in skipped:
-        click.echo(f"{outcome.display}: skipped, cannot be parsed ({outcome.detail})")
-    identical = len(outcomes) - len(differing) - len(skipped)
-    click.echo(f"{len(outcomes)} notes: {identical} byte-identical, {len(differing)} would change, "
-               f"{len(skipped)} skipped", err=True)
-    sys.exit(EXIT_FINDINGS if check and differing else EXIT_CLEAN)
+        reporter.line(f"{outcome.display}: skipped, cannot be parsed ({outcome.detail})")
+    findings = [Finding(o.display, 1, 1, "VT120", f"would change ({o.detail}); please report this") for o in differing]
+    records = [{"path": o.display, "status": o.status, "detail": o.detail} for o in outcomes]
+    counts = {"notes": len(outcomes), "files": 0, "identical": len(outcomes) - len(differing) - len(skipped),
+              "differ": len(differing), "skipped": len(skipped)}
+
+    def summary(counts: dict[str, Any]) -> str:
+        return (f"{plural(counts['notes'], 'note')}: {counts['identical']} byte-identical, "
+                f"{counts['differ']} would change, {counts['skipped']} skipped")
+
+    # Without --check, a report: it proves, and exits 0 whatever it found (the folders it could not
+    # read included, which validate fails on).
+    reporter.finish(Outcome(findings + notes.problems, counts=counts, notes=records), summary,
+                    lambda failing: EXIT_FINDINGS if check and differing else EXIT_CLEAN)
 
 
 @main.command()
 @paths_argument
-@findings_format()
-def check(paths: tuple[Path, ...], output_format: str | None) -> None:
+@output_options()
+def check(paths: tuple[Path, ...], out: OutputOptions) -> None:
     """Validate, round-trip and tiers-check notes, writing nothing: the `vaulttool-check` pre-commit hook.
 
     Reads only the notes given (and the validate cache, for the one-type-per-property rule); never
@@ -161,12 +177,13 @@ def check(paths: tuple[Path, ...], output_format: str | None) -> None:
     from vaulttool.commands import tiers as tiers_command
 
     try:
-        config, notes = load_vault(paths, output_format=output_format)
+        config, notes = load_vault(paths)
+        reporter = Reporter("check", out, config)
         result = validate_command.run(config, notes, whole_vault=is_whole_vault(config, paths), prove_round_trip=True)
         tier_findings = tiers_command.check_findings(tiers_command.plan(config, notes, validated=result.findings))
         findings = result.findings + new_to(tier_findings, result.findings) + notes.problems  # each once
     except VaultToolError as error:
         fail(error)
-    exit_with_findings(sorted(findings), len(notes), config)
-
-
+    reporter.finish(Outcome(findings, counts={"notes": len(notes), "files": 0}, ignored=result.ignored),
+                    lambda counts: f"{plural(counts['notes'], 'note')} checked: {findings_summary(counts)}",
+                    lambda failing: EXIT_FINDINGS if failing else EXIT_CLEAN)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -16,49 +14,64 @@ from vaulttool.cli.base import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     fail,
-    findings_format,
     is_whole_vault,
     load_vault,
     lock_option,
     main,
     paths_argument,
-    print_notices,
     saying_on_interrupt,
     writer,
 )
+from vaulttool.cli.output import UPDATE, FileRecord, Outcome, OutputOptions, Reporter, output_options, plural
 from vaulttool.disk import vault
 from vaulttool.errors import VaultToolError
-from vaulttool.findings import render
+from vaulttool.findings import Finding
 
 if TYPE_CHECKING:
     from vaulttool.commands.refresh import RefreshReport
 
 
 def refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
+    """One JSON record a note refresh looked at (its findings are in the document's `findings`)."""
     return [{"path": o.display, "id": o.entity_id, "status": o.status, "reason": o.reason, "keys": o.keys,
-             "messages": o.messages, "code": o.finding.code if o.finding else None,
-             "findings": [asdict(finding) for finding in o.notices]} for o in report.outcomes]
+             "messages": o.messages} for o in report.outcomes]
 
 
-def echo_refresh(report: RefreshReport, validated: bool = False) -> None:
-    """What refresh did, a line a note. With `validated`, the notes it left alone because they do not
-    read cleanly are not named again: validate's findings already say why."""
+def refresh_findings(report: RefreshReport) -> list[Finding]:
+    """Why notes were not refreshed, and what was left alone in those that were (VT501)."""
+    return [finding for o in report.outcomes for finding in ([o.finding] if o.finding else []) + o.notices]
+
+
+def refresh_files(report: RefreshReport) -> list[FileRecord]:
+    from vaulttool.commands import refresh as refresh_command
+
+    return [FileRecord(o.display, UPDATE, o.status == refresh_command.CHANGED) for o in report.outcomes
+            if o.status in (refresh_command.CHANGED, refresh_command.WOULD_CHANGE)]
+
+
+def echo_refresh(report: RefreshReport, reporter: Reporter) -> None:
+    """What refresh did, a line a note (the findings are printed with the others)."""
     from vaulttool.commands import refresh as refresh_command
 
     for outcome in report.outcomes:
         if outcome.diff:
-            click.echo(outcome.diff, nl=False)
-        if outcome.finding is not None:
-            if not (validated and outcome.status == refresh_command.UNREADABLE):
-                click.echo(outcome.finding.text())
-        elif outcome.status in (refresh_command.FAILED, refresh_command.UNREADABLE):
-            click.echo(f"{outcome.display}: {outcome.status}: {outcome.reason}")
-        elif outcome.status != refresh_command.UNCHANGED:
-            click.echo(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
-        for notice in outcome.notices:
-            click.echo(notice.text())
+            reporter.line(outcome.diff, nl=False)
+        if outcome.status in (refresh_command.CHANGED, refresh_command.WOULD_CHANGE):
+            reporter.line(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
+        elif outcome.status == refresh_command.UNCHANGED:
+            reporter.detail(f"{outcome.display}: {outcome.status}")
+        elif outcome.finding is None:  # (a note with a finding is named by it)
+            reporter.line(f"{outcome.display}: {outcome.status}: {outcome.reason}")
         for message in outcome.messages:
-            click.echo(f"{outcome.display}: note: {message}")
+            reporter.line(f"{outcome.display}: note: {message}")
+    for notice in report.warnings + report.errors:
+        reporter.notice(notice)
+
+
+def refresh_summary(counts: dict[str, Any], write: bool) -> str:
+    verb = "changed" if write else "would change"
+    return (f"{plural(counts['checked'], 'note')} checked, {counts['changed']} {verb}, {counts['failed']} failed, "
+            f"{counts['skipped']} skipped; {plural(counts['requests'], 'request')}")
 
 
 @main.command()
@@ -72,15 +85,16 @@ def echo_refresh(report: RefreshReport, validated: bool = False) -> None:
               help="Write a note even when Wikidata's answer would remove more than half of its Wikidata keys.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="The day current_only properties are judged at (default: each item's last edit).")
-@findings_format(("text", "json"))
+@output_options()
 @lock_option
 def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check: bool, offline: bool,
-            fix_redirects: bool, allow_removals: bool, as_of: datetime.datetime | None, output_format: str | None,
+            fix_redirects: bool, allow_removals: bool, as_of: datetime.datetime | None, out: OutputOptions,
             lock_timeout: float | None) -> None:
     """Update the frontmatter keys Wikidata owns from the Wikidata API; every other byte stays.
 
     Notes name their item with `has_id_wikidata: Q…`. The endpoint and the User-Agent contact come
-    from vaulttool.toml or VAULTTOOL_WIKIDATA_URL and VAULTTOOL_CONTACT.
+    from vaulttool.toml or VAULTTOOL_WIKIDATA_URL and VAULTTOOL_CONTACT. Exit 1 when a note failed or
+    has an error finding; with --check, also when a note would change.
     """
     from vaulttool.commands import refresh as refresh_command
 
@@ -88,6 +102,7 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     try:
         wanted = refresh_command.item_ids(qids)
         config, notes = load_vault(paths, lock_timeout=lock_timeout)
+        reporter = Reporter("refresh", out, config)
         with writer(config, "refresh", write, notes.debris):
             client = refresh_command.client_for(config, offline)
             written: list[str] = []
@@ -100,18 +115,14 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
                                              progress=step, log=written)
     except VaultToolError as error:
         fail(error)
-    summary = report.summary(unreadable_failed=True)
-    summary["failed"] += len(notes.problems)
-    if output_format == "json":
-        click.echo(json.dumps({"notes": refresh_records(report), "summary": summary}, ensure_ascii=True, indent=2))
-    else:
-        click.echo(render(notes.problems, "text"), nl=False)
-        echo_refresh(report)
-        print_notices(report.warnings + report.errors)
-        verb = "changed" if write else "would change"
-        click.echo(f"{summary['checked']} notes checked, {summary['changed']} {verb}, {summary['failed']} failed; "
-                   f"{summary['requests']} requests", err=True)
-    sys.exit(EXIT_FINDINGS if summary["failed"] or (check and summary["changed"]) else EXIT_CLEAN)
+    echo_refresh(report, reporter)
+    counts = {"notes": len(notes), **report.summary()}
+    files = refresh_files(report)
+    counts["files"] = len(files)
+    outcome = Outcome(refresh_findings(report) + notes.problems, files, counts, refresh_records(report))
+    failed = counts["failed"] or (check and counts["changed"])
+    reporter.finish(outcome, lambda counts: refresh_summary(counts, write),
+                    lambda failing: EXIT_FINDINGS if failing or failed else EXIT_CLEAN)
 
 
 class progress_bar:

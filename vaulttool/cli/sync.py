@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,18 +13,16 @@ from vaulttool.cli.base import (
     EXIT_FAILED,
     EXIT_FINDINGS,
     fail,
-    findings_format,
     load_vault,
     lock_option,
     main,
-    print_notices,
     saying_on_interrupt,
     writer,
 )
-from vaulttool.cli.refresh import echo_refresh, progress_bar, refresh_records
+from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options, plural
+from vaulttool.cli.refresh import echo_refresh, progress_bar, refresh_files, refresh_records, refresh_summary
 from vaulttool.errors import StateWriteError, VaultToolError
-from vaulttool.findings import render
-
+from vaulttool.findings import ERROR, Finding
 
 SYNC_STATUS = {"clean": EXIT_CLEAN, "findings": EXIT_FINDINGS, "changed": EXIT_CHANGED, "failed": EXIT_FAILED}
 
@@ -34,16 +31,15 @@ SYNC_STATUS = {"clean": EXIT_CLEAN, "findings": EXIT_FINDINGS, "changed": EXIT_C
 @click.argument("vault_path", metavar="[VAULT]", required=False, type=click.Path(path_type=Path))
 @click.option("--offline", is_flag=True, help="Refresh from the responses stored under .vaulttool/ alone.")
 @click.option("--dry-run", is_flag=True, help="Show what refresh and tiers would write; write nothing.")
-@findings_format(("text", "json"))
+@output_options()
 @lock_option
-def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: str | None,
-         lock_timeout: float | None) -> None:
+def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptions, lock_timeout: float | None) -> None:
     """Validate, refresh from Wikidata, then write tier stubs and links sections: one summary.
 
     \b
-    Exit codes:
+    Exit codes (with --dry-run, as the run would have exited):
       0  clean: nothing to change, no findings
-      1  findings: validate or tiers found problems (nothing failed)
+      1  findings: errors (with --strict, warnings too), and nothing failed
       2  usage or configuration error
       3  changed: notes or tier files were written (would be, with --dry-run); no findings
       4  failed: some notes could not be refreshed or written, or another writer held the vault
@@ -52,33 +48,51 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
 
     try:
         config, notes = load_vault([vault_path] if vault_path else [], lock_timeout=lock_timeout)
+        reporter = Reporter("sync", out, config)
         with writer(config, "sync", not dry_run, notes.debris):
             written: list[str] = []
             with saying_on_interrupt(written):
                 result = sync_command.run(config, notes, offline=offline, dry_run=dry_run, progress=progress_bar,
                                           log=written)
-            result.validation.findings += notes.problems
     except VaultToolError as error:
         from vaulttool.disk.lock import LockBusyError
 
         fail(error, EXIT_FAILED if isinstance(error, (LockBusyError, StateWriteError)) else None)
-    print_notices(result.validation.notices + result.refreshed.warnings + result.refreshed.errors)
-    status = result.status
-    summary = {**result.summary(), "exit_code": SYNC_STATUS[status], "dry_run": dry_run}
-    if output_format == "json":
-        findings = result.validation.findings + result.tier_findings
-        document = {"summary": summary, "findings": json.loads(render(findings, "json"))["findings"],
-                    "refresh": refresh_records(result.refreshed), "tiers": result.tiered.done}
-        click.echo(json.dumps(document, ensure_ascii=True, indent=2))
-    else:
-        click.echo(render(result.validation.findings, "text"), nl=False)
-        echo_refresh(result.refreshed, validated=True)
-        for line in result.tiered.done:
-            click.echo(line)
-        click.echo(render(result.tier_findings, "text"), nl=False)
-        v, r, t = summary["validate"], summary["refresh"], summary["tiers"]
-        click.echo(f"sync: {v['notes']} notes validated ({v['errors']} errors, {v['warnings']} warnings); "
-                   f"refresh: {r['checked']} checked, {r['changed']} {'would change' if dry_run else 'changed'}, "
-                   f"{r['failed']} failed, {r['requests']} requests; tiers: {t['written']} files "
-                   f"{'to write' if dry_run else 'written'}, {t['problems']} problems; {status}", err=True)
-    sys.exit(SYNC_STATUS[status])
+    for notice in result.validation.notices:
+        reporter.notice(notice)
+    echo_refresh(result.refreshed, reporter)
+    for line in result.tiered.done:
+        reporter.line(line)
+    ignored = {**result.tiered.ignored, **result.validation.ignored}
+    validation = result.validation.findings + notes.problems
+    phases = {"validate": validation, "refresh": result.refresh_findings, "tiers": result.tier_findings}
+    counts: dict[str, Any] = {"notes": len(notes)}
+    for phase, found in phases.items():  # each phase's counts, as the command of its name gives them
+        counts[phase] = _counts(reporter, found, ignored)
+    counts["validate"]["notes"] = result.validation.notes
+    counts["refresh"].update(result.refreshed.summary())
+    tier_files = [FileRecord(action.vault_path, action.kind, not dry_run) for action in result.written]
+    counts["tiers"]["files"] = len(tier_files)
+    files = refresh_files(result.refreshed) + tier_files
+    counts["files"] = len(files)
+
+    def exit_code(failing: bool) -> int:
+        counts["status"] = result.status(failing)
+        return SYNC_STATUS[counts["status"]]
+
+    def summary(counts: dict[str, Any]) -> str:
+        v, r, t = counts["validate"], counts["refresh"], counts["tiers"]
+        verb = "would write" if dry_run else "wrote"
+        refreshed = refresh_summary(r, not dry_run) + (f" ({findings_summary(r)})" if r["errors"] or r["warnings"] else "")
+        return (f"sync: {plural(v['notes'], 'note')} validated ({findings_summary(v)}); refresh: {refreshed}; "
+                f"tiers: {verb} {plural(t['files'], 'file')} ({findings_summary(t)}); {counts['status']}")
+
+    findings = [finding for found in phases.values() for finding in found]
+    reporter.finish(Outcome(findings, files, counts, refresh_records(result.refreshed), ignored=ignored),
+                    summary, exit_code)
+
+
+def _counts(reporter: Reporter, findings: list[Finding], ignored: dict[str, frozenset[str]]) -> dict[str, Any]:
+    shown, suppressed = reporter.shown(findings, ignored)
+    errors = sum(1 for finding in shown if finding.severity == ERROR)
+    return {"errors": errors, "warnings": len(shown) - errors, "suppressed": suppressed}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,7 +11,6 @@ from vaulttool.cli.base import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     fail,
-    findings_format,
     load_vault,
     lock_option,
     main,
@@ -19,8 +18,8 @@ from vaulttool.cli.base import (
     saying_on_interrupt,
     writer,
 )
+from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options, plural
 from vaulttool.errors import VaultToolError
-from vaulttool.findings import error_count, render
 
 
 @main.command()
@@ -28,10 +27,11 @@ from vaulttool.findings import error_count, render
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing missing stubs, stale links sections "
                                             "and orphaned tier notes.")
 @click.option("--dry-run", is_flag=True, help="Print what would be created or changed; write nothing.")
-@click.option("--fail-on-change", is_flag=True, help="Exit 1 when a file was created or changed (for pre-commit).")
-@findings_format()
+@click.option("--fail-on-change", is_flag=True, help="Exit 1 when a file was created or changed (would be, with "
+                                                     "--dry-run): for pre-commit.")
+@output_options()
 @lock_option
-def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: bool, output_format: str | None,
+def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: bool, out: OutputOptions,
           lock_timeout: float | None) -> None:
     """Create the missing access-tier stubs of standard notes and their links sections.
 
@@ -42,7 +42,8 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
 
     write = not (check or dry_run)
     try:
-        config, notes = load_vault(paths, output_format=output_format, lock_timeout=lock_timeout)
+        config, notes = load_vault(paths, lock_timeout=lock_timeout)
+        reporter = Reporter("tiers", out, config)
         report = tiers_command.plan(config, notes)
         # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock, and
         # neither wait for another writer nor pay for the lock library. One that writes plans again
@@ -52,22 +53,25 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
                 report = tiers_command.plan(config, notes)
                 with saying_on_interrupt(report.done):
                     tiers_command.apply(report)
-        report.findings += notes.problems
     except VaultToolError as error:
         fail(error)
-    if check:
-        findings = tiers_command.check_findings(report)
-        click.echo(render(findings, config.output_format), nl=False)
-        click.echo(f"{len(notes)} notes checked: {len(findings)} tier problems", err=True)
-        sys.exit(EXIT_FINDINGS if error_count(findings) else EXIT_CLEAN)
+    findings = (tiers_command.check_findings(report) if check else report.findings) + notes.problems
+    done = report.written if write else report.actions
+    files = [FileRecord(action.vault_path, action.kind, write) for action in done]
     for action in report.actions if dry_run else []:
-        click.echo(tiers_command.diff(action), nl=False)
+        reporter.line(tiers_command.diff(action), nl=False)
     for line in report.done:
-        click.echo(line)
-    click.echo(render(sorted(report.findings), config.output_format), nl=False)
-    written = len(report.actions) if dry_run else len(report.done)
-    click.echo(f"{len(notes)} notes checked: {'would write' if dry_run else 'wrote'} {written} files, "
-               f"{len(report.findings)} problems", err=True)
-    sys.exit(EXIT_FINDINGS if error_count(report.findings) or (fail_on_change and report.done) else EXIT_CLEAN)
+        reporter.line(line)
+    counts = {"notes": len(notes), "files": len(files)}
 
+    def summary(counts: dict[str, Any]) -> str:
+        if check:
+            return f"{plural(counts['notes'], 'note')} checked: {findings_summary(counts)}"
+        verb = "wrote" if write else "would write"
+        return f"{plural(counts['notes'], 'note')} checked: {verb} {plural(counts['files'], 'file')}; " \
+               f"{findings_summary(counts)}"
 
+    # --dry-run exits as the run itself would: with --fail-on-change, 1 when a file would be written.
+    changed = fail_on_change and bool(done) and not check
+    reporter.finish(Outcome(findings, files, counts, ignored=report.ignored), summary,
+                    lambda failing: EXIT_FINDINGS if failing or changed else EXIT_CLEAN)

@@ -39,6 +39,7 @@ HELP: dict[tuple[str, str], str] = {
     ("vault", "lock_timeout"): "seconds a writer waits for another",
     ("validate", "format"): "text | json | github",
     ("validate", "strict"): "warnings fail too",
+    ("validate", "ignore"): 'vault-path glob -> codes not reported there: { "_public/**/*hub*.md" = ["VT401"] }',
     ("schema", "id_key"): "the key holding each note's Wikidata item id",
     ("schema", "unknown_keys"): "ignore | warn (VT307) for keys not in [schema.fields]",
     ("schema", "required_in"): "where `required` applies (globs of vault paths; ** crosses folders)",
@@ -174,6 +175,7 @@ def precommit_snippets(hooks_text: str, version: str = __version__) -> tuple[str
 @dataclass
 class InitReport:
     lines: list[str] = field(default_factory=list)  # what was done, or left as it was
+    files: list[tuple[str, str]] = field(default_factory=list)  # (name, "create" or "update") of each written
     release: str = ""
     local: str = ""
 
@@ -185,28 +187,33 @@ def run(folder: Path, hooks_text: str) -> InitReport:
     try:
         fileio.create_file(config, config_text().encode("utf-8"))
         report.lines.append(f"created {CONFIG_NAME}")
+        report.files.append((CONFIG_NAME, "create"))
     except ConcurrentChangeError:
         report.lines.append(f"{CONFIG_NAME} exists; left as it is")
     if vault.git_work_tree(folder) is None:
         report.lines.append("no git repository here: nothing added to .gitignore; keep "
                             + " and ".join(GITIGNORE_LINES) + " out of version control")
     else:
-        report.lines.append(_update_gitignore(folder / ".gitignore"))
+        line, action = _update_gitignore(folder / ".gitignore")
+        report.lines.append(line)
+        if action is not None:
+            report.files.append((".gitignore", action))
     report.release, report.local = precommit_snippets(hooks_text)
     return report
 
 
-def _update_gitignore(path: Path) -> str:
+def _update_gitignore(path: Path) -> tuple[str, str | None]:
+    """What was done to .gitignore, and how it was written ("create", "update" or None: not at all)."""
     try:
         snapshot = fileio.read_snapshot(path)
     except FileNotFoundError:
         text, missing = gitignore_plan(None)
         assert text is not None
         fileio.create_file(path, text.encode("utf-8"))
-        return "created .gitignore with " + ", ".join(missing)
+        return "created .gitignore with " + ", ".join(missing), "create"
     existing = snapshot.data.decode("utf-8", "surrogateescape")
     text, missing = gitignore_plan(existing)
     if text is None:
-        return ".gitignore has every line vaulttool needs; left as it is"
+        return ".gitignore has every line vaulttool needs; left as it is", None
     fileio.replace_if_changed(path, text.encode("utf-8", "surrogateescape"), snapshot)
-    return "added to .gitignore: " + ", ".join(missing)
+    return "added to .gitignore: " + ", ".join(missing), "update"

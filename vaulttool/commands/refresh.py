@@ -58,11 +58,12 @@ class RefreshReport:
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
 
-    def summary(self, unreadable_failed: bool) -> dict[str, int]:
-        """Counts of the refresh. Notes it could not read count as failed unless validate reports them."""
-        failed = self.count(FAILED) + (self.count(UNREADABLE) if unreadable_failed else 0) + len(self.errors)
+    def summary(self) -> dict[str, int]:
+        """Counts of the refresh: `failed`, what went wrong in refreshing; `skipped`, the notes left
+        alone because they do not read cleanly (their findings say why)."""
         return {"checked": len(self.outcomes), "changed": self.count(CHANGED) + self.count(WOULD_CHANGE),
-                "failed": failed, "requests": self.requests}
+                "failed": self.count(FAILED) + len(self.errors), "skipped": self.count(UNREADABLE),
+                "requests": self.requests}
 
 
 @dataclass
@@ -188,7 +189,8 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         try:
             snapshot = fileio.read_snapshot(file.path)
         except OSError as error:
-            failures.append(NoteOutcome(file.display, "", UNREADABLE, unreadable(file.display, error).message))
+            finding = unreadable(file.display, error).then("not refreshed")
+            failures.append(NoteOutcome(file.display, "", UNREADABLE, finding.message, finding=finding))
             continue
         report = checks.check_before_edit(file.display, file.vault_path, snapshot.data, settings)
         parsed = report.note

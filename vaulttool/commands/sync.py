@@ -1,16 +1,16 @@
-"""The sync command's work: validate, refresh, then tiers over the whole vault, and one status. Free
-of click; the caller holds the writer lock around `run`."""
+"""The sync command's work: validate, refresh, then tiers over the whole vault. Free of click; the
+caller holds the writer lock around `run`."""
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Callable, ContextManager, Sequence
+from typing import Callable, ContextManager, Sequence
 
 from vaulttool.commands import refresh, tiers, validate
 from vaulttool.config.settings import Config
 from vaulttool.disk.vault import NoteFile
-from vaulttool.findings import Finding, error_count, new_to
+from vaulttool.findings import Finding, new_to
 
 CLEAN, FINDINGS, CHANGED, FAILED = "clean", "findings", "changed", "failed"
 NOT_WRITTEN = frozenset({"VT111", "VT112", "VT417"})  # a tier file tiers meant to write and could not
@@ -26,38 +26,30 @@ class SyncResult:
     dry_run: bool
 
     @property
+    def refresh_findings(self) -> list[Finding]:
+        """Why refresh left notes alone, where validate has not said so at that place already."""
+        found = [f for o in self.refreshed.outcomes for f in ([o.finding] if o.finding else []) + o.notices]
+        return new_to(found, self.validation.findings)
+
+    @property
     def tier_findings(self) -> list[Finding]:
         """What tiers found that validate did not already report."""
         return new_to(sorted(self.tiered.findings), self.validation.findings)
 
     @property
-    def refresh_summary(self) -> dict[str, int]:
-        return self.refreshed.summary(unreadable_failed=False)  # validate reports those
-
-    @property
-    def written(self) -> int:
+    def written(self) -> list[tiers.Action]:
         """Tier files written (with a dry run: that would be written)."""
-        return len(self.tiered.actions) if self.dry_run else len(self.tiered.done)
+        return self.tiered.actions if self.dry_run else self.tiered.written
 
-    @property
-    def status(self) -> str:
-        if self.refresh_summary["failed"] or any(f.code in NOT_WRITTEN for f in self.tier_findings):
+    def status(self, failing: bool) -> str:
+        """The run's status, given whether its findings (those shown) fail it."""
+        if self.refreshed.summary()["failed"] or any(f.code in NOT_WRITTEN for f in self.tier_findings):
             return FAILED
-        if error_count(self.validation.findings) or error_count(self.tier_findings):
+        if failing:
             return FINDINGS
-        if self.refresh_summary["changed"] or self.written:
+        if self.refreshed.summary()["changed"] or self.written:
             return CHANGED
         return CLEAN
-
-    def summary(self) -> dict[str, Any]:
-        errors = error_count(self.validation.findings)
-        return {
-            "validate": {"notes": self.validation.notes, "errors": errors,
-                         "warnings": len(self.validation.findings) - errors},
-            "refresh": self.refresh_summary,
-            "tiers": {"written": self.written, "problems": len(self.tier_findings)},
-            "status": self.status,
-        }
 
 
 def _no_progress(total: int) -> ContextManager[None]:

@@ -55,6 +55,8 @@ class TiersReport:
     actions: list[Action] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # what is wrong or was refused
     done: list[str] = field(default_factory=list)  # lines saying what was written
+    written: list[Action] = field(default_factory=list)  # the actions carried out
+    ignored: dict[str, frozenset[str]] = field(default_factory=dict)  # standard notes' vaulttool_ignore codes
     # The names in each folder stubs go to, folded as macOS and Windows compare them, with the stubs
     # planned so far: two notes must not become one file on those systems.
     names: dict[Path, dict[str, str]] = field(default_factory=dict, repr=False)
@@ -181,6 +183,8 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
         report.findings.append(checked.structural[0].then("no tier stubs or links section written"))
         return
     note = checked.note
+    if checked.ignored:
+        report.ignored[file.display] = checked.ignored
     source = file.vault_path[:-3]
     values = note.values() if note.has_frontmatter and note.is_mapping else {}
     wikidata_id = values.get(config.schema.id_key)
@@ -295,6 +299,7 @@ def apply(report: TiersReport, log: list[str] | None = None) -> None:
                 fileio.replace_if_changed(action.path, action.data, action.snapshot)
                 line = f"updated {action.what} in {action.vault_path}"
             report.done.append(line)
+            report.written.append(action)
             if log is not None:
                 log.append(line)
         except ProtectedFileError as error:

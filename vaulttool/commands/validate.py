@@ -24,14 +24,15 @@ from vaulttool.rules.schema import expected_kinds, kind_misfit
 _check_settings: checks.CheckSettings | None = None
 _prove_round_trip = False
 
-# A note's cached result: [[size, mtime_ns, ctime_ns, inode], content hash, findings, kinds], findings
-# as [line, col, code, message] and kinds as one string "key kind line col" a line (one object a note
-# keeps the cache of a large vault quick to read and write); paths are added back on reading.
+# A note's cached result: [[size, mtime_ns, ctime_ns, inode], content hash, findings, kinds, ignored],
+# findings as [line, col, code, message], kinds as one string "key kind line col" a line (one object a
+# note keeps the cache of a large vault quick to read and write) and ignored as the codes of its
+# `vaulttool_ignore` key, comma-separated; paths are added back on reading.
 # ctime moves on every change of a file's bytes or mode, even when mtime is put back (`touch -r`), and
 # the inode on every replacement, so a matching stat means the same file as when it was checked.
-Record = list  # [Stat, str, list[list[int | str]], str]
+Record = list  # [Stat, str, list[list[int | str]], str, str]
 Stat = list[int]
-_FORMAT = 2  # of the records; older caches are not read
+_FORMAT = 3  # of the records; older caches are not read
 _RACY_NS = 2_000_000_000  # a file changed this close to the save may change again within its timestamp
 _SEPARATOR = "\n"  # keys holding a line break (only quoted ones can) are written with `\n` instead
 
@@ -61,7 +62,7 @@ def _validate_one(task: tuple[NoteFile, str | None, Stat | None]) -> tuple[Recor
     report = checks.check_note(note.display, note.vault_path, data, _check_settings, _prove_round_trip)
     findings = [[f.line, f.col, f.code, f.message] for f in report.findings]
     kinds = _SEPARATOR.join(str(item).replace("\n", "\\n") for item in report.kinds)
-    return [stat, content_hash, findings, kinds], False, []
+    return [stat, content_hash, findings, kinds, ",".join(sorted(report.ignored))], False, []
 
 
 def _kinds(record: Record) -> list[str]:
@@ -99,6 +100,7 @@ class ValidateResult:
     findings: list[Finding] = field(default_factory=list)
     cached: int = 0  # notes whose result came from the cache
     notices: list[str] = field(default_factory=list)  # what the user should know beside the findings
+    ignored: dict[str, frozenset[str]] = field(default_factory=dict)  # each note's `vaulttool_ignore` codes
 
 
 def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True,
@@ -142,8 +144,11 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
         if record is not None:
             records[note.vault_path] = record
     displays = {note.vault_path: note.display for note in notes}
+    ignored: dict[str, frozenset[str]] = {}
     for vault_path, record in records.items():
         findings += [Finding(displays[vault_path], *row) for row in record[2]]
+        if record[4]:
+            ignored[displays[vault_path]] = frozenset(record[4].split(","))
     counts: Counter[tuple[str, str]] = Counter()
     vault_counts = store.kind_counts(cache_key) if use_cache and not whole_vault else None
     if vault_counts:
@@ -161,4 +166,4 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
             notices.append(f"the validate cache was not written ({error.filename}: {error.strerror}); the "
                            "next run checks every note again")
     findings.sort()
-    return ValidateResult(len(notes), findings, cached, notices)
+    return ValidateResult(len(notes), findings, cached, notices, ignored)

@@ -65,6 +65,7 @@ def _load_file(root: Path, text: str | None, obsidian_types: Mapping[str, str] |
         lock_timeout=reader.get(vault, ("vault", "lock_timeout"), tomlcheck.non_negative_number, base.lock_timeout),
         output_format=reader.get(validate, ("validate", "format"), tomlcheck.one_of(OUTPUT_FORMATS), base.output_format),
         strict=reader.get(validate, ("validate", "strict"), tomlcheck.boolean, base.strict),
+        ignore=_ignore(reader, reader.table(validate, ("validate", "ignore"))),
         schema=_schema(reader, reader.table(data, ("schema",)), base.schema),
         wikidata=_section(reader, reader.table(data, ("wikidata",)), "wikidata", base.wikidata, _WIKIDATA_CHECKS),
         tiers=_section(reader, reader.table(data, ("tiers",)), "tiers", base.tiers, _TIERS_CHECKS),
@@ -95,7 +96,7 @@ _WIKIDATA_CHECKS: dict[str, Callable[[Any], Any]] = {
 # Every setting the file accepts, table by table (`vaulttool init` writes each one, at its default).
 SETTINGS: dict[str, tuple[str, ...]] = {
     "vault": ("exclude", "templates_folder", "max_frontmatter_bytes", "jobs", "lock_timeout"),
-    "validate": ("format", "strict"),
+    "validate": ("format", "strict", "ignore"),
     "schema": ("id_key", "unknown_keys", "required_in", "fields"),
     "wikidata": tuple(_WIKIDATA_CHECKS),
     "tiers": tuple(_TIERS_CHECKS),
@@ -111,6 +112,21 @@ def _section(reader: tomlcheck.Reader, table: dict[str, Any], name: str, base: A
         value = reader.get(table, (name, setting), check, getattr(base, setting))
         values[setting] = tuple(value) if isinstance(value, list) else value
     return dataclasses.replace(base, **values)
+
+
+def _ignore(reader: tomlcheck.Reader, table: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """`[validate.ignore]`: vault-path globs, each with the finding codes (or prefixes) not shown there."""
+    from vaulttool.findings import code_selector
+
+    ignore: dict[str, tuple[str, ...]] = {}
+    for glob, codes in table.items():
+        where = ("validate", "ignore", glob)
+        codes = reader.get(table, where, tomlcheck.string_list, [])
+        try:
+            ignore[glob] = tuple(code_selector(code) for code in codes)
+        except ValueError as error:
+            reader.fail(where, str(error))
+    return ignore
 
 
 def _schema(reader: tomlcheck.Reader, table: dict[str, Any], base: Schema) -> Schema:

@@ -102,6 +102,7 @@ class Config:
     lock_timeout: float = 60.0  # how long a writer waits for another one to finish
     output_format: str = "text"
     strict: bool = False
+    ignore: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # vault-path glob -> codes not shown
     schema: Schema = field(default_factory=Schema)
     wikidata: WikidataConfig = field(default_factory=WikidataConfig)
     tiers: TiersConfig = field(default_factory=TiersConfig)

@@ -19,6 +19,7 @@ from vaulttool.engine.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
 from vaulttool.rules.schema import check_element, check_shape, kind_of, rule_for
+from vaulttool.rules.suppress import IGNORE_KEY, note_ignores
 from vaulttool.tiers.layout import tier_of_folder, tier_of_link
 
 # Node lines and columns are 0-based within the frontmatter, which starts on the file's line 2.
@@ -42,6 +43,7 @@ class NoteReport:
     # pickle and cache for a vault of many notes).
     kinds: list[str | int] = field(default_factory=list)
     note: Note | None = field(default=None, repr=False, compare=False)  # None when it cannot be parsed
+    ignored: frozenset[str] = frozenset()  # the codes its `vaulttool_ignore` key names
 
     @property
     def structural(self) -> list[Finding]:
@@ -115,9 +117,10 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
         _check_simple_yaml(root, add)
     elif root is not None:
         _check_yaml(root, add)
+    entries = note.entries()
+    report.ignored = _note_ignores(entries, add)
     if structure_only:
         return report
-    entries = note.entries()
     values = [node_value(entry.value_node) for entry in entries]
     _collect_kinds(entries, values, report.kinds)
     _check_schema(entries, values, schema, add)
@@ -240,6 +243,18 @@ def _wikilink_text(node: SeqN) -> str:
         "[[" + ",".join(part.text for part in item.items) + "]]"  # type: ignore[union-attr]
         for item in node.items
     )
+
+
+def _note_ignores(entries: list[Entry], add: Add) -> frozenset[str]:
+    """The codes the note's `vaulttool_ignore` key hides in it; VT308 when the key is not a list of codes."""
+    for entry in reversed(entries):  # of duplicate keys the last counts, as YAML readers keep it
+        if entry.key == IGNORE_KEY:
+            codes, problem = note_ignores(node_value(entry.value_node))
+            if problem:
+                node = entry.value_node
+                add(node.line + _LINE, node.col + _COL, "VT308", problem)
+            return codes
+    return frozenset()
 
 
 def _short_tag(tag: str) -> str:

@@ -12,6 +12,7 @@ from vaulttool.config.settings import FieldRule, Schema
 from vaulttool.engine.ids import is_item_id
 from vaulttool.engine.links import WIKILINK_VALUE
 from vaulttool.engine.scalars import ISO_DATE, ISO_DATETIME
+from vaulttool.rules.suppress import IGNORE_KEY
 from vaulttool.tiers.templates import MARKER_KEY as STUB_MARKER_KEY
 
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
@@ -101,6 +102,8 @@ def rule_for(schema: Schema, key: str) -> FieldRule | None:
     rule = schema.fields.get(key)
     if rule is None and key == schema.id_key:
         return FieldRule(type="wikidata_id", shape="scalar")
+    if rule is None and key == IGNORE_KEY:
+        return FieldRule()  # checked on its own (VT308), never unknown (VT307)
     if rule is None and key == STUB_MARKER_KEY:
         return FieldRule(type="text", shape="scalar", pattern="sha256-[0-9a-f]{16}")
     return rule

@@ -1,0 +1,205 @@
+"""The one output contract every command keeps: the options that shape output, and `Reporter`,
+which prints a command's findings, files and counts in text, JSON or GitHub annotations and exits.
+
+Every JSON document has the same top level (`vaulttool/schemas/output.schema.json`): `command`,
+`exit_code`, `findings` (each with its severity and code), `files` (written, or that would be),
+`summary` (counts: `errors`, `warnings` and `suppressed` always), and for some commands `notes` (one
+record a note) and `fixed`. Text goes to standard output, the summary line to standard error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, NoReturn, Sequence
+
+import click
+
+from vaulttool import __version__
+from vaulttool.config.settings import OUTPUT_FORMATS, Config
+from vaulttool.disk.vault import vault_path_of
+from vaulttool.findings import ERROR, Finding, code_selectors, render
+from vaulttool.rules.suppress import Suppressions
+
+SCHEMA_VERSION = 1
+CREATE, UPDATE = "create", "update"
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 note`, `2 notes`, `0 notes`."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputOptions:
+    """What the person asked of the output on the command line (None: as vaulttool.toml says)."""
+
+    output_format: str | None = None
+    strict: bool | None = None
+    quiet: bool = False
+    verbose: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+def _selectors(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
+    try:
+        return code_selectors(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def output_options(formats: Sequence[str] = OUTPUT_FORMATS, findings: bool = True) -> Callable[[Any], Any]:
+    """The output options of a command, given to it as one `out: OutputOptions` argument: --format,
+    --quiet and --verbose everywhere; --strict, --select and --ignore where findings are printed."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def with_options(*args: Any, output_format: str | None, quiet: bool, verbose: bool, strict: bool | None = None,
+                         select: tuple[str, ...] = (), ignore: tuple[str, ...] = (), **kwargs: Any) -> Any:
+            if quiet and verbose:
+                raise click.UsageError("--quiet and --verbose exclude each other")
+            out = OutputOptions(output_format, strict, quiet, verbose, select, ignore)
+            return command(*args, out=out, **kwargs)
+
+        options = [
+            click.option("--format", "output_format", type=click.Choice(formats), default=None,
+                         help="Output as " + ", ".join(formats) + ". [default: text, or [validate] format]"),
+            click.option("--quiet", "-q", is_flag=True, help="Print errors only: no warnings, changes or summary."),
+            click.option("--verbose", "-v", is_flag=True, help="Also print each file written and each note passed by."),
+        ]
+        if findings:
+            options += [
+                click.option("--strict/--no-strict", default=None,
+                             help="Exit 1 on warnings too. [default: [validate] strict, else no]"),
+                click.option("--select", multiple=True, metavar="CODE", callback=_selectors,
+                             help="Report only these codes or prefixes (VT401, VT4; repeatable, or comma-separated)."),
+                click.option("--ignore", multiple=True, metavar="CODE", callback=_selectors,
+                             help="Do not report these codes or prefixes (repeatable, or comma-separated)."),
+            ]
+        for option in reversed(options):
+            with_options = option(with_options)
+        return with_options
+
+    return decorate
+
+
+@dataclass
+class FileRecord:
+    path: str
+    action: str  # CREATE or UPDATE
+    written: bool  # False: it would be (a dry run), or it could not be
+
+
+@dataclass
+class Outcome:
+    """What one command has to say, in every format."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: list[FileRecord] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)  # the command's own counts, before the common ones
+    notes: list[dict[str, Any]] | None = None  # one record a note, where the command has them
+    fixed: list[Finding] | None = None
+    ignored: Mapping[str, frozenset[str]] = field(default_factory=dict)  # each note's vaulttool_ignore codes
+
+
+class Reporter:
+    """Prints for one command run, as its options and the vault's config say."""
+
+    def __init__(self, command: str, out: OutputOptions, config: Config | None = None,
+                 formats: Sequence[str] = OUTPUT_FORMATS) -> None:
+        self.command = command
+        configured = config.output_format if config and config.output_format in formats else "text"
+        self.format = out.output_format or configured
+        self.strict = out.strict if out.strict is not None else bool(config and config.strict)
+        self.quiet = out.quiet
+        self.verbose = out.verbose
+        self.suppressions = Suppressions(tuple(config.ignore.items()) if config else (), out.select, out.ignore)
+        self._root = str(config.root.resolve()) if config else None
+
+    @property
+    def text(self) -> bool:
+        """Whether lines for people are printed: not in JSON, and not with --quiet."""
+        return self.format != "json" and not self.quiet
+
+    def line(self, text: str = "", nl: bool = True) -> None:
+        """A line for people on standard output (a change, a diff); none in JSON or with --quiet."""
+        if self.text:
+            click.echo(text, nl=nl)
+
+    def detail(self, text: str) -> None:
+        """A line only --verbose prints."""
+        if self.verbose and self.format != "json":
+            click.echo(text)
+
+    def notice(self, text: str) -> None:
+        """`vaulttool: …` on standard error: what to know beside the findings; none with --quiet."""
+        if not self.quiet:
+            click.echo(f"vaulttool: {text}", err=True)
+
+    def _vault_path(self, display: str) -> str | None:
+        if self._root is None:
+            return None
+        path = os.path.abspath(display)
+        return vault_path_of(path, self._root) if path.startswith(self._root + os.sep) else None
+
+    def shown(self, findings: Iterable[Finding], ignored: Mapping[str, frozenset[str]]) -> tuple[list[Finding], int]:
+        """The findings not suppressed, sorted, and how many were."""
+        shown, suppressed = self.suppressions.apply(findings, ignored, self._vault_path)
+        return sorted(shown), suppressed
+
+    def failing(self, shown: Iterable[Finding]) -> bool:
+        """Whether these findings fail the run: errors, or warnings with --strict."""
+        return any(finding.severity == ERROR or self.strict for finding in shown)
+
+    def finish(self, outcome: Outcome, summary: Callable[[dict[str, Any]], str] | None,
+               exit_code: Callable[[bool], int]) -> NoReturn:
+        """Print `outcome` and exit. `summary` makes the text summary line from the counts;
+        `exit_code` gives the exit code from whether the findings shown fail the run (errors, or
+        warnings with --strict)."""
+        shown, suppressed = self.shown(outcome.findings, outcome.ignored)
+        errors = sum(1 for finding in shown if finding.severity == ERROR)
+        warnings = len(shown) - errors
+        code = exit_code(self.failing(shown))  # (which may add to the counts, as sync its status)
+        counts = {**outcome.counts, "errors": errors, "warnings": warnings, "suppressed": suppressed}
+        if self.format == "json":
+            document: dict[str, Any] = {
+                "vaulttool": __version__, "schema": SCHEMA_VERSION, "command": self.command, "exit_code": code,
+                "findings": [dict(asdict(f), severity=f.severity) for f in shown],
+                "files": [asdict(record) for record in outcome.files], "summary": counts,
+            }
+            if outcome.notes is not None:
+                document["notes"] = outcome.notes
+            if outcome.fixed is not None:
+                document["fixed"] = [dict(asdict(f), severity=f.severity) for f in outcome.fixed]
+            # ASCII: JSON's own escapes (`"Gen\u00e8ve.md"`) read back as the same text in every JSON
+            # reader, and keep the document the same bytes, and valid, in any console or file encoding.
+            click.echo(json.dumps(document, ensure_ascii=True, indent=2))
+        else:
+            if self.quiet:
+                shown = [finding for finding in shown if finding.severity == ERROR]
+            click.echo(render(shown, self.format), nl=False)
+            if summary is not None and not self.quiet:
+                line = summary(counts)
+                if suppressed:
+                    line += f" ({suppressed} suppressed)"
+                click.echo(line, err=True)
+        sys.exit(code)
+
+
+def findings_summary(counts: Mapping[str, Any]) -> str:
+    """`0 errors, 1 warning`."""
+    return f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')}"
+
+
+def written_files(paths: Iterable[tuple[str, str]], written: bool) -> list[FileRecord]:
+    return [FileRecord(path, action, written) for path, action in paths]
+
+
+def schema_path() -> Path:
+    """The JSON Schema every command's `--format json` output validates against."""
+    return Path(__file__).resolve().parent.parent / "schemas" / "output.schema.json"
