@@ -13,7 +13,7 @@ from vaulttool.config.settings import Config, Schema, TiersConfig
 from vaulttool.engine.links import Link, links_in
 from vaulttool.engine.note import Entry, Note, first_difference
 from vaulttool.engine.paths import matches_any
-from vaulttool.engine.scalars import reads_differently
+from vaulttool.engine.scalars import beyond_javascript, reads_differently
 from vaulttool.engine.values import node_value
 from vaulttool.engine.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
 from vaulttool.errors import NoteError
@@ -214,6 +214,10 @@ def _check_scalar(node: ScalarN, add: Add) -> None:
             difference = reads_differently(node.text)
             if difference:
                 add(node.line + _LINE, node.col + _COL, "VT202", f"{node.text!r} is ambiguous: {difference}; quote it")
+            elif beyond_javascript(node.text):  # (VT202's "quote it" already covers `00009007199254740993`)
+                limit = "below -(2^53 - 1)" if node.text.startswith("-") else "above 2^53 - 1"
+                add(node.line + _LINE, node.col + _COL, "VT204", f"{node.text} is an integer {limit}, which "
+                    f'Obsidian cannot hold exactly; quote it: "{node.text}"')
     elif node.style in ('"', "'") and node.text != node.text.strip():
         add(node.line + _LINE, node.col + _COL, "VT203", f"value {node.text!r} has leading or trailing whitespace")
 
