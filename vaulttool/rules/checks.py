@@ -120,7 +120,8 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
     entries = note.entries()
     values = [node_value(entry.value_node) for entry in entries]
     _collect_kinds(entries, values, report.kinds)
-    _check_schema(entries, values, schema, add)
+    quote_here = {(f.line, f.col) for f in report.findings if f.code in _QUOTE_IT}
+    _check_schema(entries, values, schema, add, quote_here)
     _check_required([key for key, value in zip((e.key for e in entries), values) if value is not None],
                     vault_path, schema, add)
     _check_tier_links(note, vault_path, list(zip(entries, values)), settings.tiers, add)
@@ -263,7 +264,13 @@ def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[str | in
             kinds.extend((entry.key, kind, node.line + _LINE, node.col + _COL))
 
 
-def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add) -> None:
+# The findings that tell a plain scalar to be quoted, where a schema finding about the unquoted reading
+# would be a second line for the same fix.
+_QUOTE_IT = frozenset({"VT202", "VT204"})
+
+
+def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add,
+                  quote_here: set[tuple[int, int]]) -> None:
     for entry, value in zip(entries, values):
         rule = rule_for(schema, entry.key)
         if entry.key == schema.id_key and value is None:
@@ -291,7 +298,11 @@ def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: 
         for element, element_node in elements:
             problem = check_element(rule, element)
             if problem:
-                add(element_node.line + _LINE, element_node.col + _COL, problem[0], f"{entry.key}: {problem[1]}")
+                line, col = element_node.line + _LINE, element_node.col + _COL
+                if (line, col) in quote_here and isinstance(element_node, ScalarN) and \
+                        check_element(rule, element_node.text) is None:
+                    continue  # quoted, as VT202 or VT204 here says to, the value keeps the rule
+                add(line, col, problem[0], f"{entry.key}: {problem[1]}")
 
 
 def _check_required(present: list[str], vault_path: str, schema: Schema, add: Add) -> None:
