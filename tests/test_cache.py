@@ -47,9 +47,10 @@ def test_a_touched_but_unchanged_note_is_recognised_by_its_hash(negative_vault: 
 
 def test_a_partial_run_sees_the_rest_of_the_vault_through_the_cache(negative_vault: Path) -> None:
     validate(negative_vault)
-    result = validate(negative_vault, negative_vault / "rating_c.md")
-    assert texts(result) == [f"{vault.display_path(negative_vault / 'rating_c.md')}:2:9: VT306 property 'rating' "
-                             "is number in 2 notes, but text here"]
+    result = validate(negative_vault, negative_vault / "rating_a.md")
+    assert texts(result) == [f"{vault.display_path(negative_vault / 'rating_a.md')}:2:9: VT306 property 'rating' "
+                             "holds number in 2 notes and text in 1, but Obsidian gives a property one type: quote "
+                             "this number, or declare its type in [schema.fields] or .obsidian/types.json"]
 
 
 def test_other_settings_or_a_deleted_cache_mean_a_cold_run(negative_vault: Path) -> None:

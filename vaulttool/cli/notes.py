@@ -65,8 +65,9 @@ def init(folder: Path, out: OutputOptions) -> None:
 @paths_argument
 @output_options()
 @click.option("--no-cache", is_flag=True, help="Check every note again; neither read nor write .vaulttool/cache/.")
-@click.option("--fix", is_flag=True, help="Quote unquoted wikilinks (VT201) and ambiguous scalars (VT202), trim "
-                                          "whitespace in quoted values (VT203); exit 1 when a note changed.")
+@click.option("--fix", is_flag=True, help="Quote unquoted wikilinks (VT201), ambiguous scalars (VT202) and integers "
+                                          "too large for Obsidian (VT204), trim whitespace in quoted values "
+                                          "(VT203); exit 1 when a note changed.")
 @click.option("--dry-run", is_flag=True, help="With --fix: print a unified diff of the fixes; write nothing.")
 @jobs_option
 @lock_option

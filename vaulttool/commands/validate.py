@@ -8,17 +8,17 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from vaulttool import __version__
 from vaulttool.commands.pool import parallel_map
-from vaulttool.config.settings import Config
+from vaulttool.config.settings import Config, Schema
 from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
-from vaulttool.rules.schema import expected_kinds, kind_misfit
+from vaulttool.rules.schema import expected_kinds, kind_misfit, typed_keys
 
 # Per process: what `_setup_validate` was given (sent once per worker, not once per note).
 _check_settings: checks.CheckSettings | None = None
@@ -71,9 +71,10 @@ def _kinds(record: Record) -> list[str]:
 
 
 def _property_kind_findings(records: dict[str, Record], displays: dict[str, str],
-                            counts: Counter[tuple[str, str]], declared: Mapping[str, str]) -> list[Finding]:
+                            counts: Counter[tuple[str, str]], schema: Schema) -> list[Finding]:
     """VT306 for every value whose kind does not fit its property (one type per property name)."""
-    expected = expected_kinds(counts, declared)
+    typed = typed_keys(schema, {key for key, _ in counts})
+    expected = expected_kinds(counts, schema.obsidian_types, typed)
     findings: list[Finding] = []
     for vault_path, record in records.items() if expected else ():
         kinds = _kinds(record)
@@ -157,7 +158,7 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
         for record in records.values():
             kinds = _kinds(record)
             counts.update(zip(kinds[0::4], kinds[1::4]))
-    findings += _property_kind_findings(records, displays, counts, config.schema.obsidian_types)
+    findings += _property_kind_findings(records, displays, counts, config.schema)
     notices: list[str] = []
     if use_cache and whole_vault and (tasks or len(records) != len(cache)):
         try:

@@ -174,6 +174,17 @@ def reads_differently(text: str) -> str | None:
     return f"YAML 1.1 reads it as {_describe(value_11)}, YAML 1.2 as {_describe(value_12)}"
 
 
+MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER: Obsidian's numbers are doubles
+
+
+def beyond_javascript(text: str) -> bool:
+    """True for a plain decimal integer that a JavaScript number, and so Obsidian, cannot hold exactly:
+    `9007199254740993` would be shown, and saved back, as 9007199254740992. Hex and octal integers are
+    left out, as rare in notes; floats are inexact by nature, in YAML as in Obsidian."""
+    # The length test first: nearly every plain scalar is far shorter than 16 digits.
+    return len(text) >= 16 and _INT_12.fullmatch(text) is not None and abs(int(text)) > MAX_SAFE_INTEGER
+
+
 def _describe(value: Scalar) -> str:
     if value is None:
         return "null"

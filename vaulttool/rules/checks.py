@@ -13,7 +13,7 @@ from vaulttool.config.settings import Config, Schema, TiersConfig
 from vaulttool.engine.links import Link, links_in
 from vaulttool.engine.note import Entry, Note, first_difference
 from vaulttool.engine.paths import matches_any
-from vaulttool.engine.scalars import reads_differently
+from vaulttool.engine.scalars import beyond_javascript, reads_differently
 from vaulttool.engine.values import node_value
 from vaulttool.engine.yamlnodes import STANDARD_TAGS, MapN, Node, ScalarN, SeqN
 from vaulttool.errors import NoteError
@@ -123,7 +123,8 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
         return report
     values = [node_value(entry.value_node) for entry in entries]
     _collect_kinds(entries, values, report.kinds)
-    _check_schema(entries, values, schema, add)
+    quote_here = {(f.line, f.col) for f in report.findings if f.code in _QUOTE_IT}
+    _check_schema(entries, values, schema, add, quote_here)
     _check_required([key for key, value in zip((e.key for e in entries), values) if value is not None],
                     vault_path, schema, add)
     _check_tier_links(note, vault_path, list(zip(entries, values)), settings.tiers, add)
@@ -217,6 +218,10 @@ def _check_scalar(node: ScalarN, add: Add) -> None:
             difference = reads_differently(node.text)
             if difference:
                 add(node.line + _LINE, node.col + _COL, "VT202", f"{node.text!r} is ambiguous: {difference}; quote it")
+            elif beyond_javascript(node.text):  # (VT202's "quote it" already covers `00009007199254740993`)
+                limit = "below -(2^53 - 1)" if node.text.startswith("-") else "above 2^53 - 1"
+                add(node.line + _LINE, node.col + _COL, "VT204", f"{node.text} is an integer {limit}, which "
+                    f'Obsidian cannot hold exactly; quote it: "{node.text}"')
     elif node.style in ('"', "'") and node.text != node.text.strip():
         add(node.line + _LINE, node.col + _COL, "VT203", f"value {node.text!r} has leading or trailing whitespace")
 
@@ -274,7 +279,13 @@ def _collect_kinds(entries: list[Entry], values: list[Any], kinds: list[str | in
             kinds.extend((entry.key, kind, node.line + _LINE, node.col + _COL))
 
 
-def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add) -> None:
+# The findings that tell a plain scalar to be quoted, where a schema finding about the unquoted reading
+# would be a second line for the same fix.
+_QUOTE_IT = frozenset({"VT202", "VT204"})
+
+
+def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: Add,
+                  quote_here: set[tuple[int, int]]) -> None:
     for entry, value in zip(entries, values):
         rule = rule_for(schema, entry.key)
         if entry.key == schema.id_key and value is None:
@@ -302,7 +313,11 @@ def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: 
         for element, element_node in elements:
             problem = check_element(rule, element)
             if problem:
-                add(element_node.line + _LINE, element_node.col + _COL, problem[0], f"{entry.key}: {problem[1]}")
+                line, col = element_node.line + _LINE, element_node.col + _COL
+                if (line, col) in quote_here and isinstance(element_node, ScalarN) and \
+                        check_element(rule, element_node.text) is None:
+                    continue  # quoted, as VT202 or VT204 here says to, the value keeps the rule
+                add(line, col, problem[0], f"{entry.key}: {problem[1]}")
 
 
 def _check_required(present: list[str], vault_path: str, schema: Schema, add: Add) -> None:

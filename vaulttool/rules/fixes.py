@@ -2,7 +2,8 @@
 
 * VT201, an unquoted wikilink: its original text, quoted;
 * VT202, a plain scalar YAML 1.1 and 1.2 read differently: its original text, quoted;
-* VT203, whitespace inside a quoted value: the spaces and tabs inside the quotes, removed.
+* VT203, whitespace inside a quoted value: the spaces and tabs inside the quotes, removed;
+* VT204, a plain integer too large for Obsidian's numbers: its original text, quoted.
 
 Each fix replaces the characters of one scalar or flow list and nothing else. The result is read again:
 the fixed findings must be gone, no finding may appear that was not there, and every key a fix does
@@ -21,7 +22,7 @@ from vaulttool.engine.yamlnodes import MapN, Node, ScalarN, SeqN
 from vaulttool.findings import Finding
 from vaulttool.rules import checks
 
-FIXABLE = frozenset({"VT201", "VT202", "VT203"})
+FIXABLE = frozenset({"VT201", "VT202", "VT203", "VT204"})
 _LINE, _COL = 2, 1  # node positions are 0-based within the frontmatter, which starts on line 2
 
 
@@ -81,7 +82,7 @@ def _fix(code: str, node: Node, text: str, start: int, quote: str) -> tuple[_Spl
         raw = text[start:end]
         quoted = format_string(raw, quote, force_quotes=True)
         return _Splice(start, end, quoted), f"quoted the wikilink: {quoted}"
-    if code == "VT202" and isinstance(node, ScalarN) and not node.style:
+    if code in ("VT202", "VT204") and isinstance(node, ScalarN) and not node.style:
         end = start + len(node.text)
         if text[start:end] != node.text:
             return None  # a plain scalar folded over several lines: its characters are not its value

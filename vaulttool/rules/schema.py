@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 import re
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Container, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from vaulttool.config.settings import FieldRule, Schema
@@ -155,27 +156,67 @@ def compatible(kind: str, property_kind: str) -> bool:
     return kind == property_kind
 
 
-def expected_kinds(counts: Mapping[tuple[str, str], int], declared: Mapping[str, str]) -> dict[str, tuple[str, str]]:
-    """For each property that types.json declares, or whose notes disagree: (the kind its values must
-    have, why). Undeclared, the kind most notes use wins; ties go to the kind seen first (`counts`
-    keeps the order in which pairs were first seen)."""
+def typed_keys(schema: Schema, keys: Iterable[str]) -> frozenset[str]:
+    """The keys among `keys` whose schema rule declares a type: their declaration judges their values
+    (VT301, VT302), so they take no part in the one-type vote. A rule of type `any` declares none."""
+    return frozenset(key for key in keys if (rule := rule_for(schema, key)) is not None and rule.type != "any")
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyKind:
+    """The kind a property's values must have, and why: declared in types.json, or the notes' mix."""
+    kind: str
+    reason: str  # `declared number in .obsidian/types.json`, or `number in 5 notes and text in 2`
+    declared: bool
+
+
+def expected_kinds(counts: Mapping[tuple[str, str], int], declared: Mapping[str, str],
+                   typed: Container[str] = frozenset()) -> dict[str, PropertyKind]:
+    """For each property that types.json declares, or whose notes disagree: the kind its values must
+    have. Keys the schema gives a type (`typed`) are judged by that instead and left out. Otherwise
+    the kind most notes use wins (ties go to the kind seen first: `counts` keeps the order in which
+    pairs were first seen), but where numbers and text meet, text does: a number can be quoted into
+    text, and text such as `000000012146438X` cannot become a number."""
     by_key: dict[str, dict[str, int]] = {}
     for (key, kind), count in counts.items():
         by_key.setdefault(key, {})[kind] = count
-    expected: dict[str, tuple[str, str]] = {}
+    expected: dict[str, PropertyKind] = {}
     for key, kinds in by_key.items():
         if key in declared and declared[key] in OBSIDIAN_KINDS:
-            expected[key] = (OBSIDIAN_KINDS[declared[key]], f"declared {declared[key]} in .obsidian/types.json")
+            expected[key] = PropertyKind(OBSIDIAN_KINDS[declared[key]],
+                                         f"declared {declared[key]} in .obsidian/types.json", True)
+            continue
+        if key in typed:
             continue
         property_kind = max(kinds, key=kinds.__getitem__)
+        if property_kind == "number" and any(compatible(kind, "text") for kind in kinds):
+            property_kind = "text"
         if not all(compatible(kind, property_kind) for kind in kinds):
-            notes = kinds[property_kind]
-            expected[key] = (property_kind, f"{property_kind} in {notes} note{'s' if notes != 1 else ''}")
+            expected[key] = PropertyKind(property_kind, _mix(kinds), False)
     return expected
 
 
-def kind_misfit(key: str, kind: str, expected: Mapping[str, tuple[str, str]]) -> str | None:
+def _mix(kinds: Mapping[str, int]) -> str:
+    """`number in 5 notes and text in 2`: the kinds of a property, most used first."""
+    ordered = sorted(kinds.items(), key=lambda pair: -pair[1])
+    (first, notes), rest = ordered[0], ordered[1:]
+    parts = [f"{first} in {notes} note{'s' if notes != 1 else ''}"] + [f"{kind} in {count}" for kind, count in rest]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_DECLARE = "declare its type in [schema.fields] or .obsidian/types.json"
+
+
+def kind_misfit(key: str, kind: str, expected: Mapping[str, PropertyKind]) -> str | None:
     """The VT306 message when a value of `kind` does not fit its property, else None."""
-    if key in expected and not compatible(kind, expected[key][0]):
-        return f"property {key!r} is {expected[key][1]}, but {kind} here"
-    return None
+    if key not in expected or compatible(kind, expected[key].kind):
+        return None
+    property_kind = expected[key]
+    if property_kind.declared:
+        return f"property {key!r} is {property_kind.reason}, but {kind} here"
+    # Undeclared, neither reading is known to be the one meant: say what the notes hold, and the two
+    # ways out, rather than call this value wrong.
+    advice = "quote this number" if kind == "number" and property_kind.kind == "text" else \
+        f"make this value {property_kind.kind}"
+    return (f"property {key!r} holds {property_kind.reason}, but Obsidian gives a property one type: "
+            f"{advice}, or {_DECLARE}")
