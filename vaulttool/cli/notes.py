@@ -22,6 +22,7 @@ from vaulttool.cli.base import (
     print_notices,
     writer,
 )
+from vaulttool.cli.progress import progress_bars
 from vaulttool.commands import validate as validate_command
 from vaulttool.config.settings import Config
 from vaulttool.disk import vault
@@ -78,14 +79,17 @@ def validate(paths: tuple[Path, ...], output_format: str | None, strict: bool | 
     try:
         config, notes = load_vault(paths, output_format=output_format, strict=strict, jobs=jobs, lock_timeout=lock_timeout)
         whole_vault = is_whole_vault(config, paths)
+        progress = progress_bars(config.output_format)
         with writer(config, "validate --fix", fix and not dry_run, notes.debris):
-            result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
+            result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault,
+                                          progress=progress)
             if fix:
                 from vaulttool.commands import fix as fix_command
 
                 fixed = fix_command.run(config, notes, result.findings, write=not dry_run)
                 if fixed.changed and not dry_run:  # what is left, as the notes now read
-                    result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
+                    result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault,
+                                                  progress=progress)
     except VaultToolError as error:
         fail(error)
     print_notices(result.notices)
@@ -134,7 +138,7 @@ def roundtrip(paths: tuple[Path, ...], check: bool, jobs: int | None) -> None:
 
     try:
         config, notes = load_vault(paths, jobs=jobs)
-        outcomes = roundtrip_command.run(config, notes)
+        outcomes = roundtrip_command.run(config, notes, progress_bars())
     except VaultToolError as error:
         fail(error)
     differing = [o for o in outcomes if o.status == "differs"]

@@ -22,7 +22,8 @@ from vaulttool.cli.base import (
     saying_on_interrupt,
     writer,
 )
-from vaulttool.cli.refresh import echo_refresh, progress_bar, refresh_records
+from vaulttool.cli.progress import progress_bars
+from vaulttool.cli.refresh import echo_refresh, refresh_records
 from vaulttool.errors import StateWriteError, VaultToolError
 from vaulttool.findings import render
 
@@ -55,8 +56,8 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, output_format: s
         with writer(config, "sync", not dry_run, notes.debris):
             written: list[str] = []
             with saying_on_interrupt(written):
-                result = sync_command.run(config, notes, offline=offline, dry_run=dry_run, progress=progress_bar,
-                                          log=written)
+                result = sync_command.run(config, notes, offline=offline, dry_run=dry_run,
+                                          progress=progress_bars(output_format), log=written)
             result.validation.findings += notes.problems
     except VaultToolError as error:
         from vaulttool.disk.lock import LockBusyError

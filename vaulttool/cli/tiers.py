@@ -19,6 +19,7 @@ from vaulttool.cli.base import (
     saying_on_interrupt,
     writer,
 )
+from vaulttool.cli.progress import progress_bars
 from vaulttool.errors import VaultToolError
 from vaulttool.findings import error_count, render
 
@@ -43,15 +44,16 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     write = not (check or dry_run)
     try:
         config, notes = load_vault(paths, output_format=output_format, lock_timeout=lock_timeout)
-        report = tiers_command.plan(config, notes)
+        progress = progress_bars(config.output_format)
+        report = tiers_command.plan(config, notes, progress=progress)
         # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock, and
         # neither wait for another writer nor pay for the lock library. One that writes plans again
         # under the lock, as another writer may have changed the vault in between.
         if write and (report.actions or notes.debris):
             with writer(config, "tiers", write, notes.debris):
-                report = tiers_command.plan(config, notes)
+                report = tiers_command.plan(config, notes, progress=progress)
                 with saying_on_interrupt(report.done):
-                    tiers_command.apply(report)
+                    tiers_command.apply(report, progress=progress)
         report.findings += notes.problems
     except VaultToolError as error:
         fail(error)
