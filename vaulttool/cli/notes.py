@@ -86,14 +86,17 @@ def validate(paths: tuple[Path, ...], out: OutputOptions, no_cache: bool, fix: b
         config, notes = load_vault(paths, jobs=jobs, lock_timeout=lock_timeout)
         reporter = Reporter("validate", out, config)
         whole_vault = is_whole_vault(config, paths)
+        progress = reporter.progress()
         with writer(config, "validate --fix", fix and not dry_run, notes.debris):
-            result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
+            result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault,
+                                          progress=progress)
             if fix:
                 from vaulttool.commands import fix as fix_command
 
                 fixed = fix_command.run(config, notes, result.findings, write=not dry_run)
                 if fixed.changed and not dry_run:  # what is left, as the notes now read
-                    result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault)
+                    result = validate_command.run(config, notes, use_cache=not no_cache, whole_vault=whole_vault,
+                                                  progress=progress)
     except VaultToolError as error:
         fail(error)
     for notice in result.notices:
@@ -144,7 +147,7 @@ def roundtrip(paths: tuple[Path, ...], check: bool, out: OutputOptions, jobs: in
     try:
         config, notes = load_vault(paths, jobs=jobs)
         reporter = Reporter("roundtrip", out, config)
-        outcomes = roundtrip_command.run(config, notes)
+        outcomes = roundtrip_command.run(config, notes, reporter.progress())
     except VaultToolError as error:
         fail(error)
     differing = [o for o in outcomes if o.status == "differs"]

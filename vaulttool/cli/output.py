@@ -20,6 +20,8 @@ from typing import Any, Callable, Iterable, Mapping, NoReturn, Sequence
 import click
 
 from vaulttool import __version__
+from vaulttool.cli.progress import progress_bars
+from vaulttool.commands.progress import Progress
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk.vault import vault_path_of
 from vaulttool.findings import ERROR, Finding, code_selectors, render
@@ -125,6 +127,10 @@ class Reporter:
     def text(self) -> bool:
         """Whether lines for people are printed: not in JSON, and not with --quiet."""
         return self.format != "json" and not self.quiet
+
+    def progress(self) -> Progress | None:
+        """The progress bars to give the command: on a terminal, unless JSON or --quiet is asked for."""
+        return progress_bars(self.format, self.quiet)
 
     def line(self, text: str = "", nl: bool = True) -> None:
         """A line for people on standard output (a change, a diff); none in JSON or with --quiet."""

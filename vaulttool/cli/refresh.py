@@ -1,12 +1,10 @@
-"""`refresh`: the Wikidata keys of the notes, and the progress bar the long commands show."""
+"""`refresh`: the Wikidata keys of the notes."""
 
 from __future__ import annotations
 
 import datetime
-import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -106,13 +104,13 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
         with writer(config, "refresh", write, notes.debris):
             client = refresh_command.client_for(config, offline)
             written: list[str] = []
-            with progress_bar(len(notes)) as step, saying_on_interrupt(written):
+            with saying_on_interrupt(written):
                 report = refresh_command.run(config, notes, client, write=write, diff=dry_run,
                                              fix_redirects=fix_redirects, qids=wanted,
                                              allow_removals=allow_removals, as_of=as_of.date() if as_of else None,
                                              rest_of_vault=None if is_whole_vault(config, paths)
                                              else lambda: vault.discover(config, []),
-                                             progress=step, log=written)
+                                             progress=reporter.progress(), log=written)
     except VaultToolError as error:
         fail(error)
     echo_refresh(report, reporter)
@@ -123,23 +121,4 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     failed = counts["failed"] or (check and counts["changed"])
     reporter.finish(outcome, lambda counts: refresh_summary(counts, write),
                     lambda failing: EXIT_FINDINGS if failing or failed else EXIT_CLEAN)
-
-
-class progress_bar:
-    """A progress bar on a terminal; nothing in CI logs or pipes."""
-
-    def __init__(self, total: int) -> None:
-        show = sys.stderr.isatty() and not os.environ.get("CI") and total > 1
-        self.bar = click.progressbar(length=total, label="refreshing", file=sys.stderr) if show else None
-
-    def __enter__(self) -> Callable[[], None] | None:
-        if self.bar is None:
-            return None
-        self.bar.__enter__()
-        return lambda: self.bar.update(1)  # type: ignore[union-attr]
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(kind, error, traceback)
-
 

@@ -20,7 +20,7 @@ from vaulttool.cli.base import (
     writer,
 )
 from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options, plural
-from vaulttool.cli.refresh import echo_refresh, progress_bar, refresh_files, refresh_records, refresh_summary
+from vaulttool.cli.refresh import echo_refresh, refresh_files, refresh_records, refresh_summary
 from vaulttool.errors import StateWriteError, VaultToolError
 from vaulttool.findings import ERROR, Finding
 
@@ -52,8 +52,8 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
         with writer(config, "sync", not dry_run, notes.debris):
             written: list[str] = []
             with saying_on_interrupt(written):
-                result = sync_command.run(config, notes, offline=offline, dry_run=dry_run, progress=progress_bar,
-                                          log=written)
+                result = sync_command.run(config, notes, offline=offline, dry_run=dry_run,
+                                          progress=reporter.progress(), log=written)
     except VaultToolError as error:
         from vaulttool.disk.lock import LockBusyError
 

@@ -44,15 +44,16 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     try:
         config, notes = load_vault(paths, lock_timeout=lock_timeout)
         reporter = Reporter("tiers", out, config)
-        report = tiers_command.plan(config, notes)
+        progress = reporter.progress()
+        report = tiers_command.plan(config, notes, progress=progress)
         # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock, and
         # neither wait for another writer nor pay for the lock library. One that writes plans again
         # under the lock, as another writer may have changed the vault in between.
         if write and (report.actions or notes.debris):
             with writer(config, "tiers", write, notes.debris):
-                report = tiers_command.plan(config, notes)
+                report = tiers_command.plan(config, notes, progress=progress)
                 with saying_on_interrupt(report.done):
-                    tiers_command.apply(report)
+                    tiers_command.apply(report, progress=progress)
     except VaultToolError as error:
         fail(error)
     findings = (tiers_command.check_findings(report) if check else report.findings) + notes.problems

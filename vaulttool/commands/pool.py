@@ -29,17 +29,19 @@ Result = TypeVar("Result")
 
 
 def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs: int,
-                 setup: Callable[..., None] | None = None, setup_args: tuple[Any, ...] = ()) -> list[Result]:
+                 setup: Callable[..., None] | None = None, setup_args: tuple[Any, ...] = (),
+                 progress: Callable[[int], None] | None = None) -> list[Result]:
     """`function` over `items`, in worker processes when there are enough items to pay for them.
 
     `setup(*setup_args)` runs once in each worker (and here, for a serial run), so shared settings
-    travel once per worker instead of once per item.
+    travel once per worker instead of once per item. `progress(1)` is called as each result comes
+    back (in the items' order: from a pool, a chunk's results come together).
     """
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(items) < _PARALLEL_FROM:
         if setup:
             setup(*setup_args)
-        return [function(item) for item in items]
+        return [_counted(function(item), progress) for item in items]
     import multiprocessing  # here: the hook's few notes never need a pool, nor its start-up cost
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -57,7 +59,7 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
             results = pool.map(function, items, chunksize=chunk)
         finally:
             _mask(signal.SIG_UNBLOCK)
-        collected = list(results)
+        collected = [_counted(result, progress) for result in results]  # (map yields each as it is ready)
         finished = True
         return collected
     except BrokenProcessPool:
@@ -69,6 +71,12 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
         pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _counted(result: Result, progress: Callable[[int], None] | None) -> Result:
+    if progress is not None:
+        progress(1)
+    return result
 
 
 def start_method(requested: str | None) -> str | None:

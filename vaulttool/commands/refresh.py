@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from vaulttool.commands.progress import REFRESH, Progress, phase
 from vaulttool.commands.scan import notes_mentioning
 from vaulttool.config.settings import Config, WikidataConfig
 from vaulttool.disk import fileio
@@ -98,7 +99,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         fix_redirects: bool = False, qids: frozenset[str] | None = None,
         allow_removals: bool = False, today: datetime.date | None = None, as_of: datetime.date | None = None,
         rest_of_vault: Callable[[], Iterable[NoteFile]] | None = None,
-        progress: Callable[[], None] | None = None, log: list[str] | None = None,
+        progress: Progress | None = None, log: list[str] | None = None,
         keep_data: bool = False) -> RefreshReport:
     """Refresh `files`. `client` None means offline: the store alone answers. `today` only ages the
     stored labels; `as_of` is the day `current_only` properties are judged at (default: each entity's
@@ -110,50 +111,55 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
     settings = config.wikidata
     store = Store(config.root)
     notes, outcomes = _read_notes(files, config, qids)
-    ids = sorted({note.outcome.entity_id for note in notes})
+    # One step a note refreshed (the notes that name an item, as --qid selects them): the fetching
+    # happens within the phase, at 0%, and each note counts once it is written or has failed.
+    with phase(progress, REFRESH, len(notes)) as advance:
+        ids = sorted({note.outcome.entity_id for note in notes})
 
-    said = _Said()
-    previous = {entity_id: _stored(store, entity_id, said) for entity_id in ids}
-    current, fetched, failed = _entities(ids, previous, client, said)
-    label_ids = _label_ids(current.values(), as_of, settings)
-    labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
-                                                  settings.label_max_age_days, today, said)
+        said = _Said()
+        previous = {entity_id: _stored(store, entity_id, said) for entity_id in ids}
+        current, fetched, failed = _entities(ids, previous, client, said)
+        label_ids = _label_ids(current.values(), as_of, settings)
+        labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
+                                                      settings.label_max_age_days, today, said)
 
-    recorded, adopting = store.key_bindings()
-    bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
-    ready: list[tuple[_Note, dict[str, Any]]] = []
-    for note in notes:
-        if progress:
-            progress()
-        outcome = note.outcome
-        entity_id = outcome.entity_id
-        if entity_id in failed:
-            _fail(outcome, failed[entity_id])
-            continue
-        entity = current[entity_id]
-        if "missing" in entity:
-            _fail(outcome, f"{entity_id} does not exist on Wikidata (deleted, or never created)")
-            continue
-        missing_labels = sorted(set(_needed_labels(entity, as_of, settings)) & set(failed_labels))
-        if missing_labels:
-            _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
-            continue
-        outcome.messages += said.problems.get(entity_id, [])
-        ready.append((note, entity))
-    deciding = [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready]
-    held_elsewhere: dict[str, str] = {}
-    if rest_of_vault is not None:
-        keys = candidate_keys(bindings, deciding, labels, settings)
-        if keys:
-            held_elsewhere = _held_elsewhere(keys, rest_of_vault(), {note.file.path for note in notes})
-    decisions = bind_new_properties(bindings, deciding, labels, settings, held_elsewhere)
-    for index, (note, entity) in enumerate(ready):
-        note.outcome.notices += sorted(_own_key_finding(note, own) for own in decisions.own.get(index, []))
-        note.outcome.messages += decisions.unbound.get(index, [])
-        _apply(note, entity, previous[note.outcome.entity_id], labels, bindings, config, as_of, write, diff,
-               fix_redirects, allow_removals, keep_data)
-        if log is not None and note.outcome.status == CHANGED:
-            log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
+        recorded, adopting = store.key_bindings()
+        bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
+        ready: list[tuple[_Note, dict[str, Any]]] = []
+        for note in notes:
+            outcome = note.outcome
+            entity_id = outcome.entity_id
+            if entity_id in failed:
+                _fail(outcome, failed[entity_id])
+                continue
+            entity = current[entity_id]
+            if "missing" in entity:
+                _fail(outcome, f"{entity_id} does not exist on Wikidata (deleted, or never created)")
+                continue
+            missing_labels = sorted(set(_needed_labels(entity, as_of, settings)) & set(failed_labels))
+            if missing_labels:
+                _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
+                continue
+            outcome.messages += said.problems.get(entity_id, [])
+            ready.append((note, entity))
+        if advance is not None and len(ready) < len(notes):
+            advance(len(notes) - len(ready))  # the notes that failed already are done
+        deciding = [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready]
+        held_elsewhere: dict[str, str] = {}
+        if rest_of_vault is not None:
+            keys = candidate_keys(bindings, deciding, labels, settings)
+            if keys:
+                held_elsewhere = _held_elsewhere(keys, rest_of_vault(), {note.file.path for note in notes})
+        decisions = bind_new_properties(bindings, deciding, labels, settings, held_elsewhere)
+        for index, (note, entity) in enumerate(ready):
+            note.outcome.notices += sorted(_own_key_finding(note, own) for own in decisions.own.get(index, []))
+            note.outcome.messages += decisions.unbound.get(index, [])
+            _apply(note, entity, previous[note.outcome.entity_id], labels, bindings, config, as_of, write, diff,
+                   fix_redirects, allow_removals, keep_data)
+            if log is not None and note.outcome.status == CHANGED:
+                log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
+            if advance is not None:
+                advance(1)
 
     errors: list[str] = []
     if write:

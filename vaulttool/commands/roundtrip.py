@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from vaulttool.commands.pool import parallel_map
+from vaulttool.commands.progress import ROUNDTRIP, Progress, phase
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio
 from vaulttool.disk.vault import NoteFile
@@ -34,5 +35,7 @@ def _roundtrip_one(note: NoteFile) -> RoundtripOutcome:
     return RoundtripOutcome(note.display, "differs", first_difference(rendered, data))
 
 
-def run(config: Config, notes: Sequence[NoteFile]) -> list[RoundtripOutcome]:
-    return parallel_map(_roundtrip_one, list(notes), config.jobs)
+def run(config: Config, notes: Sequence[NoteFile], progress: Progress | None = None) -> list[RoundtripOutcome]:
+    """Round-trip `notes`; `progress` gets one phase, a step a note."""
+    with phase(progress, ROUNDTRIP, len(notes)) as advance:
+        return parallel_map(_roundtrip_one, list(notes), config.jobs, progress=advance)

@@ -3,19 +3,17 @@ caller holds the writer lock around `run`."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
-from typing import Callable, ContextManager, Sequence
+from typing import Sequence
 
 from vaulttool.commands import refresh, tiers, validate
+from vaulttool.commands.progress import Progress
 from vaulttool.config.settings import Config
 from vaulttool.disk.vault import NoteFile
 from vaulttool.findings import Finding, new_to
 
 CLEAN, FINDINGS, CHANGED, FAILED = "clean", "findings", "changed", "failed"
 NOT_WRITTEN = frozenset({"VT111", "VT112", "VT417"})  # a tier file tiers meant to write and could not
-# Given the number of notes, a context that yields the callback refresh calls once per note (or None).
-Progress = Callable[[int], ContextManager[Callable[[], None] | None]]
 
 
 @dataclass
@@ -52,17 +50,13 @@ class SyncResult:
         return CLEAN
 
 
-def _no_progress(total: int) -> ContextManager[None]:
-    return contextlib.nullcontext()
-
-
 def run(config: Config, notes: Sequence[NoteFile], *, offline: bool, dry_run: bool,
         progress: Progress | None = None, log: list[str] | None = None) -> SyncResult:
-    """Validate, refresh and tiers; `log` gets a line for each file as soon as it is written."""
+    """Validate, refresh and tiers; `log` gets a line for each file as soon as it is written.
+    `progress` gets each command's phases in turn."""
     write = not dry_run
-    validation = validate.run(config, notes)
+    validation = validate.run(config, notes, progress=progress)
     client = refresh.client_for(config, offline)
-    with (progress or _no_progress)(len(notes)) as step:
-        refreshed = refresh.run(config, notes, client, write=write, diff=dry_run, progress=step, log=log)
-    tiered = tiers.run(config, notes, write, log)
+    refreshed = refresh.run(config, notes, client, write=write, diff=dry_run, progress=progress, log=log)
+    tiered = tiers.run(config, notes, write, log, progress)
     return SyncResult(validation, refreshed, tiered, dry_run)

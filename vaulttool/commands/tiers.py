@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from vaulttool.commands.progress import TIERS_PLAN, TIERS_WRITE, Progress, phase
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.vault import NoteFile
@@ -94,18 +95,20 @@ class TiersReport:
         folder[key] = target.name
 
 
-def run(config: Config, files: Sequence[NoteFile], write: bool, log: list[str] | None = None) -> TiersReport:
+def run(config: Config, files: Sequence[NoteFile], write: bool, log: list[str] | None = None,
+        progress: Progress | None = None) -> TiersReport:
     """Plan every note's stubs and links section, and write them unless `write` is False."""
-    report = plan(config, files)
+    report = plan(config, files, progress=progress)
     if write:
-        apply(report, log)
+        apply(report, log, progress)
     return report
 
 
 def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | None = None,
-         validated: Sequence[Finding] | None = None) -> TiersReport:
+         validated: Sequence[Finding] | None = None, progress: Progress | None = None) -> TiersReport:
     """Plan the stubs and links sections of `files`. `validated`: validate's findings for these very
-    files, just made (the hook's `check`), so their structure need not be checked again here."""
+    files, just made (the hook's `check`), so their structure need not be checked again here.
+    `progress` gets one phase, a step a file."""
     report = TiersReport()
     settings = config.tiers
     check_settings = checks.CheckSettings.of(config)
@@ -115,13 +118,16 @@ def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | N
         for finding in validated:
             known.setdefault(finding.path, []).append(finding)
     loaded: dict[str, Template] | None = None
-    for file in files:
-        if layout.standard_parts(file.vault_path, settings) is not None:
-            if loaded is None:
-                loaded = vault.load_templates(config)
-            _plan_standard(config, check_settings, known, file, loaded, today or datetime.datetime.now(), report)
-        else:
-            _check_orphan(config, file, report)
+    with phase(progress, TIERS_PLAN, len(files)) as advance:
+        for file in files:
+            if layout.standard_parts(file.vault_path, settings) is not None:
+                if loaded is None:
+                    loaded = vault.load_templates(config)
+                _plan_standard(config, check_settings, known, file, loaded, today or datetime.datetime.now(), report)
+            else:
+                _check_orphan(config, file, report)
+            if advance is not None:
+                advance(1)
     return report
 
 
@@ -286,23 +292,27 @@ def diff(action: Action) -> str:
     return unified_diff(action.snapshot.data if action.snapshot else None, action.data, action.vault_path)
 
 
-def apply(report: TiersReport, log: list[str] | None = None) -> None:
+def apply(report: TiersReport, log: list[str] | None = None, progress: Progress | None = None) -> None:
     """Write the planned actions; one that cannot be written becomes a finding, the rest go on. Each
-    line of `report.done` (and of `log`) is added as soon as its file is written."""
-    for action in report.actions:
-        try:
-            if action.kind == CREATE:
-                fileio.create_file(action.path, action.data)
-                line = f"created {action.vault_path}"
-            else:
-                assert action.snapshot is not None
-                fileio.replace_if_changed(action.path, action.data, action.snapshot)
-                line = f"updated {action.what} in {action.vault_path}"
-            report.done.append(line)
-            report.written.append(action)
-            if log is not None:
-                log.append(line)
-        except ProtectedFileError as error:
-            report.findings.append(Finding(vault.display_path(action.path), 1, 1, error.code, str(error)))
-        except (ConcurrentChangeError, OSError) as error:
-            report.findings.append(Finding(vault.display_path(action.path), 1, 1, "VT417", f"not written: {error}"))
+    line of `report.done` (and of `log`) is added as soon as its file is written. `progress` gets
+    one phase, a step an action (written or not)."""
+    with phase(progress, TIERS_WRITE, len(report.actions)) as advance:
+        for action in report.actions:
+            try:
+                if action.kind == CREATE:
+                    fileio.create_file(action.path, action.data)
+                    line = f"created {action.vault_path}"
+                else:
+                    assert action.snapshot is not None
+                    fileio.replace_if_changed(action.path, action.data, action.snapshot)
+                    line = f"updated {action.what} in {action.vault_path}"
+                report.done.append(line)
+                report.written.append(action)
+                if log is not None:
+                    log.append(line)
+            except ProtectedFileError as error:
+                report.findings.append(Finding(vault.display_path(action.path), 1, 1, error.code, str(error)))
+            except (ConcurrentChangeError, OSError) as error:
+                report.findings.append(Finding(vault.display_path(action.path), 1, 1, "VT417", f"not written: {error}"))
+            if advance is not None:
+                advance(1)

@@ -12,6 +12,7 @@ from typing import Sequence
 
 from vaulttool import __version__
 from vaulttool.commands.pool import parallel_map
+from vaulttool.commands.progress import VALIDATE, Progress, phase
 from vaulttool.config.settings import Config, Schema
 from vaulttool.disk import fileio
 from vaulttool.disk.store import Store
@@ -105,13 +106,13 @@ class ValidateResult:
 
 
 def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole_vault: bool = True,
-        prove_round_trip: bool = False) -> ValidateResult:
+        prove_round_trip: bool = False, progress: Progress | None = None) -> ValidateResult:
     """Check `notes`.
 
     A whole-vault run keeps each note's result in the cache: a note whose size, mtime, ctime and
     inode, or else content hash, did not change is not checked again. A run on some notes (the
     pre-commit hook) checks just those, and judges one-type-per-property against the kinds the last
-    whole-vault run counted.
+    whole-vault run counted. `progress` gets one phase, a step a note.
     """
     settings = checks.CheckSettings.of(config)
     store = Store(config.root)
@@ -136,14 +137,18 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
             tasks.append((note, entry[1], stat))
     cached = len(records)
     findings: list[Finding] = []
-    for (note, _, taken), (record, reused, loose) in zip(tasks, parallel_map(_validate_one, tasks, config.jobs,
-                                                                      _setup_validate,
-                                                                      (settings, prove_round_trip))):
-        findings += loose
-        if reused and taken is not None:  # (a reused record always comes with the stat taken here)
-            record, cached = [taken, *cache[note.vault_path][1:]], cached + 1
-        if record is not None:
-            records[note.vault_path] = record
+    with phase(progress, VALIDATE, len(notes)) as advance:
+        if advance is not None and cached:
+            advance(cached)  # the notes served from the cache are done at once; each task counts as it returns
+        for (note, _, taken), (record, reused, loose) in zip(tasks, parallel_map(_validate_one, tasks, config.jobs,
+                                                                          _setup_validate,
+                                                                          (settings, prove_round_trip),
+                                                                          advance)):
+            findings += loose
+            if reused and taken is not None:  # (a reused record always comes with the stat taken here)
+                record, cached = [taken, *cache[note.vault_path][1:]], cached + 1
+            if record is not None:
+                records[note.vault_path] = record
     displays = {note.vault_path: note.display for note in notes}
     ignored: dict[str, frozenset[str]] = {}
     for vault_path, record in records.items():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Container, Iterable, Mapping
 from urllib.parse import urlsplit
 
