@@ -160,6 +160,11 @@ def one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
+# A key being assigned (`a.b =`, `"_public/**/*.md" =`), and its dotted parts, quoted or bare.
+_ASSIGNED_KEY = re.compile(r"""((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-. ])+?)\s*=""")
+_KEY_PART = re.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_\-]+)""")
+
+
 class Reader:
     """Reads values out of parsed TOML, raising ConfigError with `file:line` for anything wrong."""
 
@@ -201,10 +206,10 @@ class Reader:
                 if table == where[: len(table)] and len(table) == len(where):
                     return number
                 continue
-            assignment = re.match(r"([A-Za-z0-9_\-\"'. ]+?)\s*=", line)
+            assignment = _ASSIGNED_KEY.match(line)
             if not assignment:
                 continue
-            key = tuple(part.strip().strip("\"'") for part in assignment.group(1).split("."))
+            key = tuple(bare or double or single for double, single, bare in _KEY_PART.findall(assignment.group(1)))
             full = table + key
             if full == where:
                 return number
