@@ -173,3 +173,8 @@ def test_describe_keeps_the_parser_words_when_there_is_no_difference_to_name() -
     problem = "expected <block end>, but found '<block mapping start>'"
     assert describe("a: 1\nb: 2\n", problem, (1, 0)) == (1, 0, f"YAML syntax error: {problem}")
     assert describe("# only\nb: 2\n", problem, (0, 0)) == (0, 0, f"YAML syntax error: {problem}")
+
+
+def test_describe_uses_the_context_mark_when_the_parser_gives_no_problem_mark() -> None:
+    assert describe("a: [b\n", "something odd", None, "while parsing", (0, 3)) == (
+        0, 3, "YAML syntax error: something odd")
