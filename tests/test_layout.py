@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "": set(),
     "errors": set(),
     "findings": set(),
+    "explanations": {"findings"},
     "config": {"errors"},
     "engine": {"errors"},
     "tiers": {"engine", "config", "errors"},
@@ -27,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "wikidata": {"engine", "config", "errors", ""},
     "disk": {"tiers", "wikidata", "engine", "config", "errors", "findings"},
     "commands": {"disk", "rules", "wikidata", "tiers", "engine", "config", "errors", "findings", ""},
-    "cli": {"commands", "disk", "config", "errors", "findings", ""},
+    "cli": {"commands", "disk", "config", "errors", "findings", "explanations", ""},
     "__main__": {"cli"},
 }
 # Outside libraries and the one module that may import each.

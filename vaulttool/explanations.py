@@ -2,12 +2,11 @@
 
 Severity and short name stay in `findings.CODES`; this module holds the longer texts, and writes
 from both `vaulttool explain` and the README's table of codes (`readme_table`), so the two say the
-same. `python -m vaulttool.explanations README.md` rewrites the table between its markers.
+same. `python scripts/readme_codes.py` rewrites the README's table between its markers.
 """
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from typing import NamedTuple
 
@@ -274,13 +273,3 @@ def with_table(readme: str) -> str:
         table = table.replace("\n", "\r\n")
     return readme[:start] + table + after
 
-
-if __name__ == "__main__":
-    # `python -m vaulttool.explanations README.md` rewrites the table; with no argument, prints it.
-    if len(sys.argv) > 1:
-        with open(sys.argv[1], encoding="utf-8", newline="") as file:
-            text = file.read()
-        with open(sys.argv[1], "w", encoding="utf-8", newline="") as file:
-            file.write(with_table(text))
-    else:
-        sys.stdout.write(readme_table())

@@ -5,17 +5,17 @@ ruamel.yaml reports where it gave up, in its own terms: an unclosed quote on lin
 common mistakes are recognised from the parser's error and the frontmatter text; anything else keeps
 the parser's own words (`YAML syntax error: …`) at the parser's position.
 
-Pure: text and the parser's error in, (line, col, message) out. Positions are 0-based, within the
+Pure: text, the parser's error and the scanner's quoted scalars in, (line, col, message) out. Positions are 0-based, within the
 frontmatter text, as in `yamlnodes`.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
+from typing import Sequence
 
 Mark = tuple[int, int]  # (line, col), 0-based
+Quoted = tuple[Mark, Mark, str]  # a quoted scalar the scanner read: start, end, quote character
 
 # Where a value may begin: the indentation, list dashes and an optional key before it (`  - key: `).
 _VALUE_START = re.compile(r" *(?:- +)*(?:[^ #].*?: +)?")
@@ -24,11 +24,12 @@ _NO_SPACE = re.compile(r" *(?:- +)?([^\s:#'\"\[\]{}|>&*!%@`,?-][^\s:]*):(?![\s/]
 
 
 def describe(text: str, problem: str | None, problem_mark: Mark | None, context: str | None = None,
-             context_mark: Mark | None = None) -> tuple[int, int, str]:
-    """(line, col, message) for the error the parser raised on `text`."""
+             context_mark: Mark | None = None, quoted: Sequence[Quoted] = ()) -> tuple[int, int, str]:
+    """(line, col, message) for the error the parser raised on `text`; `quoted` are the quoted scalars
+    the scanner read from it, in order (`yamlnodes.quoted_scalars`)."""
     lines = text.replace("\r\n", "\n").split("\n")
     problem = problem or ""
-    recognised = _recognise(text, lines, problem, problem_mark, context or "", context_mark)
+    recognised = _recognise(lines, problem, problem_mark, context or "", context_mark, quoted)
     if recognised is not None:
         line, col, message = recognised
     else:
@@ -37,8 +38,8 @@ def describe(text: str, problem: str | None, problem_mark: Mark | None, context:
     return (*_within(lines, line, col), message)
 
 
-def _recognise(text: str, lines: list[str], problem: str, problem_mark: Mark | None, context: str,
-               context_mark: Mark | None) -> tuple[int, int, str] | None:
+def _recognise(lines: list[str], problem: str, problem_mark: Mark | None, context: str,
+               context_mark: Mark | None, quoted: Sequence[Quoted]) -> tuple[int, int, str] | None:
     if context == "while scanning a quoted scalar" and context_mark is not None:
         quote = _char(lines, context_mark)
         return (*context_mark, f"unclosed {quote} quote: the value that starts here never ends")
@@ -46,9 +47,9 @@ def _recognise(text: str, lines: list[str], problem: str, problem_mark: Mark | N
         return None
     if problem.startswith("found character '\\t'"):
         return (*problem_mark, "tab where YAML expects a space: write spaces instead")
-    quoted = _quoted_before(text, problem_mark)
-    if quoted is not None:
-        return quoted
+    early = _quoted_before(lines, quoted, problem_mark)
+    if early is not None:
+        return early
     if context.startswith("while parsing a flow ") and context_mark is not None and problem_mark[0] > context_mark[0]:
         bracket = _char(lines, context_mark)
         what = "list" if bracket == "[" else "mapping"
@@ -69,11 +70,11 @@ def _recognise(text: str, lines: list[str], problem: str, problem_mark: Mark | N
     return None
 
 
-def _quoted_before(text: str, problem_mark: Mark) -> tuple[int, int, str] | None:
+def _quoted_before(lines: list[str], quoted: Sequence[Quoted], problem_mark: Mark) -> tuple[int, int, str] | None:
     """The error that follows a quoted value on the line where it closed: an unclosed quote that
     the next value's opening quote closed, or a quote inside a value that ends it early."""
     last = None
-    for start, end, quote in _quoted_scalars(text):
+    for start, end, quote in quoted:
         if end > problem_mark:
             break
         last = start, end, quote
@@ -82,7 +83,6 @@ def _quoted_before(text: str, problem_mark: Mark) -> tuple[int, int, str] | None
     (start_line, start_col), (end_line, end_col), quote = last
     if end_line != problem_mark[0]:
         return None
-    lines = text.replace("\r\n", "\n").split("\n")
     if end_line > start_line and _VALUE_START.fullmatch(lines[end_line][: end_col - 1]):
         # The closing quote stands where a value of its own begins: it opened that value, and the
         # quote on `start_line` was never closed.
@@ -92,29 +92,6 @@ def _quoted_before(text: str, problem_mark: Mark) -> tuple[int, int, str] | None
         return (end_line, end_col - 1, f"this {quote} ends the quoted value early: "
                                        f"inside a {quote}-quoted value write it as {escaped}")
     return None
-
-
-def _quoted_scalars(text: str) -> list[tuple[Mark, Mark, str]]:
-    """(start, end, quote) of each quoted scalar the scanner reads before it stops."""
-    from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.tokens import ScalarToken
-
-    found = []
-    try:
-        for token in _scanner().scan(text):
-            if isinstance(token, ScalarToken) and token.style in ("'", '"'):
-                start, end = token.start_mark, token.end_mark
-                found.append(((start.line, start.column), (end.line, end.column), token.style))
-    except (YAMLError, RecursionError):
-        pass  # the tokens read so far are the ones that matter
-    return found
-
-
-@lru_cache(maxsize=1)
-def _scanner() -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="rt")
 
 
 def _not_a_key(lines: list[str], mark: Mark) -> tuple[int, int, str]:

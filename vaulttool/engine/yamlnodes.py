@@ -244,7 +244,7 @@ def compose(text: str) -> Document:
         problem, context = error.problem_mark, error.context_mark
         line, col, message = yamlerrors.describe(
             text, error.problem, (problem.line, problem.column) if problem else None,
-            error.context, (context.line, context.column) if context else None)
+            error.context, (context.line, context.column) if context else None, quoted_scalars(text))
         raise YamlSyntaxError(message, line, col) from None
     except YAMLError as error:
         raise YamlSyntaxError(f"YAML syntax error: {str(error).splitlines()[0]}", 0, 0) from None
@@ -254,6 +254,30 @@ def compose(text: str) -> Document:
     if root is not None:
         document.root = _convert(root, document, set(), 0)
     return document
+
+
+def quoted_scalars(text: str) -> list[yamlerrors.Quoted]:
+    """(start, end, quote) of each quoted scalar ruamel.yaml's scanner reads before it stops: where
+    a quote really opened and closed, for `yamlerrors` to tell an unclosed quote."""
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.tokens import ScalarToken
+
+    found = []
+    try:
+        for token in _scanner().scan(text):
+            if isinstance(token, ScalarToken) and token.style in ("'", '"'):
+                start, end = token.start_mark, token.end_mark
+                found.append(((start.line, start.column), (end.line, end.column), str(token.style)))
+    except (YAMLError, RecursionError):
+        pass  # the tokens read before the error are the ones that matter
+    return found
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="rt")
 
 
 def _explicit_tag(node: Any) -> str | None:
