@@ -80,7 +80,7 @@ def test_roundtrip_lists_unparseable_notes_as_skipped(run) -> None:  # noqa: ANN
     result = run("roundtrip", "--check", "syntax_error.md", "tab_indentation.md", cwd=NEGATIVE)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "syntax_error.md: skipped, cannot be parsed (3:5: VT103 YAML syntax error: expected ',' or ']', but got ':')",
+        "syntax_error.md: skipped, cannot be parsed (2:8: VT103 unclosed [: the list that starts here never ends)",
         "tab_indentation.md: skipped, cannot be parsed (3:1: VT106 tab in indentation: YAML indents with spaces only)",
     ]
 

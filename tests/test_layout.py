@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "": set(),
     "errors": set(),
     "findings": set(),
+    "explanations": {"findings"},
     "config": {"errors", "findings"},  # (the finding codes, for [validate.ignore])
     "engine": {"errors"},
     "tiers": {"engine", "config", "errors"},
@@ -27,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "wikidata": {"engine", "config", "errors", ""},
     "disk": {"tiers", "wikidata", "engine", "config", "errors", "findings"},
     "commands": {"disk", "rules", "wikidata", "tiers", "engine", "config", "errors", "findings", ""},
-    "cli": {"commands", "rules", "disk", "config", "errors", "findings", ""},  # (rules: the suppressions)
+    "cli": {"commands", "rules", "disk", "config", "errors", "findings", "explanations", ""},  # (rules: suppressions)
     "__main__": {"cli"},
 }
 # Outside libraries and the one module that may import each.

@@ -71,8 +71,23 @@ def test_check_names_the_line_of_the_section(example_vault: Path, monkeypatch: p
     monkeypatch.chdir(example_vault)
     result = run("check", REFERENCE_PATH)
     assert result.exit_code == 1
-    assert result.stdout == f"{REFERENCE_PATH}:{line}:1: VT412 links section missing or out of date\n"
+    assert result.stdout == f"{REFERENCE_PATH}:{line}:1: VT412 links section out of date: `vaulttool tiers` rewrites it\n"
 
+
+
+@pytest.mark.parametrize("ending", [b"\n", b""], ids=["final-newline", "none"])
+def test_check_names_the_last_line_when_the_section_is_missing(example_vault: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               ending: bytes) -> None:
+    # A missing section is appended after the note's last line: `--check` points there, not at 1:1.
+    note = example_vault / REFERENCE_PATH
+    body = REFERENCE[:REFERENCE.index(HEADING)].rstrip(b"\n") + ending
+    note.write_bytes(body)
+    last = body.rstrip(b"\n").count(b"\n") + 1
+    monkeypatch.chdir(example_vault)
+    result = run("check", REFERENCE_PATH)
+    assert result.exit_code == 1
+    assert result.stdout == (f"{REFERENCE_PATH}:{last}:1: VT412 links section missing: "
+                             "`vaulttool tiers` appends it after this line\n")
 
 LEAD = "### #is_/same_as :: "
 TIERS = TiersConfig()

@@ -58,7 +58,7 @@ def test_findings(example_vault: Path) -> None:
     (example_vault / "_Standards" / "broken.md").write_bytes(b"---\naliases: [unclosed\n---\n")
     result = sync(str(example_vault))
     assert result.exit_code == 1
-    assert "VT103 YAML syntax error" in result.stdout and result.stderr.endswith("; findings\n")
+    assert "broken.md:2:10: VT103 unclosed [: the list that starts here never ends" in result.stdout and result.stderr.endswith("; findings\n")
 
 
 def test_failed(example_vault: Path) -> None:

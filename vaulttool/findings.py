@@ -9,7 +9,7 @@ from typing import Iterable
 ERROR = "error"
 WARNING = "warning"
 
-# code -> (severity, short name). The README's table of codes is written from this.
+# code -> (severity, short name). The longer texts are in `explanations`; the README's table is written from both.
 CODES: dict[str, tuple[str, str]] = {
     "VT101": (ERROR, "invalid UTF-8"),
     "VT102": (ERROR, "frontmatter not closed"),

@@ -49,6 +49,7 @@ class Action:
     what: str = ""  # "stub", "stub facts" or "links section"
     source: str = ""  # how findings name the standard note the action is for
     line: int = 1  # where in the standard note findings point: the links section's heading
+    missing: bool = False  # a links section to append at the end (else one to bring up to date)
 
 
 @dataclass
@@ -131,6 +132,11 @@ def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | N
     return report
 
 
+def _last_line(text: str) -> int:
+    """The number of the text's last line (a final line ending starts no line of its own)."""
+    return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+
+
 def _finding(file: NoteFile, code: str, message: str, line: int = 1, col: int = 1) -> Finding:
     return Finding(file.display, line, col, code, message)
 
@@ -211,7 +217,8 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
         return note.text.count("\n", 0, len(head) + section_found.start) + 1
 
     planned = section.plan(note.body, file.vault_path, settings, section.line_ending_before(head, len(head)), siblings)
-    line = 1 if planned.section is None else line_of(planned.section)
+    # A missing section is appended after the body's last line: that is where `--check` points.
+    line = _last_line(note.text) if planned.section is None else line_of(planned.section)
     if len(planned.sections) > 1:
         second = line_of(planned.sections[1])
         report.findings.append(_finding(file, "VT419", f"a second links section on line {second}; vaulttool "
@@ -219,7 +226,7 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
     elif planned.body is not None:
         data = (BOM if note.bom else b"") + (head + planned.body).encode("utf-8")
         actions.append(Action(UPDATE, file.vault_path, Path(file.path), data, snapshot, "links section", file.display,
-                              line))
+                              line, missing=planned.section is None))
     report.actions += actions
 
 
@@ -282,7 +289,9 @@ def check_findings(report: TiersReport) -> list[Finding]:
         if action.kind == CREATE:
             findings.append(Finding(action.source, 1, 1, "VT411", f"missing tier stub {action.vault_path}"))
         elif action.what == "links section":
-            findings.append(Finding(action.source, action.line, 1, "VT412", "links section missing or out of date"))
+            message = ("links section missing: `vaulttool tiers` appends it after this line" if action.missing
+                       else "links section out of date: `vaulttool tiers` rewrites it")
+            findings.append(Finding(action.source, action.line, 1, "VT412", message))
         else:
             findings.append(Finding(action.source, 1, 1, "VT416", "stub out of date with its standard note"))
     return sorted(findings)

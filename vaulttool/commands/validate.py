@@ -33,7 +33,7 @@ _prove_round_trip = False
 # the inode on every replacement, so a matching stat means the same file as when it was checked.
 Record = list  # [Stat, str, list[list[int | str]], str, str]
 Stat = list[int]
-_FORMAT = 3  # of the records; older caches are not read
+_FORMAT = 4  # of the records (4: with vaulttool_ignore), and of the findings' wording (3: VT103 in plain words)
 _RACY_NS = 2_000_000_000  # a file changed this close to the save may change again within its timestamp
 _SEPARATOR = "\n"  # keys holding a line break (only quoted ones can) are written with `\n` instead
 

@@ -70,7 +70,7 @@ class Note:
         try:
             document = yamlnodes.read(text[fm_start:fm_end])
         except yamlnodes.YamlSyntaxError as error:
-            raise NoteError("VT103", f"YAML syntax error: {error.message}", error.line + 2, error.col + 1) from None
+            raise NoteError("VT103", error.message, error.line + 2, error.col + 1) from None
         return cls(data, text, bom, fm_start, fm_end, body_start, document)
 
     @property

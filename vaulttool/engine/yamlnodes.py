@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, Union
 
+from vaulttool.engine import yamlerrors
 from vaulttool.engine.scalars import PLAIN_FIRST_FORBIDDEN
 
 STANDARD_TAGS = frozenset(
@@ -74,6 +75,8 @@ class Document:
 
 
 class YamlSyntaxError(Exception):
+    """A syntax error, its message in plain words (`yamlerrors`), at the mistake's position."""
+
     def __init__(self, message: str, line: int, col: int) -> None:
         super().__init__(message)
         self.message = message
@@ -238,17 +241,43 @@ def compose(text: str) -> Document:
             warnings.simplefilter("ignore")
             root = yaml.compose(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = error.problem or error.context or "invalid YAML"
-        raise YamlSyntaxError(message, mark.line if mark else 0, mark.column if mark else 0) from None
+        problem, context = error.problem_mark, error.context_mark
+        line, col, message = yamlerrors.describe(
+            text, error.problem, (problem.line, problem.column) if problem else None,
+            error.context, (context.line, context.column) if context else None, quoted_scalars(text))
+        raise YamlSyntaxError(message, line, col) from None
     except YAMLError as error:
-        raise YamlSyntaxError(str(error).splitlines()[0], 0, 0) from None
+        raise YamlSyntaxError(f"YAML syntax error: {str(error).splitlines()[0]}", 0, 0) from None
     except RecursionError:
-        raise YamlSyntaxError("nesting too deep", 0, 0) from None
+        raise YamlSyntaxError("YAML syntax error: nesting too deep", 0, 0) from None
     document = Document(None, aliases=list(yaml.composer.alias_marks))
     if root is not None:
         document.root = _convert(root, document, set(), 0)
     return document
+
+
+def quoted_scalars(text: str) -> list[yamlerrors.Quoted]:
+    """(start, end, quote) of each quoted scalar ruamel.yaml's scanner reads before it stops: where
+    a quote really opened and closed, for `yamlerrors` to tell an unclosed quote."""
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.tokens import ScalarToken
+
+    found = []
+    try:
+        for token in _scanner().scan(text):
+            if isinstance(token, ScalarToken) and token.style in ("'", '"'):
+                start, end = token.start_mark, token.end_mark
+                found.append(((start.line, start.column), (end.line, end.column), str(token.style)))
+    except (YAMLError, RecursionError):
+        pass  # the tokens read before the error are the ones that matter
+    return found
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="rt")
 
 
 def _explicit_tag(node: Any) -> str | None:

@@ -125,8 +125,7 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
     _collect_kinds(entries, values, report.kinds)
     quote_here = {(f.line, f.col) for f in report.findings if f.code in _QUOTE_IT}
     _check_schema(entries, values, schema, add, quote_here)
-    _check_required([key for key, value in zip((e.key for e in entries), values) if value is not None],
-                    vault_path, schema, add)
+    _check_required(list(zip(entries, values)), vault_path, schema, add)
     _check_tier_links(note, vault_path, list(zip(entries, values)), settings.tiers, add)
     return report
 
@@ -320,10 +319,20 @@ def _check_schema(entries: list[Entry], values: list[Any], schema: Schema, add: 
                 add(line, col, problem[0], f"{entry.key}: {problem[1]}")
 
 
-def _check_required(present: list[str], vault_path: str, schema: Schema, add: Add) -> None:
+def _check_required(pairs: list[tuple[Entry, Any]], vault_path: str, schema: Schema, add: Add) -> None:
     required = [key for key, rule in schema.fields.items() if rule.required]
     if not required or not matches_any(vault_path, schema.required_in):
         return
+    filled = {entry.key for entry, value in pairs if value is not None}
+    empty: dict[str, Entry] = {}
+    for entry, value in pairs:
+        if value is None:
+            empty.setdefault(entry.key, entry)
     for key in required:
-        if key not in present:
-            add(1, 1, "VT305", f"required key {key!r} is missing or empty")
+        if key in filled:
+            continue
+        if key in empty:  # the key is there, with nothing after it: point at it
+            node = empty[key].key_node
+            add(node.line + _LINE, node.col + _COL, "VT305", f"required key {key!r} is empty: give it a value")
+        else:  # nowhere to point but the frontmatter (or the note) as a whole
+            add(1, 1, "VT305", f"required key {key!r} is missing")
