@@ -136,7 +136,8 @@ def warned(example_vault: Path) -> Path:
 def test_a_warning_is_marked_and_fails_only_with_strict(warned: Path) -> None:
     plain = run("check", str(warned))
     assert plain.exit_code == 0
-    assert plain.stdout == f"{warned.as_posix()}/misc/warned.md:2:16: VT203 warning: value 'IOM ' has leading or trailing whitespace\n"
+    assert plain.stdout == (f"{warned.as_posix()}/misc/warned.md:2:16: VT203 warning: value 'IOM ' has leading or "
+                            "trailing whitespace\n")
     assert run("check", "--strict", str(warned)).exit_code == 1
 
 
@@ -244,3 +245,18 @@ def test_every_commands_json_validates(example_vault: Path, tmp_path: Path, wiki
     (example_vault / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md").unlink()
     created = json_of(run("--root", vault, "new", "Q472311", "--format", "json", "--dry-run"), "new")
     assert [(f["action"], f["written"]) for f in created["files"]] == [("create", False)] * 7
+
+
+def test_plurals_and_articles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "vaulttool.toml").write_text("", encoding="utf-8")
+    (tmp_path / "_public").mkdir()
+    (tmp_path / "_public" / "a.md").write_text("---\ntitle: A\n---\nSee [[_internal/UN/IOM.internal]]\n",
+                                              encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    one = run("validate")
+    assert one.stdout == ("_public/a.md:4:5: VT401 this public note links to an internal note: "
+                          "_internal/UN/IOM.internal\n")
+    assert one.stderr == "1 note checked: 1 error, 0 warnings\n"
+    (tmp_path / "_public" / "b.md").write_text("---\ntitle: B\n---\n", encoding="utf-8")
+    two = run("tiers", "--dry-run")
+    assert two.stderr == "2 notes checked: would write 0 files; 0 errors, 0 warnings\n"

@@ -83,7 +83,9 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
     def summary(counts: dict[str, Any]) -> str:
         v, r, t = counts["validate"], counts["refresh"], counts["tiers"]
         verb = "would write" if dry_run else "wrote"
-        refreshed = refresh_summary(r, not dry_run) + (f" ({findings_summary(r)})" if r["errors"] or r["warnings"] else "")
+        refreshed = refresh_summary(r, not dry_run)
+        if r["errors"] or r["warnings"]:  # (most of refresh's findings are validate's, said once there)
+            refreshed += f" ({findings_summary(r)})"
         return (f"sync: {plural(v['notes'], 'note')} validated ({findings_summary(v)}); refresh: {refreshed}; "
                 f"tiers: {verb} {plural(t['files'], 'file')} ({findings_summary(t)}); {counts['status']}")
 

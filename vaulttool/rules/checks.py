@@ -160,7 +160,8 @@ def _check_tier_links(note: Note, vault_path: str, entries: list[tuple[Entry, An
         target_tier = tier_of_link(link.target, config)
         if target_tier is not None and config.names.index(target_tier) > rank:
             what = "embeds" if link.embed else "links to"
-            add(line, col, "VT401", f"this {own} note {what} a {target_tier} note: {link.target}")
+            article = "an" if target_tier[:1].lower() in "aeiou" else "a"  # an internal note
+            add(line, col, "VT401", f"this {own} note {what} {article} {target_tier} note: {link.target}")
 
     for entry, value in entries:
         for text in value if isinstance(value, list) else [value]:
