@@ -242,6 +242,9 @@ def test_every_commands_json_validates(example_vault: Path, tmp_path: Path, wiki
     folder.mkdir()
     made = json_of(run("init", "--format", "json", str(folder)), "init")
     assert made["files"] == [{"path": "vaulttool.toml", "action": "create", "written": True}]
+    explained = json_of(run("explain", "--format", "json", "vt401"), "explain")
+    assert [(c["code"], c["severity"]) for c in explained["codes"]] == [("VT401", "error")]
+    assert len(json_of(run("explain", "--format", "json"), "explain")["codes"]) > 30
     (example_vault / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md").unlink()
     created = json_of(run("--root", vault, "new", "Q472311", "--format", "json", "--dry-run"), "new")
     assert [(f["action"], f["written"]) for f in created["files"]] == [("create", False)] * 7

@@ -256,6 +256,13 @@ def explain(code: str, width: int = 100) -> str:
                        for p in paragraphs) + "\n"
 
 
+def record(code: str) -> dict[str, str]:
+    """One code as `vaulttool explain --format json` gives it. Raises KeyError for an unknown code."""
+    code = normalise(code)
+    severity, name = CODES[code]
+    return {"code": code, "severity": severity, "name": name, **EXPLANATIONS[code]._asdict()}
+
+
 def listing() -> str:
     """Every code, with its severity and short name: what `vaulttool explain` alone prints."""
     return "".join(f"{code}  {severity:<7}  {name}\n" for code, (severity, name) in CODES.items())

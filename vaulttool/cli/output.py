@@ -106,6 +106,7 @@ class Outcome:
     counts: dict[str, Any] = field(default_factory=dict)  # the command's own counts, before the common ones
     notes: list[dict[str, Any]] | None = None  # one record a note, where the command has them
     fixed: list[Finding] | None = None
+    codes: list[dict[str, str]] | None = None  # explain: the codes it explains
     ignored: Mapping[str, frozenset[str]] = field(default_factory=dict)  # each note's vaulttool_ignore codes
 
 
@@ -182,6 +183,8 @@ class Reporter:
                 document["notes"] = outcome.notes
             if outcome.fixed is not None:
                 document["fixed"] = [dict(asdict(f), severity=f.severity) for f in outcome.fixed]
+            if outcome.codes is not None:
+                document["codes"] = outcome.codes
             # ASCII: JSON's own escapes (`"Gen\u00e8ve.md"`) read back as the same text in every JSON
             # reader, and keep the document the same bytes, and valid, in any console or file encoding.
             click.echo(json.dumps(document, ensure_ascii=True, indent=2))
