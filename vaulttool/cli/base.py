@@ -1,5 +1,5 @@
-"""The command group and what its commands share: options, output formats, exit codes, the writer
-lock and the handling of interrupted runs.
+"""The command group and what its commands share: path and lock options, exit codes, the writer
+lock and the handling of interrupted runs (the output options and formats are `cli.output`'s).
 
 Exit codes: 0 clean; 1 findings, or with --check something would change, or some notes failed;
 2 usage or configuration error. `sync` tells more apart: 3 changed, 4 failed (see `sync --help`).

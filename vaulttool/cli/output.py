@@ -205,10 +205,6 @@ def findings_summary(counts: Mapping[str, Any]) -> str:
     return f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')}"
 
 
-def written_files(paths: Iterable[tuple[str, str]], written: bool) -> list[FileRecord]:
-    return [FileRecord(path, action, written) for path, action in paths]
-
-
 def schema_path() -> Path:
     """The JSON Schema every command's `--format json` output validates against."""
     return Path(__file__).resolve().parent.parent / "schemas" / "output.schema.json"
