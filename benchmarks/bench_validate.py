@@ -8,7 +8,9 @@ then times, in the same run and alternating, whole processes:
 * reading every file's bytes and nothing else, the floor;
 * the pre-commit hook's command, `vaulttool check`, on 1 and on 20 notes (cache warm, as after any run);
 * with `--start-methods spawn,forkserver`, the cold validate again with the worker pool started that way
-  (VAULTTOOL_START_METHOD), beside the platform's default.
+  (VAULTTOOL_START_METHOD), beside the platform's default;
+* with `--beside TREE` (another checkout, say `git worktree add /tmp/old fd46e32`), each vaulttool
+  command again with that checkout's vaulttool, alternating with this one's.
 
 Prints medians and ratios. Not a test: figures depend on the machine.
 
@@ -102,6 +104,8 @@ def main() -> None:
     parser.add_argument("--start-methods", default="", metavar="METHOD,…",
                         help="also time a cold validate with the pool started by each of these methods")
     parser.add_argument("--jobs", type=int, default=0, help="vaulttool's --jobs [default: 0, every core]")
+    parser.add_argument("--beside", type=Path, default=None, metavar="TREE",
+                        help="another checkout whose vaulttool is timed beside this one's")
     args = parser.parse_args()
     vaulttool = [sys.executable, "-m", "vaulttool", "validate", "--jobs", str(args.jobs)]
     with tempfile.TemporaryDirectory(prefix="vaulttool-bench-", dir=args.dir) as folder:
@@ -121,6 +125,12 @@ def main() -> None:
             name = f"validate, cold, {method}"
             commands[name] = vaulttool + [str(vault)]
             environments[name] = {**os.environ, "VAULTTOOL_START_METHOD": method}
+        if args.beside is not None:
+            beside = {**os.environ, "PYTHONPATH": str(args.beside.resolve())}
+            for name in [name for name in commands if "vaulttool" in name or "hook" in name]:
+                commands[f"{name} ({args.beside.name})"] = commands[name]
+                environments[f"{name} ({args.beside.name})"] = beside
+            compile_tree(args.beside)
         cache = vault / ".vaulttool" / "cache"
         compile_tree(REPO)
         timed(commands["read bytes only"])  # fill the page cache once, for every contender alike
@@ -132,7 +142,7 @@ def main() -> None:
     peer, floor = medians["python-frontmatter parse"], medians["read bytes only"]
     print(f"{args.notes} standard notes + siblings = {files} files, {args.repeat} runs each, medians:")
     for name, median in medians.items():
-        print(f"  {name:26} {median:7.2f} s   {median / peer:5.2f}x python-frontmatter   "
+        print(f"  {name:36} {median:7.2f} s   {median / peer:5.2f}x python-frontmatter   "
               f"{median / floor:5.2f}x reading the files")
 
 

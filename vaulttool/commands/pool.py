@@ -46,7 +46,7 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    chunk = max(1, len(items) // (workers * 4))
+    size = max(1, len(items) // (workers * 4))
     context = multiprocessing.get_context(start_method(os.environ.get(START_METHOD_VARIABLE)))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                initargs=(setup, setup_args))
@@ -56,10 +56,16 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
         # land in a worker that has not yet learnt to ignore it.
         _mask(signal.SIG_BLOCK)
         try:
-            results = pool.map(function, items, chunksize=chunk)
+            # Chunks as futures of our own, never cancelled: `pool.map` cancels what it has not yet
+            # yielded when it is dropped, and a cancelled future that the pool then finds broken (its
+            # workers terminated, below) makes CPython 3.11's pool thread raise InvalidStateError (a
+            # traceback on the console) and leave its task feeder blocked, which the interpreter's
+            # exit then waits for, forever.
+            chunks = [pool.submit(_run_chunk, function, items[start:start + size])
+                      for start in range(0, len(items), size)]
         finally:
             _mask(signal.SIG_UNBLOCK)
-        collected = [_counted(result, progress) for result in results]  # (map yields each as it is ready)
+        collected = [_counted(result, progress) for chunk in chunks for result in chunk.result()]
         finished = True
         return collected
     except BrokenProcessPool:
@@ -67,10 +73,17 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
                           "written, run again (`--jobs 1` checks in one process)") from None
     finally:
         if not finished:  # an interrupt or an error: stop the workers now, not after their chunks
-            # (ProcessPoolExecutor has no public way to stop its workers before Python 3.14)
+            # (ProcessPoolExecutor has no public way to stop its workers before Python 3.14); the pool
+            # then finds itself broken, fails the chunks left and releases its queues, at once.
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
-        pool.shutdown(wait=finished, cancel_futures=True)
+        # Waiting even then: the pool's thread must be done before the interpreter's exit wakes it, or
+        # the two race over its closing pipe (an OSError traceback at exit on CPython 3.11).
+        pool.shutdown(wait=True)
+
+
+def _run_chunk(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
+    return [function(item) for item in items]
 
 
 def _counted(result: Result, progress: Callable[[int], None] | None) -> Result:
