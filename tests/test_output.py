@@ -263,3 +263,80 @@ def test_plurals_and_articles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     (tmp_path / "_public" / "b.md").write_text("---\ntitle: B\n---\n", encoding="utf-8")
     two = run("tiers", "--dry-run")
     assert two.stderr == "2 notes checked: would write 0 files; 0 errors, 0 warnings\n"
+
+
+# --- what a suppression can never hide, and --quiet's promise ---------------------------------------
+
+NESTED = "---\naliases: [X]\nvaulttool_ignore: [VT201]\nseealso: [[Y]]\n---\n"
+
+
+def test_a_suppressed_finding_never_hides_the_work_it_stopped(example_vault: Path) -> None:
+    note = example_vault / "_Standards" / "UN(United_Nations)" / "New.md"
+    note.write_text(NESTED, encoding="utf-8")
+    refusal = (f"{note.as_posix()}:4:10: VT201 unquoted wikilink [[Y]] reads as a nested list; quote it: \"[[Y]]\"; "
+               "no tier stubs or links section written")
+    for arguments in (["check", str(note)], ["tiers", "--check", str(note)], ["sync", "--offline", "--dry-run",
+                                                                            str(example_vault)]):
+        result = run(*arguments)
+        assert refusal in result.stdout.splitlines(), arguments
+        assert result.exit_code == 1, arguments
+    assert run("validate", str(note)).exit_code == 0  # what validate says of the note alone is suppressed
+
+
+def test_quiet_still_says_why_the_run_fails(warned: Path, example_vault: Path) -> None:
+    strict = run("check", "--quiet", "--strict", str(warned / "misc"))
+    assert strict.exit_code == 1 and ": VT203 warning: " in strict.stdout
+    note = example_vault / "_Standards" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).md"
+    note.write_bytes(note.read_bytes().replace(b"social_media_followers: 49000", b"social_media_followers: 1"))
+    drift = run("refresh", "--offline", "--check", "--quiet", str(example_vault))
+    assert drift.exit_code == 1
+    assert drift.stdout == f"{note.as_posix()}: would change: social_media_followers\n"
+    assert drift.stderr == ""
+    assert run("explain", "--quiet", "VT204").stdout.startswith("VT204 (error): ")
+
+
+def test_tiers_honours_a_standard_notes_own_key(example_vault: Path) -> None:
+    note = example_vault / "_Standards" / "UN(United_Nations)" / "New.md"
+    note.write_text("---\naliases: [New]\nvaulttool_ignore: [VT411, VT412]\n---\n", encoding="utf-8")
+    result = run("tiers", "--check", str(note))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == "1 note checked: 0 errors, 0 warnings (7 suppressed)\n"
+
+
+def test_of_two_vaulttool_ignore_keys_the_last_holds(hubs: Path) -> None:
+    own = hubs / "_public" / "UN" / "own.md"
+    own.write_text(f"---\nvaulttool_ignore: [VT401]\nvaulttool_ignore: [VT105]\n---\n{LEAK}", encoding="utf-8")
+    codes = [line.split(" ")[1] for line in run("validate", "_public/UN/own.md").stdout.splitlines()]
+    assert codes == ["VT401"]  # VT105 (the duplicate key) hidden by the second; VT401 not, as YAML keeps the last
+
+
+def test_sync_dry_run_shows_the_tier_files_it_would_write(example_vault: Path) -> None:
+    stub = example_vault / "_secret" / "UN(United_Nations)" / "IOM(International_Organization_for_Migration).secret.md"
+    stub.unlink()
+    result = run("sync", "--offline", "--dry-run", str(example_vault))
+    assert result.exit_code == 3
+    assert f"+++ b/{stub.relative_to(example_vault).as_posix()}" in result.stdout.splitlines()
+
+
+def test_a_run_stopped_by_an_error_still_prints_its_json(hubs: Path) -> None:
+    (hubs / "vaulttool.toml").write_text('[validate.ignore]\n"**" = ["VTX"]\n', encoding="utf-8")
+    result = run("validate", "--format", "json")
+    document = json_of(result, "validate")
+    assert result.exit_code == 2 and "'VTX' is not a finding code" in document["error"]
+    assert "vaulttool: " in result.stderr
+
+
+def test_vt204_in_a_key_declared_a_number_says_what_to_do_and_is_not_fixed(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "vaulttool.toml").write_text('[schema.fields]\ncount = { type = "integer" }\n'
+                                             'isni = { type = "external_id" }\n', encoding="utf-8")
+    note = tmp_path / "a.md"
+    note.write_bytes(b"---\nisni: 0000000121464380\ncount: 9007199254740993\n---\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("validate", "--fix")
+    assert result.stdout.splitlines() == [
+        'a.md:2:7: VT202 fixed: quoted 0000000121464380 as "0000000121464380"',
+        "a.md:3:8: VT204 9007199254740993 is beyond 2^53 - 1, which Obsidian cannot hold exactly, and count is "
+        "declared integer in [schema.fields]: no number this large survives; declare the key text and quote the value",
+    ]
+    assert note.read_bytes() == b'---\nisni: "0000000121464380"\ncount: 9007199254740993\n---\n'

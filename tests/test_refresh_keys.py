@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import DATA, REFERENCE_NOTE, fingerprint
 from test_refresh import REFERENCE_PATH, refresh, strip_or_stale
 from wikidata_server import FakeWikidata
 
+from vaulttool.cli import main
 from vaulttool.engine.note import DELETE, Note
 
 BOOK = "_Standards/Books/The_Book.md"
@@ -312,3 +314,15 @@ def test_values_per_property_are_capped_with_a_message(wikidata: FakeWikidata, v
     assert values["ISNI"] == [f"00000000{n // 10000:04d}{n % 10000:04d}" for n in range(100)]
     assert (f"{REFERENCE_PATH}: note: ISNI: 10000 values; wrote the first 100 (max_values)"
             in result.stdout.replace(str(vault) + "/", ""))
+
+
+def test_a_notes_own_vaulttool_ignore_holds_in_refresh_as_in_sync(wikidata: FakeWikidata, vault: Path,
+                                                                  book: Path) -> None:
+    own = b"vaulttool_ignore: [VT501, VT307]\nhas_id_wikidata:"  # (VT307: sync's validate warns of title, author)
+    book.write_bytes(book.read_bytes().replace(b"has_id_wikidata:", own))
+    refreshed = refresh("--dry-run", "--strict", str(vault))
+    assert ": VT501 " not in refreshed.stdout and refreshed.stderr.endswith(" (3 suppressed)\n")
+    assert refreshed.exit_code == 0
+    synced = CliRunner().invoke(main, ["sync", "--dry-run", "--strict", str(vault)], catch_exceptions=False)
+    assert ": VT501 " not in synced.stdout, synced.stdout
+    assert synced.exit_code == 3, synced.stdout

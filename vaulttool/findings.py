@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 ERROR = "error"
@@ -51,6 +51,10 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+# Findings that say a file vaulttool meant to write was not written.
+NOT_WRITTEN = frozenset({"VT111", "VT112", "VT417"})
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Finding:
     path: str
@@ -58,10 +62,18 @@ class Finding:
     col: int
     code: str
     message: str
+    # Whether it says work was left undone because of it (`then`): a note not refreshed, a note given
+    # no tier stubs. Not part of the finding's identity, nor of its JSON record.
+    refusal: bool = field(default=False, compare=False)
 
     def then(self, consequence: str) -> Finding:
-        """The same finding, saying what came of it: `…; not refreshed`."""
-        return Finding(self.path, self.line, self.col, self.code, f"{self.message}; {consequence}")
+        """The same finding, saying what came of it (`…; not refreshed`): a refusal."""
+        return Finding(self.path, self.line, self.col, self.code, f"{self.message}; {consequence}", refusal=True)
+
+    def record(self) -> dict[str, object]:
+        """The finding as JSON output gives it."""
+        return {"path": self.path, "line": self.line, "col": self.col, "code": self.code,
+                "severity": self.severity, "message": self.message}
 
     @property
     def severity(self) -> str:
@@ -121,3 +133,8 @@ def code_selector(text: str) -> str:
 def code_selectors(texts: Iterable[str]) -> tuple[str, ...]:
     """Codes from repeated or comma-separated options (`--ignore VT401,VT307 --ignore VT2`)."""
     return tuple(code_selector(part) for text in texts for part in text.split(",") if part.strip())
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 note`, `2 notes`, `0 notes`."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"

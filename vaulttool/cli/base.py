@@ -49,9 +49,20 @@ def is_whole_vault(config: Config, paths: Sequence[Path]) -> bool:
     return all(path.resolve() == config.root.resolve() for path in paths)
 
 
+# Where `cli.output` leaves, for `fail`, what prints a failed run's JSON document (with --format json).
+ON_FAILURE = "vaulttool.on_failure"
+
+
 def fail(error: VaultToolError, code: int | None = None) -> NoReturn:
+    """Stop with `error`: a line on standard error, and with --format json the command's document too,
+    holding the error, so that a program reading standard output never gets nothing."""
+    code = code if code is not None else EXIT_USAGE if isinstance(error, (ConfigError, UsageError)) else EXIT_FINDINGS
+    context = click.get_current_context(silent=True)
+    on_failure = context.meta.get(ON_FAILURE) if context is not None else None
+    if on_failure is not None:
+        on_failure(code, str(error))
     click.echo(f"vaulttool: {error}", err=True)
-    sys.exit(code if code is not None else EXIT_USAGE if isinstance(error, (ConfigError, UsageError)) else EXIT_FINDINGS)
+    sys.exit(code)
 
 
 @contextlib.contextmanager

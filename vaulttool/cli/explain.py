@@ -26,5 +26,5 @@ def explain(code: str | None, list_codes: bool, out: OutputOptions) -> None:
         records = [explanations.record(one) for one in codes]
     except KeyError:
         fail(UsageError(f"no finding code {str(code).strip()!r}; `vaulttool explain` lists them"))
-    reporter.line(explanations.listing() if len(codes) > 1 else explanations.explain(codes[0]), nl=False)
+    reporter.essential(explanations.listing() if len(codes) > 1 else explanations.explain(codes[0]), nl=False)
     reporter.finish(Outcome(codes=records, counts={"files": 0}), None, lambda failing: EXIT_CLEAN)

@@ -111,8 +111,8 @@ def validate(paths: tuple[Path, ...], out: OutputOptions, no_cache: bool, fix: b
         counts.update(files=len(fixed.changed), fixed=len(fixed.fixed), changed=len(fixed.changed))
         for diff in fixed.diffs:
             reporter.line(diff, nl=False)
-        for finding in fixed.fixed:
-            reporter.line(finding.text(severity=False))
+        for finding in fixed.fixed:  # (--fix exits 1 when it fixed: these say why, even with --quiet)
+            reporter.essential(finding.text(severity=False))
         for message in fixed.messages:
             reporter.line(message)
         for display in [] if fixed.dry_run else fixed.changed:
@@ -163,10 +163,10 @@ def roundtrip(paths: tuple[Path, ...], check: bool, out: OutputOptions, jobs: in
         return (f"{plural(counts['notes'], 'note')}: {counts['identical']} byte-identical, "
                 f"{counts['differ']} would change, {counts['skipped']} skipped")
 
-    # Without --check, a report: it proves, and exits 0 whatever it found (the folders it could not
-    # read included, which validate fails on).
+    # Without --check, a report: it proves, and exits 0 whatever it found; with it, 1 on any finding
+    # that fails the run (a note that would change, a folder that cannot be read).
     reporter.finish(Outcome(findings + notes.problems, counts=counts, notes=records), summary,
-                    lambda failing: EXIT_FINDINGS if check and differing else EXIT_CLEAN)
+                    lambda failing: EXIT_FINDINGS if check and failing else EXIT_CLEAN)
 
 
 @main.command()
@@ -184,8 +184,10 @@ def check(paths: tuple[Path, ...], out: OutputOptions) -> None:
         config, notes = load_vault(paths)
         reporter = Reporter("check", out, config)
         result = validate_command.run(config, notes, whole_vault=is_whole_vault(config, paths), prove_round_trip=True)
-        tier_findings = tiers_command.check_findings(tiers_command.plan(config, notes, validated=result.findings))
-        findings = result.findings + new_to(tier_findings, result.findings) + notes.problems  # each once
+        planned = tiers_command.plan(config, notes, validated=result.findings)
+        # Each problem once: tiers' findings at a place and code validate's shown ones name are left out.
+        shown, _ = reporter.shown(result.findings, result.ignored)
+        findings = result.findings + new_to(tiers_command.check_findings(planned), shown) + notes.problems
     except VaultToolError as error:
         fail(error)
     reporter.finish(Outcome(findings, counts={"notes": len(notes), "files": 0}, ignored=result.ignored),

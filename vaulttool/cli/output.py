@@ -20,20 +20,16 @@ from typing import Any, Callable, Iterable, Mapping, NoReturn, Sequence
 import click
 
 from vaulttool import __version__
+from vaulttool.cli.base import ON_FAILURE
 from vaulttool.cli.progress import progress_bars
 from vaulttool.commands.progress import Progress
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk.vault import vault_path_of
-from vaulttool.findings import ERROR, Finding, code_selectors, render
+from vaulttool.findings import ERROR, Finding, code_selectors, plural, render
 from vaulttool.rules.suppress import Suppressions
 
 SCHEMA_VERSION = 1
 CREATE, UPDATE = "create", "update"
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """`1 note`, `2 notes`, `0 notes`."""
-    return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +62,15 @@ def output_options(formats: Sequence[str] = OUTPUT_FORMATS, findings: bool = Tru
             if quiet and verbose:
                 raise click.UsageError("--quiet and --verbose exclude each other")
             out = OutputOptions(output_format, strict, quiet, verbose, select, ignore)
+            _on_failure(output_format)  # (for `fail`, before the config is read)
             return command(*args, out=out, **kwargs)
 
         options = [
             click.option("--format", "output_format", type=click.Choice(formats), default=None,
                          help="Output as " + ", ".join(formats) + ". [default: text, or [validate] format]"),
-            click.option("--quiet", "-q", is_flag=True, help="Print errors only: no warnings, changes or summary."),
+            click.option("--quiet", "-q", is_flag=True,
+                         help="Print only what fails the run: errors (warnings too with --strict), no changes "
+                              "or summary."),
             click.option("--verbose", "-v", is_flag=True, help="Also print each file written and each note passed by."),
         ]
         if findings:
@@ -123,6 +122,7 @@ class Reporter:
         self.verbose = out.verbose
         self.suppressions = Suppressions(tuple(config.ignore.items()) if config else (), out.select, out.ignore)
         self._root = str(config.root.resolve()) if config else None
+        _on_failure(self.format)
 
     @property
     def text(self) -> bool:
@@ -136,6 +136,12 @@ class Reporter:
     def line(self, text: str = "", nl: bool = True) -> None:
         """A line for people on standard output (a change, a diff); none in JSON or with --quiet."""
         if self.text:
+            click.echo(text, nl=nl)
+
+    def essential(self, text: str = "", nl: bool = True) -> None:
+        """A line --quiet prints too (not JSON): what the command was asked for, or why it exits
+        non-zero (a note that failed, or that would change under --check)."""
+        if self.format != "json":
             click.echo(text, nl=nl)
 
     def detail(self, text: str) -> None:
@@ -174,23 +180,20 @@ class Reporter:
         code = exit_code(self.failing(shown))  # (which may add to the counts, as sync its status)
         counts = {**outcome.counts, "errors": errors, "warnings": warnings, "suppressed": suppressed}
         if self.format == "json":
-            document: dict[str, Any] = {
-                "vaulttool": __version__, "schema": SCHEMA_VERSION, "command": self.command, "exit_code": code,
-                "findings": [dict(asdict(f), severity=f.severity) for f in shown],
-                "files": [asdict(record) for record in outcome.files], "summary": counts,
-            }
+            document = _document(self.command, code, [finding.record() for finding in shown],
+                                 [asdict(record) for record in outcome.files], counts)
             if outcome.notes is not None:
                 document["notes"] = outcome.notes
             if outcome.fixed is not None:
-                document["fixed"] = [dict(asdict(f), severity=f.severity) for f in outcome.fixed]
+                document["fixed"] = [finding.record() for finding in outcome.fixed]
             if outcome.codes is not None:
                 document["codes"] = outcome.codes
             # ASCII: JSON's own escapes (`"Gen\u00e8ve.md"`) read back as the same text in every JSON
             # reader, and keep the document the same bytes, and valid, in any console or file encoding.
             click.echo(json.dumps(document, ensure_ascii=True, indent=2))
         else:
-            if self.quiet:
-                shown = [finding for finding in shown if finding.severity == ERROR]
+            if self.quiet:  # what fails the run: errors, and with --strict warnings too
+                shown = [finding for finding in shown if finding.severity == ERROR or self.strict]
             click.echo(render(shown, self.format), nl=False)
             if summary is not None and not self.quiet:
                 line = summary(counts)
@@ -198,6 +201,29 @@ class Reporter:
                     line += f" ({suppressed} suppressed)"
                 click.echo(line, err=True)
         sys.exit(code)
+
+
+def _document(command: str, exit_code: int, findings: list[dict[str, Any]], files: list[dict[str, Any]],
+              summary: dict[str, Any]) -> dict[str, Any]:
+    return {"vaulttool": __version__, "schema": SCHEMA_VERSION, "command": command, "exit_code": exit_code,
+            "findings": findings, "files": files, "summary": summary}
+
+
+def _on_failure(output_format: str | None) -> None:
+    """Have `fail` print the JSON document of a failed run when the output is JSON."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return
+    command = context.command.name or ""
+    context.meta[ON_FAILURE] = (lambda code, error: click.echo(error_document(command, code, error))) \
+        if output_format == "json" else None
+
+
+def error_document(command: str, exit_code: int, error: str) -> str:
+    """The JSON document of a run stopped by an error (a usage or configuration error, a busy lock)."""
+    document = _document(command, exit_code, [], [], {"errors": 0, "warnings": 0, "suppressed": 0, "files": 0})
+    document["error"] = error
+    return json.dumps(document, ensure_ascii=True, indent=2)
 
 
 def findings_summary(counts: Mapping[str, Any]) -> str:

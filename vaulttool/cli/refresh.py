@@ -20,10 +20,10 @@ from vaulttool.cli.base import (
     saying_on_interrupt,
     writer,
 )
-from vaulttool.cli.output import UPDATE, FileRecord, Outcome, OutputOptions, Reporter, output_options, plural
+from vaulttool.cli.output import UPDATE, FileRecord, Outcome, OutputOptions, Reporter, output_options
 from vaulttool.disk import vault
 from vaulttool.errors import VaultToolError
-from vaulttool.findings import Finding
+from vaulttool.findings import plural
 
 if TYPE_CHECKING:
     from vaulttool.commands.refresh import RefreshReport
@@ -35,11 +35,6 @@ def refresh_records(report: RefreshReport) -> list[dict[str, Any]]:
              "messages": o.messages} for o in report.outcomes]
 
 
-def refresh_findings(report: RefreshReport) -> list[Finding]:
-    """Why notes were not refreshed, and what was left alone in those that were (VT501)."""
-    return [finding for o in report.outcomes for finding in ([o.finding] if o.finding else []) + o.notices]
-
-
 def refresh_files(report: RefreshReport) -> list[FileRecord]:
     from vaulttool.commands import refresh as refresh_command
 
@@ -47,19 +42,21 @@ def refresh_files(report: RefreshReport) -> list[FileRecord]:
             if o.status in (refresh_command.CHANGED, refresh_command.WOULD_CHANGE)]
 
 
-def echo_refresh(report: RefreshReport, reporter: Reporter) -> None:
-    """What refresh did, a line a note (the findings are printed with the others)."""
+def echo_refresh(report: RefreshReport, reporter: Reporter, check: bool = False) -> None:
+    """What refresh did, a line a note (the findings are printed with the others). A failed note, and
+    with `check` a note that would change, is printed even with --quiet: it is why the run fails."""
     from vaulttool.commands import refresh as refresh_command
 
     for outcome in report.outcomes:
         if outcome.diff:
             reporter.line(outcome.diff, nl=False)
         if outcome.status in (refresh_command.CHANGED, refresh_command.WOULD_CHANGE):
-            reporter.line(f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}")
+            line = f"{outcome.display}: {outcome.status}: {', '.join(outcome.keys)}"
+            reporter.essential(line) if check else reporter.line(line)
         elif outcome.status == refresh_command.UNCHANGED:
             reporter.detail(f"{outcome.display}: {outcome.status}")
         elif outcome.finding is None:  # (a note with a finding is named by it)
-            reporter.line(f"{outcome.display}: {outcome.status}: {outcome.reason}")
+            reporter.essential(f"{outcome.display}: {outcome.status}: {outcome.reason}")
         for message in outcome.messages:
             reporter.line(f"{outcome.display}: note: {message}")
     for notice in report.warnings + report.errors:
@@ -113,11 +110,11 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
                                              progress=reporter.progress(), log=written)
     except VaultToolError as error:
         fail(error)
-    echo_refresh(report, reporter)
+    echo_refresh(report, reporter, check)
     counts = {"notes": len(notes), **report.summary()}
     files = refresh_files(report)
     counts["files"] = len(files)
-    outcome = Outcome(refresh_findings(report) + notes.problems, files, counts, refresh_records(report))
+    outcome = Outcome(report.findings + notes.problems, files, counts, refresh_records(report), ignored=report.ignored)
     failed = counts["failed"] or (check and counts["changed"])
     reporter.finish(outcome, lambda counts: refresh_summary(counts, write),
                     lambda failing: EXIT_FINDINGS if failing or failed else EXIT_CLEAN)

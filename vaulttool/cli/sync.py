@@ -19,10 +19,10 @@ from vaulttool.cli.base import (
     saying_on_interrupt,
     writer,
 )
-from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options, plural
+from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
 from vaulttool.cli.refresh import echo_refresh, refresh_files, refresh_records, refresh_summary
 from vaulttool.errors import StateWriteError, VaultToolError
-from vaulttool.findings import ERROR, Finding
+from vaulttool.findings import Finding, error_count, new_to, plural
 
 SYNC_STATUS = {"clean": EXIT_CLEAN, "findings": EXIT_FINDINGS, "changed": EXIT_CHANGED, "failed": EXIT_FAILED}
 
@@ -45,6 +45,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
       4  failed: some notes could not be refreshed or written, or another writer held the vault
     """
     from vaulttool.commands import sync as sync_command
+    from vaulttool.commands import tiers as tiers_command
 
     try:
         config, notes = load_vault([vault_path] if vault_path else [], lock_timeout=lock_timeout)
@@ -61,11 +62,17 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
     for notice in result.validation.notices:
         reporter.notice(notice)
     echo_refresh(result.refreshed, reporter)
+    for action in result.tiered.actions if dry_run else []:
+        reporter.line(tiers_command.diff(action), nl=False)
     for line in result.tiered.done:
         reporter.line(line)
-    ignored = {**result.tiered.ignored, **result.validation.ignored}
+    ignored = {**result.refreshed.ignored, **result.tiered.ignored, **result.validation.ignored}
     validation = result.validation.findings + notes.problems
-    phases = {"validate": validation, "refresh": result.refresh_findings, "tiers": result.tier_findings}
+    # Each problem once: what refresh and tiers say at a place and code validate's shown findings
+    # already name is left out (a refusal behind a suppressed finding is kept: it is not suppressed).
+    shown, _ = reporter.shown(validation, ignored)
+    phases = {"validate": validation, "refresh": new_to(result.refreshed.findings, shown),
+              "tiers": new_to(sorted(result.tiered.findings), shown)}
     counts: dict[str, Any] = {"notes": len(notes)}
     for phase, found in phases.items():  # each phase's counts, as the command of its name gives them
         counts[phase] = _counts(reporter, found, ignored)
@@ -96,5 +103,5 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
 
 def _counts(reporter: Reporter, findings: list[Finding], ignored: dict[str, frozenset[str]]) -> dict[str, Any]:
     shown, suppressed = reporter.shown(findings, ignored)
-    errors = sum(1 for finding in shown if finding.severity == ERROR)
+    errors = error_count(shown)
     return {"errors": errors, "warnings": len(shown) - errors, "suppressed": suppressed}

@@ -18,8 +18,9 @@ from vaulttool.cli.base import (
     saying_on_interrupt,
     writer,
 )
-from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options, plural
+from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
 from vaulttool.errors import VaultToolError
+from vaulttool.findings import plural
 
 
 @main.command()
@@ -61,8 +62,8 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     files = [FileRecord(action.vault_path, action.kind, write) for action in done]
     for action in report.actions if dry_run else []:
         reporter.line(tiers_command.diff(action), nl=False)
-    for line in report.done:
-        reporter.line(line)
+    for line in report.done:  # (with --fail-on-change, why it exits 1: printed even with --quiet)
+        reporter.essential(line) if fail_on_change else reporter.line(line)
     counts = {"notes": len(notes), "files": len(files)}
 
     def summary(counts: dict[str, Any]) -> str:

@@ -55,6 +55,12 @@ class RefreshReport:
     requests: int
     errors: list[str] = field(default_factory=list)  # what went wrong beside the notes (the store)
     warnings: list[str] = field(default_factory=list)  # what the answers said beside the notes
+    ignored: dict[str, frozenset[str]] = field(default_factory=dict)  # notes' vaulttool_ignore codes
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Why notes were not refreshed, and what was left alone in those that were (VT501)."""
+        return [finding for o in self.outcomes for finding in ([o.finding] if o.finding else []) + o.notices]
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.status == status)
@@ -179,7 +185,8 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
                           "written, and the next run asks Wikidata again")
     label_problems = [problem for entity_id in label_ids for problem in said.problems.get(entity_id, [])]
     return RefreshReport(outcomes + [note.outcome for note in notes], client.requests_made if client else 0, errors,
-                         said.warnings + label_problems)
+                         said.warnings + label_problems,
+                         {note.file.display: note.report.ignored for note in notes if note.report.ignored})
 
 
 def _read_notes(files: Sequence[NoteFile], config: Config,

@@ -10,10 +10,9 @@ from vaulttool.commands import refresh, tiers, validate
 from vaulttool.commands.progress import Progress
 from vaulttool.config.settings import Config
 from vaulttool.disk.vault import NoteFile
-from vaulttool.findings import Finding, new_to
+from vaulttool.findings import NOT_WRITTEN
 
 CLEAN, FINDINGS, CHANGED, FAILED = "clean", "findings", "changed", "failed"
-NOT_WRITTEN = frozenset({"VT111", "VT112", "VT417"})  # a tier file tiers meant to write and could not
 
 
 @dataclass
@@ -24,24 +23,13 @@ class SyncResult:
     dry_run: bool
 
     @property
-    def refresh_findings(self) -> list[Finding]:
-        """Why refresh left notes alone, where validate has not said so at that place already."""
-        found = [f for o in self.refreshed.outcomes for f in ([o.finding] if o.finding else []) + o.notices]
-        return new_to(found, self.validation.findings)
-
-    @property
-    def tier_findings(self) -> list[Finding]:
-        """What tiers found that validate did not already report."""
-        return new_to(sorted(self.tiered.findings), self.validation.findings)
-
-    @property
     def written(self) -> list[tiers.Action]:
         """Tier files written (with a dry run: that would be written)."""
         return self.tiered.actions if self.dry_run else self.tiered.written
 
     def status(self, failing: bool) -> str:
         """The run's status, given whether its findings (those shown) fail it."""
-        if self.refreshed.summary()["failed"] or any(f.code in NOT_WRITTEN for f in self.tier_findings):
+        if self.refreshed.summary()["failed"] or any(f.code in NOT_WRITTEN for f in self.tiered.findings):
             return FAILED
         if failing:
             return FINDINGS

@@ -191,12 +191,12 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
         report.findings.append(unreadable(file.display, error))
         return
     checked = _read_checked(file, snapshot.data, check_settings, known)
+    if checked.ignored:
+        report.ignored[file.display] = checked.ignored
     if checked.structural or checked.note is None:
         report.findings.append(checked.structural[0].then("no tier stubs or links section written"))
         return
     note = checked.note
-    if checked.ignored:
-        report.ignored[file.display] = checked.ignored
     source = file.vault_path[:-3]
     values = note.values() if note.has_frontmatter and note.is_mapping else {}
     wikidata_id = values.get(config.schema.id_key)

@@ -6,6 +6,7 @@ the common case (plain and quoted strings) to a few comparisons.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -124,6 +125,7 @@ def check_note(path: str, vault_path: str, data: bytes, settings: CheckSettings,
     values = [node_value(entry.value_node) for entry in entries]
     _collect_kinds(entries, values, report.kinds)
     quote_here = {(f.line, f.col) for f in report.findings if f.code in _QUOTE_IT}
+    _declared_numbers_too_large(entries, schema, report)
     _check_schema(entries, values, schema, add, quote_here)
     _check_required(list(zip(entries, values)), vault_path, schema, add)
     _check_tier_links(note, vault_path, list(zip(entries, values)), settings.tiers, add)
@@ -224,6 +226,41 @@ def _check_scalar(node: ScalarN, add: Add) -> None:
                     f'Obsidian cannot hold exactly; quote it: "{node.text}"')
     elif node.style in ('"', "'") and node.text != node.text.strip():
         add(node.line + _LINE, node.col + _COL, "VT203", f"value {node.text!r} has leading or trailing whitespace")
+
+
+def declared_number(schema: Schema, key: str) -> str | None:
+    """Where `key` is declared a number (`integer in [schema.fields]`), or None."""
+    rule = schema.fields.get(key)
+    if rule is not None and rule.type in ("integer", "number"):
+        return f"{rule.type} in [schema.fields]"
+    if schema.obsidian_types.get(key) == "number":
+        return "number in .obsidian/types.json"
+    return None
+
+
+def number_positions(entries: Iterable[Entry], schema: Schema) -> dict[tuple[int, int], tuple[str, str]]:
+    """The file positions of the scalars of keys declared numbers: (key, where it is declared)."""
+    positions: dict[tuple[int, int], tuple[str, str]] = {}
+    for entry in entries:
+        declared = declared_number(schema, entry.key)
+        if declared is not None:
+            node = entry.value_node
+            for item in node.items if isinstance(node, SeqN) else [node]:
+                positions[(item.line + _LINE, item.col + _COL)] = (entry.key, declared)
+    return positions
+
+
+def _declared_numbers_too_large(entries: list[Entry], schema: Schema, report: NoteReport) -> None:
+    """VT204 in a key declared a number cannot say to quote: text breaks the declaration, and no
+    number this large survives Obsidian. It says so instead (and `--fix` leaves it)."""
+    positions = number_positions(entries, schema)
+    for index, finding in enumerate(report.findings):
+        if finding.code == "VT204" and (finding.line, finding.col) in positions:
+            key, declared = positions[(finding.line, finding.col)]
+            number = finding.message.split(" ", 1)[0]
+            report.findings[index] = dataclasses.replace(finding, message=(
+                f"{number} is beyond 2^53 - 1, which Obsidian cannot hold exactly, and {key} is declared {declared}: "
+                "no number this large survives; declare the key text and quote the value"))
 
 
 def _check_duplicate_keys(node: MapN, add: Add) -> None:

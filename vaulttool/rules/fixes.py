@@ -42,9 +42,14 @@ class _Splice:
 
 def fix_note(report: checks.NoteReport, settings: checks.CheckSettings, vault_path: str) -> NoteFixes:
     """The fixes for one note that `check_note` made `report` of."""
-    wanted = [finding for finding in report.findings if finding.code in FIXABLE]
     note = report.note
-    if not wanted or note is None or note.document is None or note.document.root is None:
+    if note is None or note.document is None or note.document.root is None:
+        return NoteFixes()
+    # A too-large integer in a key declared a number has no right fix: quoted, it breaks the declaration.
+    declared = checks.number_positions(note.entries(), settings.schema)
+    wanted = [finding for finding in report.findings if finding.code in FIXABLE
+              and not (finding.code == "VT204" and (finding.line, finding.col) in declared)]
+    if not wanted:
         return NoteFixes()
     blocking = [finding for finding in report.structural if finding.code not in FIXABLE]
     if blocking:

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vaulttool.engine.paths import matches_any
-from vaulttool.findings import Finding, code_selector
+from vaulttool.findings import NOT_WRITTEN, Finding, code_selector
 
 IGNORE_KEY = "vaulttool_ignore"
 
 # What no suppression hides: findings about what this run could not do (a note or stub not written)
-# or a vaulttool bug (VT120) are not opinions about a note, and hiding them would hide lost work.
-UNSUPPRESSIBLE = frozenset({"VT111", "VT112", "VT120", "VT417"})
+# or a vaulttool bug (VT120) are not opinions about a note, and hiding them would hide lost work;
+# so are refusals (`Finding.refusal`: a note not refreshed, or given no stubs, because of a finding).
+UNSUPPRESSIBLE = NOT_WRITTEN | {"VT120"}
 
 def note_ignores(value: Any) -> tuple[frozenset[str], str | None]:
     """The codes a note's `vaulttool_ignore` value names, and what is wrong with it (for VT308), if
@@ -69,13 +70,13 @@ class Suppressions:
     def _hides(self, finding: Finding, note_codes: Mapping[str, frozenset[str]],
                vault_path_of: Callable[[str], str | None]) -> bool:
         code = finding.code
-        if code in UNSUPPRESSIBLE:
+        if code in UNSUPPRESSIBLE or finding.refusal:
             return False
         if self.select and not _matches(code, self.select):
             return True
         if _matches(code, self.ignore):
             return True
-        if code != "VT308" and _matches(code, note_codes.get(finding.path, ())):  # a broken key hides nothing
+        if _matches(code, note_codes.get(finding.path, ())):
             return True
         if self.by_glob:
             vault_path = vault_path_of(finding.path)
