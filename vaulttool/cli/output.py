@@ -25,7 +25,7 @@ from vaulttool.cli.progress import progress_bars
 from vaulttool.commands.progress import Progress
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk.vault import vault_path_of
-from vaulttool.findings import ERROR, Finding, code_selectors, plural, render
+from vaulttool.findings import ERROR, Finding, code_selectors, error_count, plural, render
 from vaulttool.rules.suppress import Suppressions
 
 SCHEMA_VERSION = 1
@@ -165,6 +165,13 @@ class Reporter:
         shown, suppressed = self.suppressions.apply(findings, ignored, self._vault_path)
         return sorted(shown), suppressed
 
+    def counted(self, findings: Iterable[Finding], ignored: Mapping[str, frozenset[str]]
+                ) -> tuple[list[Finding], dict[str, int]]:
+        """The findings shown, and the counts every summary has: errors, warnings, suppressed."""
+        shown, suppressed = self.shown(findings, ignored)
+        errors = error_count(shown)
+        return shown, {"errors": errors, "warnings": len(shown) - errors, "suppressed": suppressed}
+
     def failing(self, shown: Iterable[Finding]) -> bool:
         """Whether these findings fail the run: errors, or warnings with --strict."""
         return any(finding.severity == ERROR or self.strict for finding in shown)
@@ -174,11 +181,10 @@ class Reporter:
         """Print `outcome` and exit. `summary` makes the text summary line from the counts;
         `exit_code` gives the exit code from whether the findings shown fail the run (errors, or
         warnings with --strict)."""
-        shown, suppressed = self.shown(outcome.findings, outcome.ignored)
-        errors = sum(1 for finding in shown if finding.severity == ERROR)
-        warnings = len(shown) - errors
+        shown, common = self.counted(outcome.findings, outcome.ignored)
         code = exit_code(self.failing(shown))  # (which may add to the counts, as sync its status)
-        counts = {**outcome.counts, "errors": errors, "warnings": warnings, "suppressed": suppressed}
+        counts = {**outcome.counts, **common}
+        suppressed = common["suppressed"]
         if self.format == "json":
             document = _document(self.command, code, [finding.record() for finding in shown],
                                  [asdict(record) for record in outcome.files], counts)

@@ -22,7 +22,7 @@ from vaulttool.cli.base import (
 from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
 from vaulttool.cli.refresh import echo_refresh, refresh_files, refresh_records, refresh_summary
 from vaulttool.errors import StateWriteError, VaultToolError
-from vaulttool.findings import Finding, error_count, new_to, plural
+from vaulttool.findings import new_to, plural
 
 SYNC_STATUS = {"clean": EXIT_CLEAN, "findings": EXIT_FINDINGS, "changed": EXIT_CHANGED, "failed": EXIT_FAILED}
 
@@ -75,7 +75,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
               "tiers": new_to(sorted(result.tiered.findings), shown)}
     counts: dict[str, Any] = {"notes": len(notes)}
     for phase, found in phases.items():  # each phase's counts, as the command of its name gives them
-        counts[phase] = _counts(reporter, found, ignored)
+        counts[phase] = reporter.counted(found, ignored)[1]
     counts["validate"]["notes"] = result.validation.notes
     counts["refresh"].update(result.refreshed.summary())
     tier_files = [FileRecord(action.vault_path, action.kind, not dry_run) for action in result.written]
@@ -100,8 +100,3 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
     reporter.finish(Outcome(findings, files, counts, refresh_records(result.refreshed), ignored=ignored),
                     summary, exit_code)
 
-
-def _counts(reporter: Reporter, findings: list[Finding], ignored: dict[str, frozenset[str]]) -> dict[str, Any]:
-    shown, suppressed = reporter.shown(findings, ignored)
-    errors = error_count(shown)
-    return {"errors": errors, "warnings": len(shown) - errors, "suppressed": suppressed}
