@@ -13,6 +13,7 @@ from vaulttool.config.settings import FieldRule, Schema
 from vaulttool.engine.ids import is_item_id
 from vaulttool.engine.links import WIKILINK_VALUE
 from vaulttool.engine.scalars import ISO_DATE, ISO_DATETIME
+from vaulttool.findings import plural
 from vaulttool.rules.suppress import IGNORE_KEY
 from vaulttool.tiers.templates import MARKER_KEY as STUB_MARKER_KEY
 
@@ -200,7 +201,7 @@ def _mix(kinds: Mapping[str, int]) -> str:
     """`number in 5 notes and text in 2`: the kinds of a property, most used first."""
     ordered = sorted(kinds.items(), key=lambda pair: -pair[1])
     (first, notes), rest = ordered[0], ordered[1:]
-    parts = [f"{first} in {notes} note{'s' if notes != 1 else ''}"] + [f"{kind} in {count}" for kind, count in rest]
+    parts = [f"{first} in {plural(notes, 'note')}"] + [f"{kind} in {count}" for kind, count in rest]
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
