@@ -119,5 +119,3 @@ def _check_flags(flags: Mapping[str, Any]) -> None:
         tomlcheck.non_negative_int(flags["jobs"])
     if "lock_timeout" in flags:
         tomlcheck.non_negative_number(flags["lock_timeout"])
-    if "output_format" in flags:
-        tomlcheck.one_of(OUTPUT_FORMATS)(flags["output_format"])
