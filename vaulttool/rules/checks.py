@@ -221,11 +221,18 @@ def _check_scalar(node: ScalarN, add: Add) -> None:
             if difference:
                 add(node.line + _LINE, node.col + _COL, "VT202", f"{node.text!r} is ambiguous: {difference}; quote it")
             elif beyond_javascript(node.text):  # (VT202's "quote it" already covers `00009007199254740993`)
-                limit = "below -(2^53 - 1)" if node.text.startswith("-") else "above 2^53 - 1"
-                add(node.line + _LINE, node.col + _COL, "VT204", f"{node.text} is an integer {limit}, which "
-                    f'Obsidian cannot hold exactly; quote it: "{node.text}"')
+                add(node.line + _LINE, node.col + _COL, "VT204", _too_large(node.text))
     elif node.style in ('"', "'") and node.text != node.text.strip():
         add(node.line + _LINE, node.col + _COL, "VT203", f"value {node.text!r} has leading or trailing whitespace")
+
+
+def _too_large(text: str, key: str | None = None, declared: str | None = None) -> str:
+    """VT204's message: quote the integer, or, in a key declared a number, say that none so large fits."""
+    if declared is not None:
+        return (f"{text} is beyond 2^53 - 1, which Obsidian cannot hold exactly, and {key} is declared {declared}: "
+                "no number this large survives; declare the key text and quote the value")
+    limit = "below -(2^53 - 1)" if text.startswith("-") else "above 2^53 - 1"
+    return f'{text} is an integer {limit}, which Obsidian cannot hold exactly; quote it: "{text}"'
 
 
 def declared_number(schema: Schema, key: str) -> str | None:
@@ -238,15 +245,15 @@ def declared_number(schema: Schema, key: str) -> str | None:
     return None
 
 
-def number_positions(entries: Iterable[Entry], schema: Schema) -> dict[tuple[int, int], tuple[str, str]]:
-    """The file positions of the scalars of keys declared numbers: (key, where it is declared)."""
-    positions: dict[tuple[int, int], tuple[str, str]] = {}
+def number_positions(entries: Iterable[Entry], schema: Schema) -> dict[tuple[int, int], tuple[str, str, Node]]:
+    """The file positions of the values of keys declared numbers: (key, where it is declared, node)."""
+    positions: dict[tuple[int, int], tuple[str, str, Node]] = {}
     for entry in entries:
         declared = declared_number(schema, entry.key)
         if declared is not None:
             node = entry.value_node
             for item in node.items if isinstance(node, SeqN) else [node]:
-                positions[(item.line + _LINE, item.col + _COL)] = (entry.key, declared)
+                positions[(item.line + _LINE, item.col + _COL)] = (entry.key, declared, item)
     return positions
 
 
@@ -256,11 +263,9 @@ def _declared_numbers_too_large(entries: list[Entry], schema: Schema, report: No
     positions = number_positions(entries, schema)
     for index, finding in enumerate(report.findings):
         if finding.code == "VT204" and (finding.line, finding.col) in positions:
-            key, declared = positions[(finding.line, finding.col)]
-            number = finding.message.split(" ", 1)[0]
-            report.findings[index] = dataclasses.replace(finding, message=(
-                f"{number} is beyond 2^53 - 1, which Obsidian cannot hold exactly, and {key} is declared {declared}: "
-                "no number this large survives; declare the key text and quote the value"))
+            key, declared, node = positions[(finding.line, finding.col)]
+            assert isinstance(node, ScalarN)  # (VT204 is only ever found at a plain scalar)
+            report.findings[index] = dataclasses.replace(finding, message=_too_large(node.text, key, declared))
 
 
 def _check_duplicate_keys(node: MapN, add: Add) -> None:
