@@ -22,6 +22,7 @@ from vaulttool.config.settings import Config
 from vaulttool.disk import vault
 from vaulttool.disk.store import cache_folder
 from vaulttool.errors import ConfigError, Terminated, UsageError, VaultToolError
+from vaulttool.findings import plural
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CHANGED, EXIT_FAILED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
@@ -81,8 +82,8 @@ def writer(config: Config, command: str, write: bool = True, debris: Sequence[st
             click.echo(f"vaulttool: {stale}", err=True)
         removed = fileio.remove_debris([*debris, *vault.state_debris(config.root)], lock.started)
         if removed:
-            click.echo(f"vaulttool: removed {removed} temporary file{'s' if removed != 1 else ''} left by a run "
-                       "that was killed", err=True)
+            click.echo(f"vaulttool: removed {plural(removed, 'temporary file')} left by a run that was killed",
+                       err=True)
         yield
 
 

@@ -27,12 +27,11 @@ from vaulttool.cli.output import (
     Reporter,
     findings_summary,
     output_options,
-    plural,
 )
 from vaulttool.commands import validate as validate_command
 from vaulttool.disk import vault
 from vaulttool.errors import StateWriteError, UsageError, VaultToolError
-from vaulttool.findings import Finding, new_to
+from vaulttool.findings import Finding, new_to, plural
 
 
 @main.command()
