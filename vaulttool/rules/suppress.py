@@ -9,7 +9,7 @@ linters take them (`findings.code_selector`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping
 
 from vaulttool.engine.paths import matches_any
 from vaulttool.findings import NOT_WRITTEN, Finding, code_selector
@@ -20,6 +20,7 @@ IGNORE_KEY = "vaulttool_ignore"
 # or a vaulttool bug (VT120) are not opinions about a note, and hiding them would hide lost work;
 # so are refusals (`Finding.refusal`: a note not refreshed, or given no stubs, because of a finding).
 UNSUPPRESSIBLE = NOT_WRITTEN | {"VT120"}
+
 
 def note_ignores(value: Any) -> tuple[frozenset[str], str | None]:
     """The codes a note's `vaulttool_ignore` value names, and what is wrong with it (for VT308), if
@@ -49,9 +50,6 @@ class Suppressions:
     by_glob: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes)
     select: tuple[str, ...] = ()  # when given, only these codes are shown
     ignore: tuple[str, ...] = ()
-
-    def with_options(self, select: Sequence[str], ignore: Sequence[str]) -> Suppressions:
-        return Suppressions(self.by_glob, tuple(select), tuple(ignore))
 
     def apply(self, findings: Iterable[Finding], note_codes: Mapping[str, frozenset[str]],
               vault_path_of: Callable[[str], str | None]) -> tuple[list[Finding], int]:
