@@ -21,6 +21,7 @@ from vaulttool.config.settings import (
     Schema,
 )
 from vaulttool.errors import ConfigError
+from vaulttool.findings import code_selector
 
 
 def load(root: Path, text: str | None, obsidian_types: Mapping[str, str] | None = None,
@@ -116,8 +117,6 @@ def _section(reader: tomlcheck.Reader, table: dict[str, Any], name: str, base: A
 
 def _ignore(reader: tomlcheck.Reader, table: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     """`[validate.ignore]`: vault-path globs, each with the finding codes (or prefixes) not shown there."""
-    from vaulttool.findings import code_selector
-
     ignore: dict[str, tuple[str, ...]] = {}
     for glob, codes in table.items():
         where = ("validate", "ignore", glob)
