@@ -125,7 +125,9 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         said = _Said()
         previous = {entity_id: _stored(store, entity_id, said) for entity_id in ids}
         current, fetched, failed = _entities(ids, previous, client, said)
-        label_ids = _label_ids(current.values(), as_of, settings)
+        needed = {entity_id: _needed_labels(entity, as_of, settings)
+                  for entity_id, entity in current.items() if "missing" not in entity}
+        label_ids = list(dict.fromkeys(label_id for ids_needed in needed.values() for label_id in ids_needed))
         labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
                                                       settings.label_max_age_days, today, said)
 
@@ -142,7 +144,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
             if "missing" in entity:
                 _fail(outcome, f"{entity_id} does not exist on Wikidata (deleted, or never created)")
                 continue
-            missing_labels = sorted(set(_needed_labels(entity, as_of, settings)) & set(failed_labels))
+            missing_labels = sorted(set(needed[entity_id]) & set(failed_labels))
             if missing_labels:
                 _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
                 continue
@@ -296,14 +298,6 @@ def _entities(ids: list[str], previous: dict[str, dict[str, Any] | None], client
 def _needed_labels(entity: dict[str, Any], as_of: datetime.date | None, settings: WikidataConfig) -> list[str]:
     day = mapping.as_of_day(entity, as_of)
     return list(entity.get("claims", {})) + mapping.referenced_items(entity, day, settings)
-
-
-def _label_ids(entities: Any, as_of: datetime.date | None, settings: WikidataConfig) -> list[str]:
-    ids: dict[str, None] = {}
-    for entity in entities:
-        if "missing" not in entity:
-            ids.update(dict.fromkeys(_needed_labels(entity, as_of, settings)))
-    return list(ids)
 
 
 def _labels(ids: list[str], store: Store, client: Client | None, languages: tuple[str, ...], max_age: int,
