@@ -24,7 +24,7 @@ from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
 from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
-from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, candidate_keys, plan_note
+from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, plan_note
 from vaulttool.wikidata.values import Label
 
 if TYPE_CHECKING:
@@ -153,12 +153,9 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         if advance is not None and len(ready) < len(notes):
             advance(len(notes) - len(ready))  # the notes that failed already are done
         deciding = [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready]
-        held_elsewhere: dict[str, str] = {}
-        if rest_of_vault is not None:
-            keys = candidate_keys(bindings, deciding, labels, settings)
-            if keys:
-                held_elsewhere = _held_elsewhere(keys, rest_of_vault(), {note.file.path for note in notes})
-        decisions = bind_new_properties(bindings, deciding, labels, settings, held_elsewhere)
+        read = {note.file.path for note in notes}
+        decisions = bind_new_properties(bindings, deciding, labels, settings, None if rest_of_vault is None else
+                                        lambda keys: _held_elsewhere(keys, rest_of_vault(), read))
         for index, (note, entity) in enumerate(ready):
             note.outcome.notices += sorted(_own_key_finding(note, own) for own in decisions.own.get(index, []))
             note.outcome.messages += decisions.unbound.get(index, [])
