@@ -133,7 +133,8 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
 
         recorded, adopting = store.key_bindings()
         bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
-        ready: list[tuple[_Note, dict[str, Any]]] = []
+        ready: list[_Note] = []
+        deciding: list[NoteData] = []  # what the planner needs of each note ready
         for note in notes:
             outcome = note.outcome
             entity_id = outcome.entity_id
@@ -149,17 +150,17 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
                 _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
                 continue
             outcome.messages += said.problems.get(entity_id, [])
-            ready.append((note, entity))
+            ready.append(note)
+            deciding.append(NoteData(note.values, entity, mapping.as_of_day(entity, as_of)))
         if advance is not None and len(ready) < len(notes):
             advance(len(notes) - len(ready))  # the notes that failed already are done
-        deciding = [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready]
         read = {note.file.path for note in notes}
         decisions = bind_new_properties(bindings, deciding, labels, settings, None if rest_of_vault is None else
                                         lambda keys: _held_elsewhere(keys, rest_of_vault(), read))
-        for index, (note, entity) in enumerate(ready):
+        for index, (note, data) in enumerate(zip(ready, deciding)):
             note.outcome.notices += sorted(_own_key_finding(note, own) for own in decisions.own.get(index, []))
             note.outcome.messages += decisions.unbound.get(index, [])
-            _apply(note, entity, previous[note.outcome.entity_id], labels, bindings, config, as_of, write, diff,
+            _apply(note, data, previous[note.outcome.entity_id], labels, bindings, config, write, diff,
                    fix_redirects, allow_removals, keep_data)
             if log is not None and note.outcome.status == CHANGED:
                 log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
@@ -317,14 +318,13 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
     return labels, fresh, failed
 
 
-def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None, labels: dict[str, Label],
-           bindings: Bindings, config: Config, as_of: datetime.date | None, write: bool, diff: bool,
+def _apply(note: _Note, data: NoteData, previous: dict[str, Any] | None, labels: dict[str, Label],
+           bindings: Bindings, config: Config, write: bool, diff: bool,
            fix_redirects: bool, allow_removals: bool, keep_data: bool = False) -> None:
-    outcome = note.outcome
+    outcome, entity = note.outcome, data.entity
     if previous is not None and previous.get("lastrevid") == entity.get("lastrevid"):
         previous = None  # the same revision: nothing vanished since
-    plan = plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema,
-                     mapping.as_of_day(entity, as_of))
+    plan = plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema, data.as_of)
     outcome.messages += plan.messages
     target = entity.get("redirects", {}).get("to")
     if target:
