@@ -202,8 +202,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         try:
             snapshot = fileio.read_snapshot(file.path)
         except OSError as error:
-            finding = unreadable(file.display, error).then("not refreshed")
-            failures.append(NoteOutcome(file.display, "", UNREADABLE, finding.message, finding=finding))
+            failures.append(_refused(NoteOutcome(file.display, ""), unreadable(file.display, error)))
             continue
         report = checks.check_before_edit(file.display, file.vault_path, snapshot.data, settings)
         parsed = report.note
