@@ -24,7 +24,7 @@ from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
 from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.wikidata import mapping
-from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, candidate_keys, plan_note
+from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, plan_note
 from vaulttool.wikidata.values import Label
 
 if TYPE_CHECKING:
@@ -125,13 +125,16 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         said = _Said()
         previous = {entity_id: _stored(store, entity_id, said) for entity_id in ids}
         current, fetched, failed = _entities(ids, previous, client, said)
-        label_ids = _label_ids(current.values(), as_of, settings)
+        needed = {entity_id: _needed_labels(entity, as_of, settings)
+                  for entity_id, entity in current.items() if "missing" not in entity}
+        label_ids = list(dict.fromkeys(label_id for ids_needed in needed.values() for label_id in ids_needed))
         labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
                                                       settings.label_max_age_days, today, said)
 
         recorded, adopting = store.key_bindings()
         bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
-        ready: list[tuple[_Note, dict[str, Any]]] = []
+        ready: list[_Note] = []
+        deciding: list[NoteData] = []  # what the planner needs of each note ready
         for note in notes:
             outcome = note.outcome
             entity_id = outcome.entity_id
@@ -142,25 +145,22 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
             if "missing" in entity:
                 _fail(outcome, f"{entity_id} does not exist on Wikidata (deleted, or never created)")
                 continue
-            missing_labels = sorted(set(_needed_labels(entity, as_of, settings)) & set(failed_labels))
+            missing_labels = sorted(set(needed[entity_id]) & set(failed_labels))
             if missing_labels:
                 _fail(outcome, f"labels of {', '.join(missing_labels)} could not be had: {failed_labels[missing_labels[0]]}")
                 continue
             outcome.messages += said.problems.get(entity_id, [])
-            ready.append((note, entity))
+            ready.append(note)
+            deciding.append(NoteData(note.values, entity, mapping.as_of_day(entity, as_of)))
         if advance is not None and len(ready) < len(notes):
             advance(len(notes) - len(ready))  # the notes that failed already are done
-        deciding = [NoteData(note.values, entity, mapping.as_of_day(entity, as_of)) for note, entity in ready]
-        held_elsewhere: dict[str, str] = {}
-        if rest_of_vault is not None:
-            keys = candidate_keys(bindings, deciding, labels, settings)
-            if keys:
-                held_elsewhere = _held_elsewhere(keys, rest_of_vault(), {note.file.path for note in notes})
-        decisions = bind_new_properties(bindings, deciding, labels, settings, held_elsewhere)
-        for index, (note, entity) in enumerate(ready):
+        read = {note.file.path for note in notes}
+        decisions = bind_new_properties(bindings, deciding, labels, settings, None if rest_of_vault is None else
+                                        lambda keys: _held_elsewhere(keys, rest_of_vault(), read))
+        for index, (note, data) in enumerate(zip(ready, deciding)):
             note.outcome.notices += sorted(_own_key_finding(note, own) for own in decisions.own.get(index, []))
             note.outcome.messages += decisions.unbound.get(index, [])
-            _apply(note, entity, previous[note.outcome.entity_id], labels, bindings, config, as_of, write, diff,
+            _apply(note, data, previous[note.outcome.entity_id], labels, bindings, config, write, diff,
                    fix_redirects, allow_removals, keep_data)
             if log is not None and note.outcome.status == CHANGED:
                 log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
@@ -202,8 +202,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         try:
             snapshot = fileio.read_snapshot(file.path)
         except OSError as error:
-            finding = unreadable(file.display, error).then("not refreshed")
-            failures.append(NoteOutcome(file.display, "", UNREADABLE, finding.message, finding=finding))
+            failures.append(_refused(NoteOutcome(file.display, ""), unreadable(file.display, error)))
             continue
         report = checks.check_before_edit(file.display, file.vault_path, snapshot.data, settings)
         parsed = report.note
@@ -298,14 +297,6 @@ def _needed_labels(entity: dict[str, Any], as_of: datetime.date | None, settings
     return list(entity.get("claims", {})) + mapping.referenced_items(entity, day, settings)
 
 
-def _label_ids(entities: Any, as_of: datetime.date | None, settings: WikidataConfig) -> list[str]:
-    ids: dict[str, None] = {}
-    for entity in entities:
-        if "missing" not in entity:
-            ids.update(dict.fromkeys(_needed_labels(entity, as_of, settings)))
-    return list(ids)
-
-
 def _labels(ids: list[str], store: Store, client: Client | None, languages: tuple[str, ...], max_age: int,
             today: datetime.date, said: _Said) -> tuple[dict[str, Label], dict[str, Label], dict[str, str]]:
     """(label by id, the labels newly fetched, why an id's label could not be had)."""
@@ -326,14 +317,13 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
     return labels, fresh, failed
 
 
-def _apply(note: _Note, entity: dict[str, Any], previous: dict[str, Any] | None, labels: dict[str, Label],
-           bindings: Bindings, config: Config, as_of: datetime.date | None, write: bool, diff: bool,
+def _apply(note: _Note, data: NoteData, previous: dict[str, Any] | None, labels: dict[str, Label],
+           bindings: Bindings, config: Config, write: bool, diff: bool,
            fix_redirects: bool, allow_removals: bool, keep_data: bool = False) -> None:
-    outcome = note.outcome
+    outcome, entity = note.outcome, data.entity
     if previous is not None and previous.get("lastrevid") == entity.get("lastrevid"):
         previous = None  # the same revision: nothing vanished since
-    plan = plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema,
-                     mapping.as_of_day(entity, as_of))
+    plan = plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema, data.as_of)
     outcome.messages += plan.messages
     target = entity.get("redirects", {}).get("to")
     if target:

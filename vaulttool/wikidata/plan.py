@@ -19,7 +19,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vaulttool.config.settings import Schema, WikidataConfig
 from vaulttool.engine.note import DELETE
@@ -138,25 +138,22 @@ def _candidate(property_id: str, labels: Mapping[str, Label], bindings: Bindings
     return key if _allowed(property_id, key, config) and key not in bindings.owned() else None
 
 
-def candidate_keys(bindings: Bindings, notes: Sequence[NoteData], labels: Mapping[str, Label],
-                   config: WikidataConfig) -> set[str]:
-    """The keys new properties of these notes would be bound to: what notes outside a run that reads
-    only part of the vault must be asked about first."""
-    return {key for property_id in _pending(bindings, notes)
-            if (key := _candidate(property_id, labels, bindings, config)) is not None}
-
-
 def bind_new_properties(bindings: Bindings, notes: Sequence[NoteData], labels: Mapping[str, Label],
-                        config: WikidataConfig, held_elsewhere: Mapping[str, str] | None = None) -> Decisions:
+                        config: WikidataConfig,
+                        held_elsewhere: Callable[[set[str]], Mapping[str, str]] | None = None) -> Decisions:
     """Decide the key of every property these notes' entities have that is not decided yet.
 
     A property whose derived key a note holds is not bound (its key is not written in any note) until
-    the user binds or renames; nor is one whose key a note outside the run holds (`held_elsewhere`:
-    key -> that note), as binding it would make that note's key vaulttool's.
+    the user binds or renames; nor is one whose key a note outside the run holds, as binding it would
+    make that note's key vaulttool's. `held_elsewhere`, for a run that reads only part of the vault, is
+    asked once, with the keys new properties would be bound to, which of them such notes hold (key ->
+    one such note).
     """
     decisions = Decisions()
-    held_elsewhere = held_elsewhere or {}
     pending = _pending(bindings, notes)
+    candidates = {key for property_id in pending
+                  if (key := _candidate(property_id, labels, bindings, config)) is not None}
+    held = held_elsewhere(candidates) if held_elsewhere is not None and candidates else {}
     for property_id in sorted(pending, key=_number):
         label = labels.get(property_id)
         if label is not None and label.text and is_id_property(label.text):
@@ -165,10 +162,10 @@ def bind_new_properties(bindings: Bindings, notes: Sequence[NoteData], labels: M
         key = _candidate(property_id, labels, bindings, config)
         if key is None or label is None or label.text is None:
             continue  # planning says why, and a later run decides again
-        if key in held_elsewhere:
+        if key in held:
             for index in pending[property_id]:
                 decisions.unbound.setdefault(index, []).append(
-                    f"{property_id} ({label.text}) is not written: {key} is held by {held_elsewhere[key]}, "
+                    f"{property_id} ({label.text}) is not written: {key} is held by {held[key]}, "
                     "which this run does not read; a refresh of the whole vault decides")
             continue
         holders = [index for index, note in enumerate(notes) if key in note.values]
