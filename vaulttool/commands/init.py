@@ -20,7 +20,7 @@ from vaulttool.config.load import SETTINGS
 from vaulttool.config.settings import CONFIG_NAME, Config, Schema, TiersConfig, WikidataConfig
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.store import CACHE_FOLDER, STATE_FOLDER
-from vaulttool.engine import values, yamlnodes
+from vaulttool.engine import scalars, values, yamlnodes
 from vaulttool.errors import ConcurrentChangeError
 
 RELEASE_REPO = "https://github.com/OWNER/vaulttool"
@@ -148,12 +148,12 @@ def hook_definitions(text: str) -> list[dict[str, Any]]:
 
 
 def _yaml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    """A hook's value in the snippet: a list in flow style, a string double-quoted unless it is one word."""
     if isinstance(value, list):
         return "[" + ", ".join(_yaml(item) for item in value) + "]"
-    text = str(value)
-    return text if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./-]*", text) else json.dumps(text, ensure_ascii=False)
+    if isinstance(value, str) and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./-]*", value):
+        return scalars.double_quoted(value)
+    return scalars.format_scalar(value)
 
 
 def precommit_snippets(hooks_text: str, version: str = __version__) -> tuple[str, str]:

@@ -8,7 +8,6 @@ an existing stub is updated only while it still holds exactly what vaulttool wro
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
 import stat
@@ -59,11 +58,15 @@ class TiersReport:
     done: list[str] = field(default_factory=list)  # lines saying what was written
     written: list[Action] = field(default_factory=list)  # the actions carried out
     ignored: dict[str, frozenset[str]] = field(default_factory=dict)  # standard notes' vaulttool_ignore codes
-    # The names in each folder stubs go to, folded as macOS and Windows compare them, with the stubs
-    # planned so far: two notes must not become one file on those systems.
-    names: dict[Path, dict[str, str]] = field(default_factory=dict, repr=False)
-    # The names in each folder of the vault, by their folded form: every spelling of it there.
-    listed: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    # The names in each folder read so far, by their folded form (as macOS and Windows compare names):
+    # every spelling there, and the stubs planned so far, for two notes must not become one file there.
+    names: dict[Path, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+
+    def _spellings(self, folder: Path) -> dict[str, list[str]]:
+        spellings = self.names.get(folder)
+        if spellings is None:
+            spellings = self.names[folder] = fileio.folded_names(folder)
+        return spellings
 
     def spelt_alike(self, root: Path, vault_path: str) -> str | None:
         """Another file or folder of the vault, sorted before it, that would be one with a part of
@@ -71,14 +74,9 @@ class TiersReport:
         shared with them, even when the stubs of both exist already."""
         folder, parent = root, ""
         for part in vault_path.split("/"):
-            spellings = self.listed.get(parent)
-            if spellings is None:
-                spellings = self.listed[parent] = {}
-                with contextlib.suppress(OSError):
-                    for name in os.listdir(folder):
-                        spellings.setdefault(fileio.folded(name), []).append(name)
             # The first spelling in the vault's order keeps its tiers, as when the second is added later.
-            other = min((name for name in spellings.get(fileio.folded(part), []) if name < part), default=None)
+            spellings = self._spellings(folder).get(fileio.folded(part), [])
+            other = min((name for name in spellings if name < part), default=None)
             if other is not None:
                 return f"{parent}{other}"
             folder, parent = folder / part, f"{parent}{part}/"
@@ -86,14 +84,12 @@ class TiersReport:
 
     def claim(self, target: Path, vault_path: str) -> None:
         """Reserve a new file's name in its folder; UnsafePathError when another name folds to it."""
-        folder = self.names.get(target.parent)
-        if folder is None:
-            folder = self.names[target.parent] = fileio.folded_names(target.parent)
+        folder = self._spellings(target.parent)
         key = fileio.folded(target.name)
         if key in folder:  # a file there, or a stub this run plans (for another note spelt alike)
-            raise UnsafePathError(f"{vault_path} and {folder[key]} would be one file on macOS and Windows "
+            raise UnsafePathError(f"{vault_path} and {folder[key][0]} would be one file on macOS and Windows "
                                   "(their names differ only in case or Unicode normalisation)")
-        folder[key] = target.name
+        folder[key] = [target.name]
 
 
 def run(config: Config, files: Sequence[NoteFile], write: bool, log: list[str] | None = None,

@@ -382,12 +382,17 @@ def folded(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def folded_names(folder: Path) -> dict[str, str]:
-    """The names in a folder by their folded form (none when it does not exist yet)."""
+def folded_names(folder: Path) -> dict[str, list[str]]:
+    """The names in a folder by their folded form, each with every spelling of it there (none when
+    the folder does not exist yet, or cannot be read)."""
+    names: dict[str, list[str]] = {}
     try:
-        return {folded(name): name for name in os.listdir(folder)}
+        listed = os.listdir(folder)
     except OSError:
-        return {}
+        return names
+    for name in listed:
+        names.setdefault(folded(name), []).append(name)
+    return names
 
 
 def exists_in_any_spelling(root: Path, vault_path: str) -> bool:

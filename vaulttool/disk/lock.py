@@ -46,7 +46,6 @@ class VaultLock:
         self.holder_path = folder / HOLDER_NAME
         self.command = command
         self.timeout = timeout
-        self.poll = poll
         self.stale_holder: dict[str, object] | None = None  # the record a killed holder left behind
         # Not thread-local: the hold is the whole process's, as the record says.
         self._lock = filelock.FileLock(self.path, timeout=timeout, poll_interval=poll, thread_local=False)

@@ -100,8 +100,7 @@ def _not_a_key(lines: list[str], mark: Mark) -> tuple[int, int, str]:
     missing = _NO_SPACE.match(line)
     if missing:
         return mark[0], missing.start(2), _missing_space(missing, line)
-    indent = len(line) - len(line.lstrip(" "))
-    return mark[0], indent, "expected 'key: value': this line has no ': ' after a key"
+    return mark[0], _indent(line), "expected 'key: value': this line has no ': ' after a key"
 
 
 def _missing_space(missing: re.Match[str], line: str) -> str:

@@ -264,20 +264,13 @@ def quoted_scalars(text: str) -> list[yamlerrors.Quoted]:
 
     found = []
     try:
-        for token in _scanner().scan(text):
+        for token in _ruamel().scan(text):  # (its composer's alias notes play no part in a scan)
             if isinstance(token, ScalarToken) and token.style in ("'", '"'):
                 start, end = token.start_mark, token.end_mark
                 found.append(((start.line, start.column), (end.line, end.column), str(token.style)))
     except (YAMLError, RecursionError):
         pass  # the tokens read before the error are the ones that matter
     return found
-
-
-@lru_cache(maxsize=1)
-def _scanner() -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="rt")
 
 
 def _explicit_tag(node: Any) -> str | None:
