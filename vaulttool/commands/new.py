@@ -172,7 +172,7 @@ def holder_of(config: Config, notes: Sequence[NoteFile], entity_id: str) -> str 
     """The note of the vault (not a tier note) whose id key is `entity_id`, or None."""
     standard = (file for file in notes if layout.tier_of_folder(file.vault_path, config.tiers) is None)
     for file, note in notes_mentioning(standard, [entity_id]):
-        values = note.values() if note.has_frontmatter and note.is_mapping else {}
+        values = note.values()  # ({} without frontmatter or a mapping)
         if values.get(config.schema.id_key) == entity_id:
             return file.display
     return None

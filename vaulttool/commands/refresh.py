@@ -209,7 +209,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         if parsed is None:  # it may or may not name an item: say why it cannot be refreshed
             failures.append(_refused(NoteOutcome(file.display, ""), report.structural[0]))
             continue
-        values = parsed.values() if parsed.has_frontmatter and parsed.is_mapping else {}
+        values = parsed.values()  # ({} without frontmatter or a mapping)
         entity_id = values.get(id_key)
         if entity_id is None:
             continue  # not a note about a Wikidata item

@@ -194,7 +194,7 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
         return
     note = checked.note
     source = file.vault_path[:-3]
-    values = note.values() if note.has_frontmatter and note.is_mapping else {}
+    values = note.values()  # ({} without frontmatter or a mapping)
     wikidata_id = values.get(config.schema.id_key)
     if not is_item_id(wikidata_id):
         wikidata_id = None
