@@ -216,6 +216,7 @@ _ENTITY = {
         "redirects": {"type": "object", "required": ["from", "to"],
                       "properties": {"from": {"type": "string"}, "to": {"type": "string", "pattern": ENTITY_ID}}},
         "labels": {"type": "object"}, "descriptions": {"type": "object"}, "sitelinks": {"type": "object"},
+        "aliases": {"type": "object", "additionalProperties": {"type": "array"}},
         "claims": {"type": "object", "propertyNames": {"pattern": PROPERTY_ID}, "additionalProperties": {"type": "array"}},
     },
 }
@@ -297,6 +298,8 @@ def check_entity(asked_id: str, entity: Any, props: str) -> tuple[dict[str, Any]
         cleaned["labels"] = _labels(entity.get("labels", {}), problems)
     if "descriptions" in wanted:
         cleaned["descriptions"] = _labels(entity.get("descriptions", {}), problems, "description")
+    if "aliases" in wanted:
+        cleaned["aliases"] = _aliases(entity.get("aliases", {}), problems)
     if "sitelinks" in wanted or "sitelinks/urls" in wanted:
         cleaned["sitelinks"] = _sitelinks(entity.get("sitelinks", {}), problems)
     if "claims" in wanted:
@@ -418,6 +421,21 @@ def _labels(labels: dict[str, Any], problems: _Problems, kind: str = "label") ->
             problems.add(f"the {code} {kind} was skipped ({_first_error(LABEL, label, 'the ' + kind)})")
         else:
             kept[code] = {"language": label["language"], "value": label["value"]}
+    return kept
+
+
+def _aliases(aliases: dict[str, list[Any]], problems: _Problems) -> dict[str, list[dict[str, str]]]:
+    """Aliases by language, each kept as language and value; a malformed alias is dropped."""
+    kept: dict[str, list[dict[str, str]]] = {}
+    for code, entries in aliases.items():
+        if not _LANGUAGE.fullmatch(code):
+            problems.add("aliases under a key that is no language code were skipped")
+            continue
+        for alias in entries:
+            if not LABEL.is_valid(alias):
+                problems.add(f"an alias in {code} was skipped ({_first_error(LABEL, alias, 'the alias')})")
+            else:
+                kept.setdefault(code, []).append({"language": alias["language"], "value": alias["value"]})
     return kept
 
 

@@ -1,0 +1,213 @@
+"""Which links lead to a Wikidata item's entity note, read from `[wikidata] link_pattern`. Pure.
+
+The pattern (`[[_Standards/WikiData/WD~{label},{numeric_id}]]`) is what refresh writes; a link names
+an item when its target, without `#heading`, `|alias`, a leading `/` and a trailing `.md`, matches the
+pattern's target in full, or, as Obsidian resolves a bare name anywhere in the vault, its file-name
+part alone (`[[WD~International_Organization_for_Migration,472311]]`). `{label}` is any text within
+one path segment, taken greedily, so the numeric id follows the last comma; `{numeric_id}` is digits
+without a leading 0, `{id}` the same after `Q`. Letters compare without case, as Obsidian resolves
+links. Positions are 1-based lines and columns in the note file, as findings give them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import string
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+from urllib.parse import unquote
+
+from vaulttool.engine.ids import is_item_id
+from vaulttool.engine.links import links_in
+from vaulttool.engine.note import Note
+from vaulttool.engine.values import node_value
+from vaulttool.engine.yamlnodes import MapN, Node, ScalarN, SeqN
+from vaulttool.errors import ConfigError
+
+_PIECES = {"label": r"[^/]+", "numeric_id": r"[1-9][0-9]*", "id": r"[Qq][1-9][0-9]*"}
+_MD = re.compile(r"\.md\Z", re.IGNORECASE)
+
+
+class LinkPatternError(ConfigError):
+    """A `link_pattern` entity notes cannot follow (exit code 2; `sync` leaves entity notes out)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntityLink:
+    """A link to an item's entity note, where it stands in its note."""
+
+    item: str  # the item id the link names (`Q71`)
+    target: str  # the link's target as written
+    line: int
+    col: int
+
+
+class EntityLinks:
+    """The entity-note links of one `link_pattern`: build with `entity_links(pattern)`."""
+
+    def __init__(self, pattern: str, target: str, folder: str, full: re.Pattern[str], name: re.Pattern[str],
+                 prefix: str) -> None:
+        self.pattern = pattern
+        self.target = target  # the pattern's link target: `_Standards/WikiData/WD~{label},{numeric_id}`
+        self.folder = folder  # where entity notes live (`_Standards/WikiData`; "" at the vault root)
+        self._full = full
+        self._name = name
+        self.prefix = prefix  # a text every link target of the pattern holds (for a quick search), or ""
+
+    def item_of(self, target: str) -> str | None:
+        """The item id a link target names, or None: `_Standards/WikiData/WD~Geneva,71.md#History`
+        and `WD~Geneva,71` both name Q71."""
+        target = normal_target(target)
+        match = self._full.fullmatch(target) or (self._name.fullmatch(target) if "/" not in target else None)
+        return _item(match) if match else None
+
+    def item_of_path(self, vault_path: str) -> str | None:
+        """The item id of a note by its name, when it lies under the entity folder (at any depth)
+        and its file name is the pattern's (`_Standards/WikiData/WD~Geneva,71.md` is Q71's)."""
+        if not _MD.search(vault_path):
+            return None
+        folder, _, name = vault_path[:-3].rpartition("/")
+        if self.folder and not (folder == self.folder or folder.startswith(self.folder + "/")):
+            return None
+        match = self._name.fullmatch(name)
+        return _item(match) if match else None
+
+    def note_path(self, link: str) -> str:
+        """The vault path of the note a link of this pattern (as `values.item_link` writes it) names."""
+        return link_target(link) + ".md"
+
+    def links(self, note: Note) -> Iterator[EntityLink]:
+        """The note's links to entity notes: in frontmatter string values (list items and nested
+        values included), then in the body, each in the order it stands."""
+        for found in frontmatter_links(note):
+            item = self.item_of(found.target)
+            if item is not None:
+                yield EntityLink(item, found.target, found.line, found.col)
+        body_start = note.body_start if note.has_frontmatter else 0
+        first_line = note.text.count("\n", 0, body_start) + 1
+        body = note.body
+        line_starts = _line_starts(body)
+        for link in links_in(body):
+            wikilink = body.startswith("[[", link.offset) or body.startswith("![[", link.offset)
+            item = self.item_of(link.target if wikilink else unquote(link.target))
+            if item is not None:
+                line = _line_of(line_starts, link.offset)
+                yield EntityLink(item, link.target, first_line + line, link.offset - line_starts[line] + 1)
+
+
+def normal_target(target: str) -> str:
+    """A link target as the pattern is matched against it: no `#…` or `|…`, no leading `/`, no `.md`."""
+    target = target.split("|", 1)[0].split("#", 1)[0].strip()
+    return _MD.sub("", target.lstrip("/"))
+
+
+def link_target(link: str) -> str:
+    """The target of a wikilink as `values.item_link` writes it (`[[a/b|c]]` -> `a/b`)."""
+    inner = link[2:-2] if link.startswith("[[") and link.endswith("]]") else link
+    return normal_target(inner)
+
+
+@lru_cache(maxsize=8)
+def entity_links(pattern: str) -> EntityLinks:
+    """The matcher of a `link_pattern`. ConfigError when entity notes cannot follow it: it must be a
+    wikilink (`[[…]]`) whose file name holds `{numeric_id}` or `{id}`, below a folder without placeholders."""
+    if not (pattern.startswith("[[") and pattern.endswith("]]")):
+        raise LinkPatternError(f"wikidata.link_pattern {pattern!r}: entity notes need a wikilink pattern ([[…]])")
+    target = link_target(pattern)
+    folder, _, name = target.rpartition("/")
+    if any(field for _, field, _, _ in string.Formatter().parse(folder) if field is not None):
+        raise LinkPatternError(f"wikidata.link_pattern {pattern!r}: the folder of entity notes may not hold a placeholder")
+    fields = [field for _, field, _, _ in string.Formatter().parse(name) if field is not None]
+    if "numeric_id" not in fields and "id" not in fields:
+        raise LinkPatternError(f"wikidata.link_pattern {pattern!r}: the note name must hold {{numeric_id}} or {{id}}, "
+                          "so each item's entity note can be found")
+    name_regex = _regex(name)
+    full_regex = re.escape(folder + "/") + name_regex if folder else name_regex
+    literals = [text for text, _, _, _ in string.Formatter().parse(name) if text]
+    prefix = max(literals, key=len, default="")
+    return EntityLinks(pattern, target, folder, re.compile(full_regex, re.IGNORECASE),
+                       re.compile(name_regex, re.IGNORECASE), prefix if prefix.isascii() else "")
+
+
+def _regex(template: str) -> str:
+    out: list[str] = []
+    seen: set[str] = set()
+    for text, field, _, _ in string.Formatter().parse(template):
+        out.append(re.escape(text))
+        if field is None:
+            continue
+        if field in seen:
+            out.append(f"(?P={field})")
+        else:
+            seen.add(field)
+            out.append(f"(?P<{field}>{_PIECES[field]})")
+    return "".join(out)
+
+
+def _item(match: re.Match[str]) -> str | None:
+    """The item id a match names; None when `{id}` and `{numeric_id}` disagree or no item could have it."""
+    groups = match.groupdict()
+    ids = {f"Q{groups['numeric_id']}"} if groups.get("numeric_id") else set()
+    if groups.get("id"):
+        ids.add(groups["id"].upper())
+    if len(ids) != 1:
+        return None
+    item = ids.pop()
+    return item if is_item_id(item) else None
+
+
+# --- links in frontmatter values ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    target: str
+    line: int
+    col: int
+
+
+def frontmatter_links(note: Note) -> Iterator[_Found]:
+    """The links in the note's frontmatter string values, each at its place in the file (where a
+    quoted value's escapes hide the link's text, at the value's start)."""
+    if not note.has_frontmatter:
+        return
+    lines = note.text.split("\n")
+    for entry in note.entries():
+        yield from _node_links(note, entry.value_node, lines)
+
+
+def _node_links(note: Note, node: Node, lines: list[str]) -> Iterator[_Found]:
+    if isinstance(node, SeqN):
+        for item in node.items:
+            yield from _node_links(note, item, lines)
+    elif isinstance(node, MapN):
+        for _, value in node.pairs:
+            yield from _node_links(note, value, lines)
+    elif isinstance(node, ScalarN):
+        value = node_value(node)
+        if not isinstance(value, str) or "[" not in value:
+            return
+        line, col = note.file_position(node)
+        for link in links_in(value):
+            text = value[link.offset:link.end]
+            wikilink = value.startswith("[[", link.offset) or value.startswith("![[", link.offset)
+            target = link.target if wikilink else unquote(link.target)
+            here = line + value.count("\n", 0, link.offset)
+            source = lines[here - 1] if here - 1 < len(lines) else ""
+            start = source.find(text, col - 1 if here == line else 0)
+            yield _Found(target, here, start + 1 if start >= 0 else col)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    index = text.find("\n")
+    while index >= 0:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    return starts
+
+
+def _line_of(starts: list[int], offset: int) -> int:
+    """The 0-based line holding `offset`."""
+    return bisect.bisect_right(starts, offset) - 1

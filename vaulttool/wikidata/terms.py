@@ -1,0 +1,50 @@
+"""An item's terms beside its label: its description and aliases, as an entity note shows them. Pure.
+
+They come from a `props=labels|descriptions|aliases` answer (checked by `answer`) in the configured
+languages, the first language that has a description giving it; aliases are those of the configured
+languages, in their order. Everything here stays data: `one_line` takes out what does not show
+(control and format characters, bidi controls among them) and makes every line break a space, so no
+term can start a line of its own in a note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vaulttool.wikidata.values import visible_text
+
+MAX_ALIASES = 500  # an entity note's aliases; Wikidata items with more are rare and not readable as a list
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    description: str | None
+    aliases: tuple[str, ...] = ()
+
+
+def one_line(text: str) -> str:
+    """Text from Wikidata as one line: NFC, no control or format characters, whitespace runs (line
+    breaks, tabs, U+2028) as one space, none at either end."""
+    return " ".join(visible_text(text, keep="\t\n\r").split())
+
+
+def parse_terms(entity: dict[str, Any], languages: tuple[str, ...]) -> Terms:
+    """The description and aliases of one checked entity (a missing one has none)."""
+    descriptions = entity.get("descriptions") or {}
+    description = next((descriptions[code]["value"] for code in languages if code in descriptions), None)
+    aliases = entity.get("aliases") or {}
+    found = [alias["value"] for code in languages for alias in aliases.get(code, [])]
+    return Terms(description, tuple(found))
+
+
+def note_aliases(label: str, terms: Terms) -> list[str]:
+    """An entity note's `aliases`: the label, then the item's aliases, each once, in their order."""
+    shown = [one_line(text) for text in (label, *terms.aliases)]
+    return list(dict.fromkeys(text for text in shown if text))[:MAX_ALIASES]
+
+
+def note_description(terms: Terms) -> str | None:
+    """An entity note's `description`, or None when the item has none."""
+    text = one_line(terms.description) if terms.description else ""
+    return text or None
