@@ -3,6 +3,10 @@
 * `wikidata/entities/<id>.json`: the last answer for each entity, with its `lastrevid`, so an entity
   whose revision did not change is not fetched again, and `--offline` can work from it;
 * `wikidata/labels.json`: resolved labels of items and properties, with the day they were fetched;
+* `wikidata/terms.json`: each linked item's description and aliases, with the day they were fetched
+  (`{"Q71": {"description": "city in Switzerland", "aliases": ["Genf"], "fetched": "2026-12-03"}}`;
+  `description` null when it has none), from which `entities` writes entity notes: its labels are in
+  `labels.json`, where refresh reads them, so a link's text and its entity note's name agree;
 * `keys.json`: which frontmatter key each Wikidata property is bound to, or `null` for a property
   decided not to be written (kept in git: it is the vault's own decision, so a label renamed upstream
   does not rename a key or flip a decision);
@@ -31,6 +35,7 @@ from vaulttool.engine.ids import is_item_id
 from vaulttool.errors import ConcurrentChangeError, VaultToolError
 
 if TYPE_CHECKING:
+    from vaulttool.wikidata.terms import Terms
     from vaulttool.wikidata.values import Label
 
 STATE_FOLDER = ".vaulttool"
@@ -54,6 +59,16 @@ def _load(path: Path) -> Any:
 def _text(value: Any) -> str | None:
     """A stored field that must be text: anything else (a hand edit, damage) counts as absent."""
     return value if isinstance(value, str) else None
+
+
+def _young(record: dict[str, Any], max_age_days: int | None, today: datetime.date) -> bool:
+    """Whether a stored record was fetched no more than `max_age_days` ago (any record, when None)."""
+    if max_age_days is None:
+        return True
+    try:
+        return (today - datetime.date.fromisoformat(record.get("fetched", ""))).days <= max_age_days
+    except (TypeError, ValueError):
+        return False
 
 
 def cache_folder(root: Path) -> Path:
@@ -81,6 +96,7 @@ class Store:
         self.folder = root / STATE_FOLDER
         self.entities = self.folder / "wikidata" / "entities"
         self.labels_file = self.folder / "wikidata" / "labels.json"
+        self.terms_file = self.folder / "wikidata" / "terms.json"
         self.keys_file = self.folder / "keys.json"
         self.cache = cache_folder(root)
         self.validate_cache_file = self.cache / "validate.json"
@@ -101,17 +117,9 @@ class Store:
 
         data = _load(self.labels_file)
         labels: dict[str, Label] = {}
-        for entity_id, record in (data or {}).items():
-            if not isinstance(record, dict):
+        for entity_id, record in (data if isinstance(data, dict) else {}).items():
+            if not isinstance(record, dict) or not _young(record, max_age_days, today):
                 continue
-            fetched = record.get("fetched", "")
-            if max_age_days is not None:
-                try:
-                    age = (today - datetime.date.fromisoformat(fetched)).days
-                except (TypeError, ValueError):
-                    continue
-                if age > max_age_days:
-                    continue
             target = _text(record.get("target"))
             # A redirect's target becomes part of a link: only an item id may stand there.
             labels[entity_id] = Label(_text(record.get("label")), target if is_item_id(target) else None,
@@ -130,6 +138,30 @@ class Store:
                 record["datatype"] = label.datatype
             data[entity_id] = record
         write_file(self.labels_file, _dump(data))
+
+    def terms(self, max_age_days: int | None, today: datetime.date) -> dict[str, Terms]:
+        """Stored descriptions and aliases of items no older than `max_age_days` (all when None). A
+        record that is not of the form `save_terms` writes (a hand edit, damage) is as good as none."""
+        from vaulttool.wikidata.terms import Terms
+
+        data = _load(self.terms_file)
+        terms: dict[str, Terms] = {}
+        for entity_id, record in (data if isinstance(data, dict) else {}).items():
+            if not is_item_id(entity_id) or not isinstance(record, dict) or not _young(record, max_age_days, today):
+                continue
+            description, aliases = record.get("description"), record.get("aliases")
+            if (description is None or isinstance(description, str)) and isinstance(aliases, list) \
+                    and all(isinstance(alias, str) for alias in aliases):
+                terms[entity_id] = Terms(description, tuple(aliases))
+        return terms
+
+    def save_terms(self, fresh: dict[str, Terms], today: datetime.date) -> None:
+        data = _load(self.terms_file)
+        data = data if isinstance(data, dict) else {}
+        for entity_id, terms in fresh.items():
+            data[entity_id] = {"description": terms.description, "aliases": list(terms.aliases),
+                               "fetched": today.isoformat()}
+        write_file(self.terms_file, _dump(data))
 
     def key_bindings(self) -> tuple[dict[str, str | None], bool]:
         """The recorded bindings (property id -> key, or None: decided not to be written), and whether
