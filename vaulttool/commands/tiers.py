@@ -20,7 +20,7 @@ from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.ids import is_item_id
-from vaulttool.engine.note import BOM, DELETE, Note, same_value, unified_diff
+from vaulttool.engine.note import BOM, DELETE, Note, unified_diff
 from vaulttool.engine.paths import conflict_copy
 from vaulttool.engine.scalars import DateText
 from vaulttool.errors import (
@@ -221,6 +221,8 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
                                                        "changes neither: keep one", line))
     elif planned.body is not None:
         data = (BOM if note.bom else b"") + (head + planned.body).encode("utf-8")
+        if templates.is_untouched(snapshot.data):  # a note vaulttool made (an entity note) stays vaulttool's
+            data = templates.resealed(data)
         actions.append(Action(UPDATE, file.vault_path, Path(file.path), data, snapshot, "links section", file.display,
                               line, missing=planned.section is None))
     report.actions += actions
@@ -258,7 +260,7 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
         current = Note.parse(snapshot.data).values()
     except NoteError:
         current = {}
-    if not _facts_differ(current, facts):
+    if not templates.facts_differ(current, facts):
         return None
     if not templates.is_untouched(snapshot.data):
         report.findings.append(Finding(vault.display_path(target), 1, 1, "VT415",
@@ -266,16 +268,6 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
         return None
     return Action(UPDATE, sibling.vault_path, target, templates.update_facts(snapshot.data, facts), snapshot,
                   "stub facts", vault.display_path(target))
-
-
-def _facts_differ(current: dict[str, Any], facts: dict[str, Any]) -> bool:
-    for key, value in facts.items():
-        if value is DELETE:
-            if key in current:
-                return True
-        elif key not in current or not same_value(current[key], value):
-            return True
-    return False
 
 
 def check_findings(report: TiersReport) -> list[Finding]:

@@ -8,7 +8,8 @@ placeholder is an error naming the template and line.
 The stub's frontmatter facts (tier, the quoted link back, `has_id_wikidata`, `publish: false` below
 the public tier) are set by vaulttool, whatever the template says, and a marker records what was
 generated: `vaulttool_stub: sha256-<hash>`, the hash of the stub as written. A stub whose hash no longer
-matches was edited by a person and is never overwritten.
+matches was edited by a person and is never overwritten. Entity notes (`entity.md`) are made and
+owned the same way.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from vaulttool.engine.note import Note, find_frontmatter, newline_at
+from vaulttool.engine.note import DELETE, Note, find_frontmatter, newline_at, same_value
 from vaulttool.engine.scalars import double_quoted, format_string
 from vaulttool.errors import ConfigError, NoteError, VaultToolError
 
@@ -26,6 +27,8 @@ MARKER_KEY = "vaulttool_stub"  # the frontmatter key of the marker
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # What Markdown would read as syntax in inserted text. `_` inside a word is plain text in CommonMark.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|^#)")
+_PROSE_SPECIAL = re.compile(r"([\\`*\[\]<>|~#%$=&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+_ORDERED_START = re.compile(r"[0-9]+[.)]")
 LINK_VARIABLES = frozenset({"source_link"})
 _HASH_PLACEHOLDER = "sha256-" + "0" * 16
 
@@ -40,14 +43,25 @@ class Template:
     text: str
 
 
-def render(template: Template, variables: Mapping[str, str], raw: frozenset[str] = LINK_VARIABLES) -> str:
-    """Substitute every placeholder, escaped for its place (in the body, the `raw` variables, links or
-    Markdown already escaped, go in as they are). Raises TemplateError."""
+def render(template: Template, variables: Mapping[str, str], raw: frozenset[str] = LINK_VARIABLES,
+           omit_empty: frozenset[str] = frozenset(), escape: Callable[[str], str] | None = None) -> str:
+    """Substitute every placeholder, escaped for its place: in the frontmatter as a YAML value, in the
+    body by `escape` (default `markdown_text`), but the `raw` variables, links or Markdown already
+    escaped, which go in as they are. A body line holding nothing but a placeholder of `omit_empty`
+    whose value is empty is left out, with one blank line after it. Raises TemplateError."""
+    escape = escape or markdown_text
     try:
         bounds = find_frontmatter(template.text)
     except NoteError as error:
         raise TemplateError(f"{template.name}:{error.line}: {error.message}") from None
     frontmatter_end = bounds[1] if bounds else 0
+    text = template.text
+    empty = [name for name in omit_empty if not variables.get(name, "x")]
+    if empty:
+        alone = re.compile(r"^[ \t]*\{\{\s*(?:" + "|".join(map(re.escape, empty)) + r")\s*\}\}[ \t]*(?:\r?\n|\Z)(?:[ \t]*\r?\n)?",
+                           re.MULTILINE)
+        text = text[:frontmatter_end] + alone.sub("", text[frontmatter_end:])
+        template = Template(template.name, text)
     out: list[str] = []
     cursor = 0
     for match in _PLACEHOLDER.finditer(template.text):
@@ -61,7 +75,7 @@ def render(template: Template, variables: Mapping[str, str], raw: frozenset[str]
         if match.start() < frontmatter_end:
             out.append(_yaml_value(template, match, value, line))
         else:
-            out.append(value if name in raw else markdown_text(value))
+            out.append(value if name in raw else escape(value))
         cursor = match.end()
     out.append(template.text[cursor:])
     return "".join(out)
@@ -70,6 +84,17 @@ def render(template: Template, variables: Mapping[str, str], raw: frozenset[str]
 def markdown_text(value: str) -> str:
     """Text escaped so Markdown reads it as text, not syntax."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def markdown_prose(value: str) -> str:
+    """One line of text from outside (a Wikidata label or description) escaped for the body of a note:
+    what `markdown_text` escapes, and also what Obsidian reads as syntax anywhere in a line (`#tag`,
+    `%%comment%%`, `$math$`, `==highlight==`, `&entity;`) or at its start (a list item, `---`, `1.`)."""
+    escaped = _PROSE_SPECIAL.sub(r"\\\1", value)
+    ordered = _ORDERED_START.match(escaped)
+    if ordered:
+        return escaped[:ordered.end() - 1] + "\\" + escaped[ordered.end() - 1:]
+    return "\\" + escaped if escaped[:1] in ("-", "+") else escaped
 
 
 def _yaml_value(template: Template, match: re.Match[str], value: str, line: int) -> str:
@@ -86,9 +111,13 @@ def _yaml_value(template: Template, match: re.Match[str], value: str, line: int)
                         f"or stand inside double quotes")
 
 
-def stub(template: Template, variables: Mapping[str, str], facts: Mapping[str, Any]) -> bytes:
-    """The stub note: the rendered template, with vaulttool's facts set in its frontmatter and the marker."""
-    text = render(template, variables)
+def stub(template: Template, variables: Mapping[str, str], facts: Mapping[str, Any],
+         raw: frozenset[str] = LINK_VARIABLES, omit_empty: frozenset[str] = frozenset(),
+         escape: Callable[[str], str] | None = None) -> bytes:
+    """The stub note (or another note vaulttool makes and owns, an entity note): the rendered template
+    (`raw`, `omit_empty` and `escape` as for `render`), with vaulttool's facts set in its frontmatter
+    and the marker."""
+    text = render(template, variables, raw, omit_empty, escape)
     if not text.startswith("---"):
         newline = newline_at(text, 0)  # the template's own line endings
         text = f"---{newline}---{newline}" + text
@@ -115,6 +144,26 @@ def is_untouched(data: bytes) -> bool:
         return False
     unsealed = data[:match.start(1)] + b"0" * 16 + data[match.end(1):]
     return hashlib.sha256(unsealed).hexdigest()[:16] == match.group(1).decode()
+
+
+def resealed(data: bytes) -> bytes:
+    """A note vaulttool made, changed by vaulttool itself (its links section), sealed again so it
+    stays vaulttool's. `data` must hold the marker."""
+    match = re.search(rb"^" + MARKER_KEY.encode() + rb": sha256-[0-9a-f]{16}", data, re.MULTILINE)
+    if match is None:
+        raise TemplateError(f"the stub marker {MARKER_KEY} is missing")
+    return _sealed(data[:match.start()] + f"{MARKER_KEY}: {_HASH_PLACEHOLDER}".encode() + data[match.end():])
+
+
+def facts_differ(current: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
+    """Whether a note's values (`current`) differ from the facts vaulttool sets in it (DELETE: absent)."""
+    for key, value in facts.items():
+        if value is DELETE:
+            if key in current:
+                return True
+        elif key not in current or not same_value(current[key], value):
+            return True
+    return False
 
 
 def update_facts(data: bytes, facts: Mapping[str, Any]) -> bytes:
