@@ -29,6 +29,8 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|^#)")
 _PROSE_SPECIAL = re.compile(r"([\\`*\[\]<>|~#%$=&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 _ORDERED_START = re.compile(r"[0-9]+[.)]")
+_OMITTED = "\x00vaulttool-omitted\x00"  # an empty `omit_empty` value, until its line is taken out
+_OMITTED_LINE = re.compile("^[ \t]*" + re.escape(_OMITTED) + r"[ \t]*(?:\r?\n|\Z)(?:[ \t]*\r?\n)?", re.MULTILINE)
 LINK_VARIABLES = frozenset({"source_link"})
 _HASH_PLACEHOLDER = "sha256-" + "0" * 16
 
@@ -55,13 +57,7 @@ def render(template: Template, variables: Mapping[str, str], raw: frozenset[str]
     except NoteError as error:
         raise TemplateError(f"{template.name}:{error.line}: {error.message}") from None
     frontmatter_end = bounds[1] if bounds else 0
-    text = template.text
-    empty = [name for name in omit_empty if not variables.get(name, "x")]
-    if empty:
-        alone = re.compile(r"^[ \t]*\{\{\s*(?:" + "|".join(map(re.escape, empty)) + r")\s*\}\}[ \t]*(?:\r?\n|\Z)(?:[ \t]*\r?\n)?",
-                           re.MULTILINE)
-        text = text[:frontmatter_end] + alone.sub("", text[frontmatter_end:])
-        template = Template(template.name, text)
+    empty = {name for name in omit_empty if name in variables and not variables[name]}
     out: list[str] = []
     cursor = 0
     for match in _PLACEHOLDER.finditer(template.text):
@@ -74,11 +70,14 @@ def render(template: Template, variables: Mapping[str, str], raw: frozenset[str]
         out.append(template.text[cursor:match.start()])
         if match.start() < frontmatter_end:
             out.append(_yaml_value(template, match, value, line))
+        elif name in empty:
+            out.append(_OMITTED)
         else:
             out.append(value if name in raw else escape(value))
         cursor = match.end()
     out.append(template.text[cursor:])
-    return "".join(out)
+    text = "".join(out)
+    return _OMITTED_LINE.sub("", text).replace(_OMITTED, "") if empty else text
 
 
 def markdown_text(value: str) -> str:
