@@ -200,10 +200,11 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Move or rename the tier note after its standard note, or delete it if it is no longer wanted; "
         "vaulttool never deletes it for you."),
     "VT414": Explanation(
-        "`tiers`: unsafe path or name refused; nothing written for that note",
+        "`tiers`, `entities`: unsafe path or name refused; nothing written for that note",
         "A name that would lead outside the vault, be one file with another on a case- or Unicode-folding file "
         "system (macOS, Windows), or be invalid on one of them would break the vault where it is synced.",
-        "Rename the standard note as the message says, then run `vaulttool tiers` again."),
+        "Rename the standard note as the message says, then run `vaulttool tiers` again; for an entity note, "
+        "change `[wikidata] link_pattern` or `max_label_bytes`, or remove the symlink the message names."),
     "VT415": Explanation(
         "`tiers`: a stub edited by hand is out of date; not updated",
         "vaulttool updates only stubs still as its templates made them, so text written by hand is never "
@@ -235,6 +236,31 @@ EXPLANATIONS: dict[str, Explanation] = {
         "written in no note.",
         "Bind the property to another key (or to this one, to let vaulttool own it) in `[wikidata] properties` "
         "in `vaulttool.toml`, or rename your key."),
+    "VT520": Explanation(
+        "`entities`: an entity note edited by hand (or made by hand) is out of date with Wikidata; not rewritten",
+        "vaulttool rewrites only the entity notes it made and nobody changed since (their `vaulttool_stub` "
+        "marker still matches), so text written by hand is never lost; this note's `aliases` lack the item's "
+        "label or aliases, or its `description` or `has_id_wikidata` differs from Wikidata's, so Obsidian's "
+        "search and link suggestions miss the item's current names.",
+        "Bring the note's `aliases`, `description` and `has_id_wikidata` in line with the item by hand; or move "
+        "your text elsewhere, delete the note and run `vaulttool entities` to have it made again."),
+    "VT521": Explanation(
+        "`entities`: a note links to an item that was deleted on Wikidata (or never existed); no entity note",
+        "The link names an item Wikidata no longer has, so it leads nowhere in Obsidian and its facts cannot be "
+        "refreshed.",
+        "Remove the link, or link the item meant instead (Wikidata's deletion log often names it)."),
+    "VT523": Explanation(
+        "`entities`: a note links to an item that was merged into another; the entity note is the other item's",
+        "Wikidata redirects a merged item to the one it was merged into: the link's id is no longer the item's "
+        "own, and its entity note is written under the surviving item's name and id.",
+        "Link the surviving item the message names (`vaulttool refresh` rewrites the values it owns; links "
+        "written by hand are yours to change)."),
+    "VT524": Explanation(
+        "`entities --offline`: a linked item's label or terms are not in `.vaulttool/wikidata/`; no entity note",
+        "Offline, vaulttool writes entity notes only from the answers it stored; this item was never fetched, so "
+        "its note cannot be written and the link stays unresolved in Obsidian.",
+        "Run `vaulttool entities` (or `vaulttool sync`) online once, and commit `.vaulttool/wikidata/` if "
+        "offline runs elsewhere need it."),
 }
 
 README_START, README_END = "<!-- codes:start -->", "<!-- codes:end -->"

@@ -41,13 +41,17 @@ CODES: dict[str, tuple[str, str]] = {
     "VT411": (ERROR, "missing tier stub"),
     "VT412": (ERROR, "links section missing or out of date"),
     "VT413": (ERROR, "orphaned tier note"),
-    "VT414": (ERROR, "unsafe tier path refused"),
+    "VT414": (ERROR, "unsafe tier or entity note path refused"),
     "VT415": (WARNING, "edited stub out of date"),
     "VT416": (ERROR, "stub out of date"),
     "VT417": (ERROR, "tier file not written"),
     "VT418": (WARNING, "conflict copy of a sync client: no tiers"),
     "VT419": (ERROR, "more than one links section"),
     "VT501": (WARNING, "the note's own key, named like a Wikidata property: not refreshed"),
+    "VT520": (WARNING, "entity note edited by hand and out of date"),
+    "VT521": (WARNING, "linked item deleted on Wikidata"),
+    "VT523": (WARNING, "linked item merged into another"),
+    "VT524": (WARNING, "item not in the offline store"),
 }
 
 
