@@ -1,4 +1,4 @@
-"""The progress bars of the long commands (validate, roundtrip, refresh, tiers, sync), on standard error.
+"""The progress bars of the long commands (validate, roundtrip, refresh, entities, tiers, sync), on standard error.
 
 A bar is for a person watching a terminal: it is drawn only when standard error is one, and never
 under CI (the variable CI set, as every CI service sets it: a log keeps each frame), with
@@ -16,10 +16,19 @@ from typing import Iterator
 
 import click
 
-from vaulttool.commands.progress import REFRESH, ROUNDTRIP, TIERS_PLAN, TIERS_WRITE, VALIDATE, Advance, Progress
+from vaulttool.commands.progress import (
+    ENTITIES,
+    REFRESH,
+    ROUNDTRIP,
+    TIERS_PLAN,
+    TIERS_WRITE,
+    VALIDATE,
+    Advance,
+    Progress,
+)
 
-LABELS = {VALIDATE: "validating", ROUNDTRIP: "round-tripping", REFRESH: "refreshing", TIERS_PLAN: "planning tiers",
-          TIERS_WRITE: "writing tiers"}
+LABELS = {VALIDATE: "validating", ROUNDTRIP: "round-tripping", REFRESH: "refreshing", ENTITIES: "reading links",
+          TIERS_PLAN: "planning tiers", TIERS_WRITE: "writing tiers"}
 _WIDTH = max(len(label) for label in LABELS.values())  # sync's bars, one under another, line up
 
 

@@ -13,6 +13,7 @@ from typing import Callable, ContextManager
 
 # The phases, as the CLI names them on its bars.
 VALIDATE, ROUNDTRIP, REFRESH, TIERS_PLAN, TIERS_WRITE = "validate", "roundtrip", "refresh", "tiers plan", "tiers write"
+ENTITIES = "entities"
 
 Advance = Callable[[int], None]  # n more steps are done
 # Given a phase and its total of steps, a context yielding the phase's Advance (None: not shown).
