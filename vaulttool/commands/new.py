@@ -169,11 +169,12 @@ def folder_path(config: Config, folder: str | None) -> str:
 # --- the run -----------------------------------------------------------------------------------
 
 def holder_of(config: Config, notes: Sequence[NoteFile], entity_id: str) -> str | None:
-    """The note of the vault (not a tier note) whose id key is `entity_id`, or None."""
+    """The note of the vault (not a tier note, nor an entity note vaulttool made) whose id key is
+    `entity_id`, or None."""
     standard = (file for file in notes if layout.tier_of_folder(file.vault_path, config.tiers) is None)
     for file, note in notes_mentioning(standard, [entity_id]):
         values = note.values()  # ({} without frontmatter or a mapping)
-        if values.get(config.schema.id_key) == entity_id:
+        if values.get(config.schema.id_key) == entity_id and templates.MARKER_KEY not in values:
             return file.display
     return None
 

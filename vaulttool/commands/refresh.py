@@ -23,6 +23,7 @@ from vaulttool.errors import ConcurrentChangeError, EditError, NoteError, Protec
 from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
 from vaulttool.tiers.layout import tier_of_folder
+from vaulttool.tiers.templates import MARKER_KEY
 from vaulttool.wikidata import mapping
 from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, plan_note
 from vaulttool.wikidata.values import Label
@@ -213,6 +214,8 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         entity_id = values.get(id_key)
         if entity_id is None:
             continue  # not a note about a Wikidata item
+        if MARKER_KEY in values:
+            continue  # a note vaulttool made (an entity note): its facts are the entities command's
         if not is_item_id(entity_id):
             failures.append(NoteOutcome(file.display, str(entity_id), FAILED,
                                         f"{id_key} {entity_id!r} is not a Wikidata item id"))
