@@ -1,5 +1,7 @@
 """A Wikidata API stand-in for the tests: a real HTTP server on localhost (pytest-httpserver) that
 answers `wbgetentities` from the recorded JSON in tests/data/wikidata/, honouring `ids` and `props`.
+Items known only by their label (labels.json) have their descriptions and aliases in terms.json, which
+answers a request for those.
 
 Scripted failures (`fail_next`) are replayed verbatim from the recorded error envelopes first; `serve_next`
 and `serve_json_next` script any other answer (raw bytes, a chunked stream, a hostile JSON shape).
@@ -33,6 +35,7 @@ class FakeWikidata:
         self.server = server
         self.entities = load_entities("Q472311.json", "edge.json", "example_entities.json")
         self.labels = load_entities("labels.json", "edge_labels.json")
+        self.terms = load_entities("terms.json")
         self.requests: list[dict[str, str]] = []
         self.user_agents: list[str] = []
         self._failures: list[Response] = []
@@ -79,10 +82,12 @@ class FakeWikidata:
     def _answer(self, entity_id: str, props: str) -> dict[str, Any]:
         if props == "labels" and entity_id in self.labels:
             return copy.deepcopy(self.labels[entity_id])
+        wanted = set(props.split("|"))
         entity = self.entities.get(entity_id)
+        if entity is None and wanted & {"descriptions", "aliases"}:
+            entity = self.terms.get(entity_id)
         if entity is None:
             return {"id": entity_id, "missing": ""}
-        wanted = set(props.split("|"))
         keep = set(INFO_KEYS) if "info" in wanted else {"type", "id", "datatype", "redirects", "missing"}
         if "claims" in wanted:
             keep.add("claims")
@@ -90,6 +95,8 @@ class FakeWikidata:
             keep.add("labels")
         if "descriptions" in wanted:
             keep.add("descriptions")
+        if "aliases" in wanted:
+            keep.add("aliases")
         if "sitelinks" in wanted or "sitelinks/urls" in wanted:
             keep.add("sitelinks")
         return {key: copy.deepcopy(value) for key, value in entity.items() if key in keep}
