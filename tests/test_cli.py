@@ -30,7 +30,7 @@ def test_validate_example_vault_is_clean(run, example_vault: Path) -> None:  # n
     result = run("validate", str(example_vault))
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert result.stderr == "29 notes checked: 0 errors, 0 warnings\n"  # 5 notes and 24 tier stubs
+    assert result.stderr == "49 notes checked: 0 errors, 0 warnings\n"  # 5 notes, 20 entity notes and 24 tier stubs
 
 
 def test_validate_prints_exact_lines_and_exits_1(run, negative_vault: Path) -> None:  # noqa: ANN001

@@ -37,17 +37,25 @@ def untracked(root: Path) -> set[str]:
 
 
 def run_every_command(root: Path) -> None:
-    """validate, tiers, refresh --offline and sync --offline on a vault with one standard note whose
-    stored Wikidata answer the user committed (their choice: offline runs)."""
+    """validate, tiers, refresh --offline, entities --offline and sync --offline on a vault with one
+    standard note whose stored Wikidata answer the user committed (their choice: offline runs)."""
     (root / "_Standards" / "X").mkdir(parents=True)
     (root / "_Standards" / "X" / "Note.md").write_text(NOTE, encoding="utf-8")
     shutil.copytree(EXAMPLE_VAULT / ".vaulttool" / "wikidata", root / ".vaulttool" / "wikidata")
     git(root, "add", ".vaulttool/wikidata")
-    for command in (["validate"], ["tiers"], ["refresh", "--offline"], ["sync", "--offline"], ["validate", "--fix"]):
+    for command in (["validate"], ["tiers"], ["refresh", "--offline"], ["entities", "--offline"], ["sync", "--offline"],
+                    ["validate", "--fix"]):
         result = vaulttool(root, *command)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
     assert (root / ".vaulttool" / "cache" / "validate.json").is_file()  # the cache was written...
     assert (root / ".vaulttool" / "cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def entity_notes(root: Path) -> set[str]:
+    """The entity notes `entities` made: one for each of the 18 items the refreshed note links to."""
+    made = {f"_Standards/WikiData/{path.name}" for path in (root / "_Standards" / "WikiData").glob("*.md")}
+    assert len(made) == 18
+    return made
 
 
 def test_a_vault_that_never_ran_init_stays_clean_in_git(tmp_path: Path) -> None:
@@ -57,7 +65,8 @@ def test_a_vault_that_never_ran_init_stays_clean_in_git(tmp_path: Path) -> None:
     git(root, "init", "-q")
     run_every_command(root)
     # ...and git sees only what the user commits: no cache, no lock, no holder record.
-    assert untracked(root) == {"vaulttool.toml", ".vaulttool/keys.json", "_Standards/X/Note.md", *STUBS}
+    assert untracked(root) == {"vaulttool.toml", ".vaulttool/keys.json", "_Standards/X/Note.md", *STUBS,
+                               *entity_notes(root)}
 
 
 def test_the_lock_lives_in_the_cache_folder_which_ignores_itself(tmp_path: Path) -> None:
@@ -102,7 +111,8 @@ def test_init_then_validate_and_tiers_leave_only_what_a_user_commits(tmp_path: P
     assert result.returncode == 0, result.stderr
     assert "created vaulttool.toml" in result.stdout and "created .gitignore" in result.stdout
     run_every_command(root)
-    assert untracked(root) == {"vaulttool.toml", ".gitignore", ".vaulttool/keys.json", "_Standards/X/Note.md", *STUBS}
+    assert untracked(root) == {"vaulttool.toml", ".gitignore", ".vaulttool/keys.json", "_Standards/X/Note.md", *STUBS,
+                               *entity_notes(root)}
 
 
 def test_a_second_init_changes_nothing_and_says_so(tmp_path: Path) -> None:

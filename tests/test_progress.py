@@ -94,8 +94,9 @@ def assert_no_bar(stderr: str) -> None:
 
 @pytest.fixture
 def some_ids(example_vault: Path) -> Path:
-    """The example vault with the public stubs gone: 25 notes, of which 3 name a Wikidata item and
-    are refreshed (the tier notes mirror them), and 4 stubs for tiers to write."""
+    """The example vault with the public stubs gone: 45 notes (20 of them entity notes vaulttool made),
+    of which 3 name a Wikidata item and are refreshed (the tier notes mirror them, the entity notes
+    are the entities command's), and 4 stubs for tiers to write."""
     shutil.rmtree(example_vault / "_public")
     return example_vault
 
@@ -205,9 +206,9 @@ def test_totals_of_each_command(some_ids: Path, monkeypatch: pytest.MonkeyPatch)
     report = tiers.plan(config, notes, progress=recorder)
     tiers.apply(report, progress=recorder)
     assert [(name, total) for name, total, _ in recorder.phases] == [
-        ("validate", 25), ("validate", 25), ("roundtrip", 25), ("refresh", 3), ("refresh", 0), ("tiers plan", 25),
+        ("validate", 45), ("validate", 45), ("roundtrip", 45), ("refresh", 3), ("refresh", 0), ("tiers plan", 45),
         ("tiers write", 4)]
-    assert recorder.phases[0][2] == [1] * 25 and recorder.phases[1][2] == [25]
+    assert recorder.phases[0][2] == [1] * 45 and recorder.phases[1][2] == [45]
 
 
 def test_validate_counts_cached_notes_at_once_and_the_rest_one_by_one(some_ids: Path,
@@ -219,14 +220,14 @@ def test_validate_counts_cached_notes_at_once_and_the_rest_one_by_one(some_ids: 
     changed.write_bytes(changed.read_bytes() + b"\n")
     recorder = Recorder()
     validate.run(config, notes, progress=recorder)
-    assert recorder.phases == [("validate", 25, [24, 1])]
+    assert recorder.phases == [("validate", 45, [44, 1])]
 
 
 def test_sync_phases(some_ids: Path) -> None:
     config, notes = _config(some_ids)
     recorder = Recorder()
     sync.run(config, notes, offline=True, dry_run=True, progress=recorder)
-    assert [name for name, _, _ in recorder.phases] == ["validate", "refresh", "tiers plan"]  # a dry run writes nothing
+    assert [name for name, _, _ in recorder.phases] == ["validate", "refresh", "entities", "tiers plan"]  # (no writes)
 
 
 def test_refresh_counts_failed_notes_too(some_ids: Path) -> None:

@@ -228,7 +228,7 @@ def test_check_exits_1_on_drift_and_0_when_clean(wikidata: FakeWikidata, vault: 
     result = refresh("--check", "--format", "json", str(vault))
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["summary"] == {"notes": 29, "checked": 3, "changed": 1, "failed": 0, "skipped": 0, "requests": 2,
+    assert report["summary"] == {"notes": 49, "checked": 3, "changed": 1, "failed": 0, "skipped": 0, "requests": 2,
                                  "files": 1, "errors": 0, "warnings": 0, "suppressed": 0}
     assert [(f["path"].endswith(REFERENCE_PATH), f["action"], f["written"]) for f in report["files"]] == [
         (True, "update", False)]

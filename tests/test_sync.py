@@ -12,8 +12,9 @@ from conftest import fingerprint
 from vaulttool.cli import main
 
 REFERENCE = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
-CLEAN_SUMMARY = ("sync: 29 notes validated (0 errors, 0 warnings); refresh: 3 notes checked, 0 changed, 0 failed, "
-                 "0 skipped; 0 requests; tiers: wrote 0 files (0 errors, 0 warnings); clean\n")
+CLEAN_SUMMARY = ("sync: 49 notes validated (0 errors, 0 warnings); refresh: 3 notes checked, 0 changed, 0 failed, "
+                 "0 skipped; 0 requests; entities: 21 items linked, wrote 0 files (0 errors, 0 warnings); "
+                 "tiers: wrote 0 files (0 errors, 0 warnings); clean\n")
 
 
 def sync(*args: str):  # noqa: ANN201
@@ -32,8 +33,9 @@ def test_changed_then_clean(example_vault: Path) -> None:
     shutil.rmtree(example_vault / "_secret")
     first = sync(str(example_vault))
     assert first.exit_code == 3
-    assert first.stderr == ("sync: 25 notes validated (0 errors, 0 warnings); refresh: 3 notes checked, 1 changed, "
-                            "0 failed, 0 skipped; 0 requests; tiers: wrote 4 files (0 errors, 0 warnings); changed\n")
+    assert first.stderr == ("sync: 45 notes validated (0 errors, 0 warnings); refresh: 3 notes checked, 1 changed, "
+                            "0 failed, 0 skipped; 0 requests; entities: 21 items linked, wrote 0 files (0 errors, "
+                            "0 warnings); tiers: wrote 4 files (0 errors, 0 warnings); changed\n")
     assert note.read_bytes() == reference
     before = fingerprint(example_vault, "*.md")
     second = sync(str(example_vault))
