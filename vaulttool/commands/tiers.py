@@ -199,7 +199,7 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
     if not is_item_id(wikidata_id):
         wikidata_id = None
     for sibling, target in zip(siblings, targets):
-        facts = _facts(config, sibling.tier, source, wikidata_id)
+        facts = templates.stub_facts(config, sibling.tier, source, wikidata_id)
         try:
             action = _plan_stub(file, sibling, target, loaded[sibling.tier], facts, wikidata_id, now, report)
         except VaultToolError as error:
@@ -224,16 +224,6 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
         actions.append(Action(UPDATE, file.vault_path, Path(file.path), data, snapshot, "links section", file.display,
                               line, missing=planned.section is None))
     report.actions += actions
-
-
-def _facts(config: Config, tier: str, source: str, wikidata_id: str | None) -> dict[str, Any]:
-    public = tier == config.tiers.names[0]
-    return {
-        "tier": tier,
-        "source": f"[[{source}]]",
-        config.schema.id_key: wikidata_id if wikidata_id else DELETE,
-        "publish": DELETE if public else False,
-    }
 
 
 def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: Template, facts: dict[str, Any],
