@@ -235,6 +235,18 @@ EXPLANATIONS: dict[str, Explanation] = {
         "written in no note.",
         "Bind the property to another key (or to this one, to let vaulttool own it) in `[wikidata] properties` "
         "in `vaulttool.toml`, or rename your key."),
+    "VT530": Explanation(
+        "`tiers --check`: a standard note was renamed without its tier stubs",
+        "The stubs still carry the old name and point (by `source`) at a note that is gone; new stubs would "
+        "leave them orphaned, and links to the old names would resolve to nothing.",
+        "Run `vaulttool tiers` (the pre-commit hook does): it moves the stubs after the note and rewrites "
+        "every link to the old names. Next time, rename with `vaulttool mv OLD NEW`."),
+    "VT531": Explanation(
+        "`mv`, `tiers`: a link to a moved note could not be rewritten; its note is left as it was",
+        "The link is in a frontmatter value written with escapes or over several lines (or no link of its "
+        "form can open the new name), so it cannot be rewritten without touching other bytes.",
+        "Rewrite the link by hand to the new name (the finding says which), or write the value on one line "
+        "without escapes and move again."),
 }
 
 README_START, README_END = "<!-- codes:start -->", "<!-- codes:end -->"

@@ -14,10 +14,11 @@ Used by `vaulttool mv` and by `tiers`, which moves the stubs of a standard note 
 
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Mapping
+from typing import Collection, Mapping, Sequence
 from urllib.parse import quote, unquote
 
 from vaulttool.config.settings import Config
@@ -60,6 +61,7 @@ class Rewrite:
 @dataclass
 class MoveReport:
     moves: dict[str, str]  # every old vault path -> new, the ones already done on disk too
+    root: Path
     renames: list[Rename] = field(default_factory=list)  # the renames still to make, the standard note first
     rewrites: list[Rewrite] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -111,7 +113,7 @@ def plan(config: Config, moves: Mapping[str, str], done: Collection[str] = (),
     names. `files`: the vault's files as they are now (`vault.vault_files`). Raises MoveRefused."""
     refuse_unsafe(config, moves, done)
     root = config.root
-    report = MoveReport(dict(moves))
+    report = MoveReport(dict(moves), root)
     files = vault.vault_files(root) if files is None else files
     now = set(files)
     before = (now - {moves[old] for old in done}) | set(done)
@@ -292,3 +294,97 @@ def standard_moves(config: Config, old: str, new: str) -> dict[str, str]:
         if (config.root / before.vault_path).is_file():
             moves[before.vault_path] = after.vault_path
     return moves
+
+
+def _tier_stubs(config: Config) -> list[str]:
+    """The vault path of every file in the tier folders: names only, nothing read."""
+    found: list[str] = []
+    for tier in config.tiers.names:
+        folder = config.tiers.folder(tier)
+        top = str(config.root / folder)
+        for here, _folders, names in os.walk(top):
+            relative = vault.vault_path_of(here, top) if here != top else ""
+            found += [f"{folder}/{relative}/{name}" if relative else f"{folder}/{name}" for name in names]
+    return sorted(found)
+
+
+def _wikidata_id(config: Config, path: Path) -> str | None:
+    try:
+        value = Note.parse(fileio.read_bytes(path)).values().get(config.schema.id_key)
+    except (OSError, NoteError):
+        return None
+    return value if is_item_id(value) else None
+
+
+def recover(config: Config, standards: Sequence[str]) -> tuple[list[MoveReport], list[Finding]]:
+    """For standard notes someone renamed without their stubs (`git mv`, a file manager): the moves of
+    the stubs left behind, and of every link to the old names. A standard note missing stubs gets the
+    orphaned stubs (their standard note gone) of exactly one old note whose stubs all carry its
+    `has_id_wikidata`, when it is the only standard note with that id. Only stubs whose standard note is
+    gone are read; the standard notes are read only when such stubs share an id with a candidate."""
+    root, settings = config.root, config.tiers
+    wanting = [path for path in standards
+               if any(not (root / s.vault_path).is_file() for s in _siblings_or_none(path, config))]
+    if not wanting:
+        return [], []
+    orphans: dict[str, list[tuple[str, str, str | None]]] = {}  # old standard -> (tier, stub, id)
+    for stub in _tier_stubs(config):
+        located = layout.standard_of(stub, settings)
+        if located is None or fileio.exists_in_any_spelling(root, located[1]):
+            continue
+        orphans.setdefault(located[1], []).append((located[0], stub, _wikidata_id(config, root / stub)))
+    by_id: dict[str, list[str]] = {}
+    for old, stubs in orphans.items():
+        ids = {wikidata_id for _, _, wikidata_id in stubs}
+        if len(ids) == 1 and None not in ids:
+            by_id.setdefault(next(iter(ids)) or "", []).append(old)
+    if not by_id:
+        return [], []
+    reports: list[MoveReport] = []
+    findings: list[Finding] = []
+    holders: dict[str, list[str]] | None = None
+    for path in wanting:
+        wikidata_id = _wikidata_id(config, root / path)
+        if wikidata_id is None or len(by_id.get(wikidata_id, [])) != 1:
+            continue
+        if holders is None:
+            holders = _standards_by_id(config, set(by_id))
+        if holders.get(wikidata_id) != [path]:
+            continue
+        old = by_id[wikidata_id][0]
+        new_siblings = {s.tier: s.vault_path for s in layout.siblings(path, settings)}
+        moves = {old: path}
+        for tier, stub, _ in orphans[old]:
+            if not (root / new_siblings[tier]).exists():
+                moves[stub] = new_siblings[tier]
+        try:
+            reports.append(plan(config, moves, done={old}))
+        except MoveRefused as error:
+            findings.append(Finding(vault.display_path(root / path), 1, 1, "VT414", f"stubs not moved: {error}"))
+    return reports, findings
+
+
+def _siblings_or_none(path: str, config: Config) -> list[layout.Sibling]:
+    try:
+        return layout.siblings(path, config.tiers)
+    except UnsafePathError:
+        return []
+
+
+def _standards_by_id(config: Config, ids: set[str]) -> dict[str, list[str]]:
+    """The standard notes holding each of `ids`: only notes whose bytes name one are parsed."""
+    found: dict[str, list[str]] = {}
+    needles = [wikidata_id.encode() for wikidata_id in ids]
+    prefix = config.tiers.source_folder + "/"
+    for path in vault.vault_files(config.root):
+        if not path.startswith(prefix) or layout.standard_parts(path, config.tiers) is None:
+            continue
+        try:
+            data = fileio.read_bytes(config.root / path)
+        except OSError:
+            continue
+        if any(needle in data for needle in needles):
+            wikidata_id = _wikidata_id(config, config.root / path)
+            if wikidata_id in ids:
+                found.setdefault(wikidata_id, []).append(path)
+    return found
