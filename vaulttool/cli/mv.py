@@ -43,16 +43,11 @@ def mv(old: Path, new: Path, dry_run: bool, out: OutputOptions, lock_timeout: fl
     Exit codes: 0 moved, 1 a link could not be rewritten (VT531), 2 usage error, 4 not written.
     """
     from vaulttool.commands import move
-    from vaulttool.tiers import layout
 
     try:
         config = open_config([old], lock_timeout=lock_timeout)
         reporter = Reporter("mv", out, config)
         source, target = _vault_path(config, old, True), _vault_path(config, new, False)
-        for path, which in ((source, "OLD"), (target, "NEW")):
-            if layout.standard_parts(path, config.tiers) is None:
-                raise UsageError(f"{which} {path} is not a standard note (a .md note under "
-                                 f"{config.tiers.source_folder}/, not skipped by [tiers] skip)")
         moves = move.standard_moves(config, source, target)
         report = move.plan(config, moves)
         if not dry_run:

@@ -283,7 +283,12 @@ def _write(rewrite: Rewrite, report: MoveReport, log: list[str] | None) -> None:
 
 
 def standard_moves(config: Config, old: str, new: str) -> dict[str, str]:
-    """The moves of a standard note and each of its stubs that exists. Raises MoveRefused."""
+    """The moves of a standard note and each of its stubs that exists. Raises MoveRefused, also when
+    OLD or NEW is not a standard note (a `.md` note under the source folder, not skipped)."""
+    for path, which in ((old, "OLD"), (new, "NEW")):
+        if layout.standard_parts(path, config.tiers) is None:
+            raise MoveRefused(f"{which} {path} is not a standard note (a .md note under "
+                              f"{config.tiers.source_folder}/, not skipped by [tiers] skip)")
     try:
         old_siblings = layout.siblings(old, config.tiers)
         new_siblings = layout.siblings(new, config.tiers)
