@@ -235,6 +235,14 @@ EXPLANATIONS: dict[str, Explanation] = {
         "written in no note.",
         "Bind the property to another key (or to this one, to let vaulttool own it) in `[wikidata] properties` "
         "in `vaulttool.toml`, or rename your key."),
+    "VT510": Explanation(
+        "`links`: a link (wikilink, embed or Markdown link, in the body or a frontmatter value) that opens no "
+        "file of the vault, resolved as Obsidian resolves it; only the file is checked, not its `#heading` or "
+        "`#^block`",
+        "Obsidian shows the link as unresolved and creates an empty note where it points when it is clicked; "
+        "an embed shows nothing, and the graph and backlinks miss the note meant.",
+        "Correct the link's path (a note renamed or moved: `vaulttool mv` keeps links up to date), or create "
+        "the note or attachment it names."),
     "VT530": Explanation(
         "`tiers --check`: a standard note was renamed without its tier stubs",
         "The stubs still carry the old name and point (by `source`) at a note that is gone; new stubs would "

@@ -48,6 +48,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VT418": (WARNING, "conflict copy of a sync client: no tiers"),
     "VT419": (ERROR, "more than one links section"),
     "VT501": (WARNING, "the note's own key, named like a Wikidata property: not refreshed"),
+    "VT510": (ERROR, "unresolved link"),
     "VT530": (ERROR, "tier stubs of a renamed standard note"),
     "VT531": (ERROR, "link not rewritten"),
 }
