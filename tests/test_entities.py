@@ -89,6 +89,8 @@ def test_sync_makes_every_entity_note_of_the_reference_note_then_writes_nothing(
     links = list(MATCHER.links(reference))
     assert len(links) == 19 and len({link.item for link in links}) == 19  # 18 in the frontmatter, 1 in the body
     assert all(resolves(vault, link.target) for link in links)
+    checked = run("links", "--check", str(vault))  # every link of the vault resolves, as Obsidian resolves it
+    assert (checked.exit_code, checked.stdout) == (0, "")
     assert made_by_vaulttool(vault) == COMMITTED  # the committed notes are this command's, byte for byte
     assert [r["props"] for r in wikidata.requests].count(entities.PROPS) == 1
     before = fingerprint(vault)

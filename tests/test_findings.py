@@ -47,8 +47,10 @@ def test_every_code_is_exercised_by_the_corpus_or_a_test_here() -> None:
     engine_bug = {"VT120"}  # `check` reports it only if the engine ever failed to round-trip a note
     refresh_command = {"VT501"}  # tests/test_refresh_keys.py
     entities_command = {"VT520", "VT521", "VT523", "VT524"}  # tests/test_entities.py
+    move_command = {"VT530", "VT531"}  # tests/test_move.py
+    links_command = {"VT510"}  # tests/test_links_command.py
     assert set(CODES) - in_corpus == (tested_below | tiers_command | never_damage | engine_bug | refresh_command
-                                      | entities_command)
+                                      | entities_command | move_command | links_command)
 
 
 def check(data: bytes, schema: Schema | None = None) -> list[str]:

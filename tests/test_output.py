@@ -225,6 +225,9 @@ def test_every_commands_json_validates(example_vault: Path, tmp_path: Path, wiki
         "refresh": [["refresh", "--offline", "--dry-run", vault]],
         "entities": [["entities", "--offline", "--dry-run", vault], ["entities", "--offline", vault]],
         "sync": [["sync", "--offline", "--dry-run", vault], ["sync", "--offline", vault]],
+        "mv": [["mv", "--dry-run", f"{vault}/_Standards/UN(United_Nations)/UN(United_Nations).md",
+                f"{vault}/_Standards/UN(United_Nations)/UNO.md"]],
+        "links": [["links", vault], ["links", "--check", vault]],
     }
     seen: dict[str, list[int]] = {}
     for command, argument_lists in runs.items():
@@ -232,7 +235,7 @@ def test_every_commands_json_validates(example_vault: Path, tmp_path: Path, wiki
             document = json_of(run(*arguments[:1], "--format", "json", *arguments[1:]), command)
             seen.setdefault(command, []).append(document["exit_code"])
     assert seen == {"validate": [1, 1], "roundtrip": [0], "check": [1], "tiers": [1, 1], "refresh": [0],
-                    "entities": [0, 0], "sync": [1, 1]}
+                    "entities": [0, 0], "sync": [1, 1], "mv": [0], "links": [0, 0]}
     fixed = json_of(run("validate", "--fix", "--format", "json", str(broken)), "validate")
     assert [f["code"] for f in fixed["fixed"]] == ["VT201", "VT203"]
     assert fixed["files"] == [{"path": broken.as_posix(), "action": "update", "written": True}]

@@ -236,6 +236,14 @@ EXPLANATIONS: dict[str, Explanation] = {
         "written in no note.",
         "Bind the property to another key (or to this one, to let vaulttool own it) in `[wikidata] properties` "
         "in `vaulttool.toml`, or rename your key."),
+    "VT510": Explanation(
+        "`links`: a link (wikilink, embed or Markdown link, in the body or a frontmatter value) that opens no "
+        "file of the vault, resolved as Obsidian resolves it; only the file is checked, not its `#heading` or "
+        "`#^block`",
+        "Obsidian shows the link as unresolved and creates an empty note where it points when it is clicked; "
+        "an embed shows nothing, and the graph and backlinks miss the note meant.",
+        "Correct the link's path (a note renamed or moved: `vaulttool mv` keeps links up to date), or create "
+        "the note or attachment it names."),
     "VT520": Explanation(
         "`entities`: an entity note edited by hand (or made by hand) is out of date with Wikidata; not rewritten",
         "vaulttool rewrites only the entity notes it made and nobody changed since (their `vaulttool_stub` "
@@ -261,6 +269,18 @@ EXPLANATIONS: dict[str, Explanation] = {
         "its note cannot be written and the link stays unresolved in Obsidian.",
         "Run `vaulttool entities` (or `vaulttool sync`) online once, and commit `.vaulttool/wikidata/` if "
         "offline runs elsewhere need it."),
+    "VT530": Explanation(
+        "`tiers --check`: a standard note was renamed without its tier stubs",
+        "The stubs still carry the old name and point (by `source`) at a note that is gone; new stubs would "
+        "leave them orphaned, and links to the old names would resolve to nothing.",
+        "Run `vaulttool tiers` (the pre-commit hook does): it moves the stubs after the note and rewrites "
+        "every link to the old names. Next time, rename with `vaulttool mv OLD NEW`."),
+    "VT531": Explanation(
+        "`mv`, `tiers`: a link to a moved note could not be rewritten; its note is left as it was",
+        "The link is in a frontmatter value written with escapes or over several lines (or no link of its "
+        "form can open the new name), so it cannot be rewritten without touching other bytes.",
+        "Rewrite the link by hand to the new name (the finding says which), or write the value on one line "
+        "without escapes and move again."),
 }
 
 README_START, README_END = "<!-- codes:start -->", "<!-- codes:end -->"

@@ -48,10 +48,13 @@ CODES: dict[str, tuple[str, str]] = {
     "VT418": (WARNING, "conflict copy of a sync client: no tiers"),
     "VT419": (ERROR, "more than one links section"),
     "VT501": (WARNING, "the note's own key, named like a Wikidata property: not refreshed"),
+    "VT510": (ERROR, "unresolved link"),
     "VT520": (WARNING, "entity note edited by hand and out of date"),
     "VT521": (WARNING, "linked item deleted on Wikidata"),
     "VT523": (WARNING, "linked item merged into another"),
     "VT524": (WARNING, "item not in the offline store"),
+    "VT530": (ERROR, "tier stubs of a renamed standard note"),
+    "VT531": (ERROR, "link not rewritten"),
 }
 
 

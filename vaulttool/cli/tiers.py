@@ -50,7 +50,7 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
         # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock, and
         # neither wait for another writer nor pay for the lock library. One that writes plans again
         # under the lock, as another writer may have changed the vault in between.
-        if write and (report.actions or notes.debris):
+        if write and (report.actions or report.moves or notes.debris):
             with writer(config, "tiers", write, notes.debris):
                 report = tiers_command.plan(config, notes, progress=progress)
                 with saying_on_interrupt(report.done):
@@ -60,6 +60,11 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     findings = (tiers_command.check_findings(report) if check else report.findings) + notes.problems
     done = report.written if write else report.actions
     files = [FileRecord(action.vault_path, action.kind, write) for action in done]
+    for planned in report.moves:
+        moved = {line.split(" -> ", 1)[1] for line in planned.done if line.startswith("moved ")}
+        files += [FileRecord(r.new, "move", write and r.new in moved) for r in planned.renames]
+        if dry_run:
+            reporter.line(planned.diffs(), nl=False)
     for action in report.actions if dry_run else []:
         reporter.line(tiers_command.diff(action), nl=False)
     for line in report.done:  # (with --fail-on-change, why it exits 1: printed even with --quiet)
@@ -74,6 +79,6 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
                f"{findings_summary(counts)}"
 
     # --dry-run exits as the run itself would: with --fail-on-change, 1 when a file would be written.
-    changed = fail_on_change and bool(done) and not check
+    changed = fail_on_change and bool(done or report.moves) and not check
     reporter.finish(Outcome(findings, files, counts, ignored=report.ignored), summary,
                     lambda failing: EXIT_FINDINGS if failing or changed else EXIT_CLEAN)

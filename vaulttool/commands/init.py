@@ -29,6 +29,8 @@ RELEASE_REPO = "https://github.com/OWNER/vaulttool"
 GITIGNORE_LINES = (f"{STATE_FOLDER}/{CACHE_FOLDER}/", f"*{fileio.TEMP_SUFFIX}")
 # The order the README gives: fix first, then the stubs, then the check of the result.
 HOOK_ORDER = ("vaulttool-fix", "vaulttool-tiers", "vaulttool-check")
+# Hooks a vault adds by hand (the README says when): left out of the snippet.
+OPT_IN_HOOKS = frozenset({"vaulttool-links"})
 
 # One line for each setting `load` accepts; a setting without one stops `config_text` (and its test).
 HELP: dict[tuple[str, str], str] = {
@@ -159,7 +161,7 @@ def _yaml(value: Any) -> str:
 def precommit_snippets(hooks_text: str, version: str = __version__) -> tuple[str, str]:
     """The `.pre-commit-config.yaml` for a vault: from a release, and as `repo: local` with
     `language: system` (vaulttool installed on this machine; no network), each hook as defined."""
-    hooks = hook_definitions(hooks_text)
+    hooks = [hook for hook in hook_definitions(hooks_text) if hook["id"] not in OPT_IN_HOOKS]
     release = ["repos:", f"  - repo: {RELEASE_REPO}", f"    rev: v{version}", "    hooks:"]
     release += [f"      - id: {hook['id']}" for hook in hooks]
     local = ["repos:", "  - repo: local", "    hooks:"]

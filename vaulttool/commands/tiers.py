@@ -13,14 +13,15 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
+from vaulttool.commands import move
 from vaulttool.commands.progress import TIERS_PLAN, TIERS_WRITE, Progress, phase
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.ids import is_item_id
-from vaulttool.engine.note import BOM, DELETE, Note, unified_diff
+from vaulttool.engine.note import BOM, Note, unified_diff
 from vaulttool.engine.paths import conflict_copy
 from vaulttool.engine.scalars import DateText
 from vaulttool.errors import (
@@ -58,6 +59,9 @@ class TiersReport:
     done: list[str] = field(default_factory=list)  # lines saying what was written
     written: list[Action] = field(default_factory=list)  # the actions carried out
     ignored: dict[str, frozenset[str]] = field(default_factory=dict)  # standard notes' vaulttool_ignore codes
+    # Stubs of renamed standard notes, moved after them (with every link to the old names) instead of
+    # new ones made: `move` plans, made before anything else is planned.
+    moves: list[move.MoveReport] = field(default_factory=list)
     # The names in each folder read so far, by their folded form (as macOS and Windows compare names):
     # every spelling there, and the stubs planned so far, for two notes must not become one file there.
     names: dict[Path, dict[str, list[str]]] = field(default_factory=dict, repr=False)
@@ -115,13 +119,19 @@ def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | N
         for finding in validated:
             known.setdefault(finding.path, []).append(finding)
     loaded: dict[str, Template] | None = None
+    standards = [file.vault_path for file in files if layout.standard_parts(file.vault_path, settings) is not None]
+    report.moves, found = move.recover(config, standards)
+    report.findings += found
+    moving = {new for planned in report.moves for new in planned.moves.values()}
+    moved = {old for planned in report.moves for old in planned.moves}
     with phase(progress, TIERS_PLAN, len(files)) as advance:
         for file in files:
             if layout.standard_parts(file.vault_path, settings) is not None:
                 if loaded is None:
                     loaded = vault.load_templates(config)
-                _plan_standard(config, check_settings, known, file, loaded, today or datetime.datetime.now(), report)
-            else:
+                _plan_standard(config, check_settings, known, file, loaded, today or datetime.datetime.now(), report,
+                               moving)
+            elif file.vault_path not in moved:
                 _check_orphan(config, file, report)
             if advance is not None:
                 advance(1)
@@ -162,7 +172,8 @@ def _read_checked(file: NoteFile, data: bytes, settings: checks.CheckSettings,
 
 
 def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: dict[str, list[Finding]] | None,
-                   file: NoteFile, loaded: dict[str, Template], now: datetime.datetime, report: TiersReport) -> None:
+                   file: NoteFile, loaded: dict[str, Template], now: datetime.datetime, report: TiersReport,
+                   moving: Collection[str] = ()) -> None:
     settings = config.tiers
     client = conflict_copy(file.vault_path)
     if client is not None:
@@ -199,7 +210,9 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
     if not is_item_id(wikidata_id):
         wikidata_id = None
     for sibling, target in zip(siblings, targets):
-        facts = _facts(config, sibling.tier, source, wikidata_id)
+        if sibling.vault_path in moving:
+            continue  # a stub moved here after its renamed standard note
+        facts = templates.stub_facts(config, sibling.tier, source, wikidata_id)
         try:
             action = _plan_stub(file, sibling, target, loaded[sibling.tier], facts, wikidata_id, now, report)
         except VaultToolError as error:
@@ -207,6 +220,9 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
             return
         if action is not None:
             actions.append(action)
+    if file.vault_path in moving:  # its move rewrites its links section
+        report.actions += actions
+        return
     head = note.text[: note.body_start] if note.has_frontmatter else ""
 
     def line_of(section_found: section.Section) -> int:  # the file line of a section's heading
@@ -226,16 +242,6 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
         actions.append(Action(UPDATE, file.vault_path, Path(file.path), data, snapshot, "links section", file.display,
                               line, missing=planned.section is None))
     report.actions += actions
-
-
-def _facts(config: Config, tier: str, source: str, wikidata_id: str | None) -> dict[str, Any]:
-    public = tier == config.tiers.names[0]
-    return {
-        "tier": tier,
-        "source": f"[[{source}]]",
-        config.schema.id_key: wikidata_id if wikidata_id else DELETE,
-        "publish": DELETE if public else False,
-    }
 
 
 def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: Template, facts: dict[str, Any],
@@ -273,6 +279,12 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
 def check_findings(report: TiersReport) -> list[Finding]:
     """What `--check` reports: every planned action as a finding, and the findings themselves."""
     findings = list(report.findings)
+    for planned in report.moves:
+        standard = next(new for new in planned.moves.values() if new not in {r.new for r in planned.renames})
+        stubs = len(planned.renames)
+        findings.append(Finding(vault.display_path(planned.root / standard), 1, 1, "VT530",
+                                f"tier stubs of a renamed standard note: `vaulttool tiers` moves {stubs} stubs "
+                                f"after it and rewrites {len(planned.rewrites)} notes' links"))
     for action in report.actions:
         if action.kind == CREATE:
             findings.append(Finding(action.source, 1, 1, "VT411", f"missing tier stub {action.vault_path}"))
@@ -293,6 +305,10 @@ def apply(report: TiersReport, log: list[str] | None = None, progress: Progress 
     """Write the planned actions; one that cannot be written becomes a finding, the rest go on. Each
     line of `report.done` (and of `log`) is added as soon as its file is written. `progress` gets
     one phase, a step an action (written or not)."""
+    for planned in report.moves:
+        move.apply(planned, log)
+        report.done += planned.done
+        report.findings += planned.findings
     with phase(progress, TIERS_WRITE, len(report.actions)) as advance:
         for action in report.actions:
             try:

@@ -461,3 +461,43 @@ def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
         except OSError:
             pass
         raise
+
+
+def rename_new(old: Path, new: Path) -> None:
+    """Rename a file to a name that must not exist yet; never replace a file. Raises
+    ConcurrentChangeError when `new` exists (or appears meanwhile). New folders are made.
+
+    Linux's renameat2(RENAME_NOREPLACE) does it in one step. Elsewhere the file is hard-linked to its
+    new name (a link never replaces a file) and its old name removed; where there are no hard links
+    (FAT, exFAT, some network shares) a plain rename follows a check that the name is free, which a file
+    created in the microseconds between the two would lose to: that one race is left there."""
+    new.parent.mkdir(parents=True, exist_ok=True)
+    if new.exists() or new.is_symlink():
+        raise ConcurrentChangeError(f"{new}: exists; not replaced")
+    function = _renameat2()
+    if function is not None:
+        if function(-100, os.fsencode(old), -100, os.fsencode(new), 1) == 0:  # AT_FDCWD, RENAME_NOREPLACE
+            _fsync_folder(new.parent)
+            _fsync_folder(old.parent)
+            return
+        import ctypes
+
+        number = ctypes.get_errno()
+        if number == errno.EEXIST:
+            raise ConcurrentChangeError(f"{new}: appeared while vaulttool was working; not replaced")
+        if number not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise OSError(number, os.strerror(number), str(old))
+    try:
+        os.link(old, new)
+    except FileExistsError:
+        raise ConcurrentChangeError(f"{new}: appeared while vaulttool was working; not replaced") from None
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        if new.exists():
+            raise ConcurrentChangeError(f"{new}: appeared while vaulttool was working; not replaced") from None
+        os.rename(old, new)
+    else:
+        os.unlink(old)
+    _fsync_folder(new.parent)
+    _fsync_folder(old.parent)

@@ -8,24 +8,46 @@ leak check, the links section and everything else that reads links go through th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
-from urllib.parse import quote
+from urllib.parse import quote, unquote
+
+from vaulttool.engine.note import Note
+from vaulttool.engine.yamlnodes import MapN, Node, ScalarN, SeqN
 
 # A whole frontmatter value that is one wikilink (the schema's `wikilink` type).
 WIKILINK_VALUE = re.compile(r"!?\[\[[^\[\]|#^\n]+(?:#[^\[\]|\n]*)?(?:\|[^\[\]\n]*)?\]\]")
-_WIKILINK = re.compile(r"!?\[\[([^\[\]|#^\n]*)(?:[#^][^\[\]|\n]*)?(?:\|[^\[\]\n]*)?\]\]")
-_MARKDOWN_LINK = re.compile(r"!?\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(\s*<?([^()<>\s]*(?:\([^()\s]*\)[^()<>\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
+# Groups: the path, the `#heading`/`#^block` part, the `|alias`.
+_WIKILINK = re.compile(r"!?\[\[([^\[\]|#^\n]*)([#^][^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+# Groups: the text, the destination (path and `#…`, percent-encoded as written).
+_MARKDOWN_LINK = re.compile(r"!?\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^()<>\s]*(?:\([^()\s]*\)[^()<>\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    target: str
-    offset: int  # in the text searched
+    """One link, with the spans a rewrite needs. Offsets are in the text searched."""
+
+    target: str  # the path as written: a wikilink's without its spaces around, a Markdown link's percent-encoded
+    offset: int  # where the link starts (its `!` for an embed)
     embed: bool
     end: int  # just past the link's last character
+    markdown: bool = False  # `[text](target)` rather than `[[target]]`
+    target_start: int = -1  # the span of `target` itself (empty for `[[#heading]]`)
+    target_end: int = -1
+    subpath: str = ""  # `#heading` or `#^block`, as written
+    alias: str | None = None  # a wikilink's `|alias`, a Markdown link's text
+
+    @property
+    def path(self) -> str:
+        """The link's path as Obsidian reads it: a Markdown link's percent-escapes decoded."""
+        return unquote(self.target) if self.markdown else self.target
+
+    def shifted(self, by: int) -> Link:
+        """The same link, its offsets moved by `by` (from a value's text to the note's)."""
+        return replace(self, offset=self.offset + by, end=self.end + by,
+                       target_start=self.target_start + by, target_end=self.target_end + by)
 
 
 def markdown_lines(text: str) -> Iterator[tuple[int, str, bool]]:
@@ -57,14 +79,23 @@ def links_in(text: str) -> Iterator[Link]:
     for offset, line, fenced in markdown_lines(text):
         if fenced or "[" not in line:
             continue
-        for match in _WIKILINK.finditer(line):
-            yield Link(match.group(1).strip(), offset + match.start(), match.group(0).startswith("!"),
-                       offset + match.end())
-        for match in _MARKDOWN_LINK.finditer(line):
-            target = match.group(1)
-            if "://" in target or target.startswith(("mailto:", "#")):
-                continue
-            yield Link(target, offset + match.start(), match.group(0).startswith("!"), offset + match.end())
+        yield from _links_in_line(line, offset)
+
+
+def _links_in_line(line: str, offset: int) -> Iterator[Link]:
+    for match in _WIKILINK.finditer(line):
+        raw = match.group(1)
+        start = match.start(1) + len(raw) - len(raw.lstrip())
+        yield Link(raw.strip(), offset + match.start(), match.group(0).startswith("!"), offset + match.end(),
+                   False, offset + start, offset + start + len(raw.strip()), match.group(2) or "", match.group(3))
+    for match in _MARKDOWN_LINK.finditer(line):
+        destination = match.group(2)
+        if "://" in destination or destination.startswith(("mailto:", "#")):
+            continue
+        path, hash_sign, fragment = destination.partition("#")
+        start = offset + match.start(2)
+        yield Link(path, offset + match.start(), match.group(0).startswith("!"), offset + match.end(), True,
+                   start, start + len(path), hash_sign + fragment, match.group(1))
 
 
 def markdown_target(vault_path: str) -> str:
@@ -75,3 +106,56 @@ def markdown_target(vault_path: str) -> str:
     if target.count("(") != target.count(")"):
         target = target.replace("(", "%28").replace(")", "%29")
     return target
+
+
+@dataclass(frozen=True, slots=True)
+class NoteLink:
+    """A link in a note, frontmatter or body, where a finding points and a rewrite splices."""
+
+    link: Link  # offsets in `Note.text` when `exact`; else in the value's own text
+    key: str | None  # the top-level frontmatter key whose value holds it; None in the body
+    exact: bool  # False: a value whose source differs from its text (escapes, folded lines): no splice
+    line: int  # 1-based, in the file
+    col: int
+    quote: str = ""  # the quote of the frontmatter value holding it ("" for plain values and the body)
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of an offset in a text."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def note_links(note: Note) -> list[NoteLink]:
+    """Every link of a note: in its frontmatter's string values (nested ones too), then in its body."""
+    found: list[NoteLink] = []
+    for entry in note.entries():
+        stack: list[Node] = [entry.value_node]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, SeqN):
+                stack.extend(reversed(node.items))
+            elif isinstance(node, MapN):
+                stack.extend(value for _, value in reversed(node.pairs))
+            elif "[" in node.text:
+                found.extend(_value_links(note, entry.key, node))
+    body_start = note.body_start if note.has_frontmatter else 0
+    for link in links_in(note.body):
+        line, col = position(note.text, body_start + link.offset)
+        found.append(NoteLink(link.shifted(body_start), None, True, line, col))
+    return found
+
+
+def _value_links(note: Note, key: str, node: ScalarN) -> Iterator[NoteLink]:
+    # A value is spliced in place only where its source is its text, character for character: a plain
+    # or quoted scalar on one line without escapes. Elsewhere its links are found, not rewritten.
+    start = note.fm_start + node.offset + (1 if node.style in ("'", '"') else 0)
+    exact = (node.offset >= 0 and node.style in ("", "'", '"')
+             and note.text[start:start + len(node.text)] == node.text
+             and (not node.style or note.text[start + len(node.text):start + len(node.text) + 1] == node.style))
+    for link in _links_in_line(node.text, 0):
+        if exact:
+            line, col = position(note.text, start + link.offset)
+            yield NoteLink(link.shifted(start), key, True, line, col, node.style)
+        else:
+            line, col = note.file_position(node)
+            yield NoteLink(link, key, False, line, col, node.style)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from vaulttool.config.settings import Config, Schema, TiersConfig
-from vaulttool.engine.links import Link, links_in
+from vaulttool.engine.links import Link, note_links
 from vaulttool.engine.note import Entry, Note, first_difference
 from vaulttool.engine.paths import matches_any
 from vaulttool.engine.scalars import beyond_javascript, reads_differently
@@ -165,17 +165,8 @@ def _check_tier_links(note: Note, vault_path: str, entries: list[tuple[Entry, An
             article = "an" if target_tier[:1].lower() in "aeiou" else "a"  # an internal note
             add(line, col, "VT401", f"this {own} note {what} {article} {target_tier} note: {link.target}")
 
-    for entry, value in entries:
-        for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str) and "[" in text:
-                node = entry.value_node
-                for link in links_in(text):
-                    leak(link, node.line + _LINE, node.col + _COL)
-    body_start = note.body_start if note.has_frontmatter else 0
-    for link in links_in(note.body):
-        offset = body_start + link.offset
-        line = note.text.count("\n", 0, offset) + 1
-        leak(link, line, offset - note.text.rfind("\n", 0, offset))
+    for found in note_links(note):
+        leak(found.link, found.line, found.col)
 
 
 def _check_yaml(root: Node, add: Add) -> None:

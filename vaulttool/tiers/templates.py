@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from vaulttool.config.settings import Config
 from vaulttool.engine.note import DELETE, Note, find_frontmatter, newline_at, same_value
 from vaulttool.engine.scalars import double_quoted, format_string
 from vaulttool.errors import ConfigError, NoteError, VaultToolError
@@ -170,3 +171,15 @@ def update_facts(data: bytes, facts: Mapping[str, Any]) -> bytes:
     A fact given as DELETE (no Wikidata id any more, say) is removed."""
     edited = Note.parse(data).edit({**facts, MARKER_KEY: _HASH_PLACEHOLDER})
     return _sealed(edited.render())
+
+
+def stub_facts(config: Config, tier: str, source: str, wikidata_id: str | None) -> dict[str, Any]:
+    """The frontmatter facts vaulttool sets in a stub of the standard note `source` (its vault path
+    without `.md`)."""
+    public = tier == config.tiers.names[0]
+    return {
+        "tier": tier,
+        "source": f"[[{source}]]",
+        config.schema.id_key: wikidata_id if wikidata_id else DELETE,
+        "publish": DELETE if public else False,
+    }

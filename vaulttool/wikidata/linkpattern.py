@@ -6,24 +6,21 @@ pattern's target in full, or, as Obsidian resolves a bare name anywhere in the v
 part alone (`[[WD~International_Organization_for_Migration,472311]]`). `{label}` is any text within
 one path segment, taken greedily, so the numeric id follows the last comma; `{numeric_id}` is digits
 without a leading 0, `{id}` the same after `Q`. Letters compare without case, as Obsidian resolves
-links. Positions are 1-based lines and columns in the note file, as findings give them.
+links. Links are the engine's (`engine.links.note_links`); positions are 1-based lines and columns
+in the note file, as findings give them.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import string
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
-from urllib.parse import unquote
 
 from vaulttool.engine.ids import is_item_id
-from vaulttool.engine.links import links_in
+from vaulttool.engine.links import note_links
 from vaulttool.engine.note import Note
-from vaulttool.engine.values import node_value
-from vaulttool.engine.yamlnodes import MapN, Node, ScalarN, SeqN
 from vaulttool.errors import ConfigError
 
 _PIECES = {"label": r"[^/]+", "numeric_id": r"[1-9][0-9]*", "id": r"[Qq][1-9][0-9]*"}
@@ -79,22 +76,12 @@ class EntityLinks:
         return link_target(link) + ".md"
 
     def links(self, note: Note) -> Iterator[EntityLink]:
-        """The note's links to entity notes: in frontmatter string values (list items and nested
-        values included), then in the body, each in the order it stands."""
-        for found in frontmatter_links(note):
-            item = self.item_of(found.target)
+        """The note's links to entity notes (the engine's links: frontmatter string values, nested
+        ones too, then the body), each where it stands."""
+        for found in note_links(note):
+            item = self.item_of(found.link.path)
             if item is not None:
-                yield EntityLink(item, found.target, found.line, found.col)
-        body_start = note.body_start if note.has_frontmatter else 0
-        first_line = note.text.count("\n", 0, body_start) + 1
-        body = note.body
-        line_starts = _line_starts(body)
-        for link in links_in(body):
-            wikilink = body.startswith("[[", link.offset) or body.startswith("![[", link.offset)
-            item = self.item_of(link.target if wikilink else unquote(link.target))
-            if item is not None:
-                line = _line_of(line_starts, link.offset)
-                yield EntityLink(item, link.target, first_line + line, link.offset - line_starts[line] + 1)
+                yield EntityLink(item, found.link.target, found.line, found.col)
 
 
 def normal_target(target: str) -> str:
@@ -156,58 +143,3 @@ def _item(match: re.Match[str]) -> str | None:
         return None
     item = ids.pop()
     return item if is_item_id(item) else None
-
-
-# --- links in frontmatter values ---------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class _Found:
-    target: str
-    line: int
-    col: int
-
-
-def frontmatter_links(note: Note) -> Iterator[_Found]:
-    """The links in the note's frontmatter string values, each at its place in the file (where a
-    quoted value's escapes hide the link's text, at the value's start)."""
-    if not note.has_frontmatter:
-        return
-    lines = note.text.split("\n")
-    for entry in note.entries():
-        yield from _node_links(note, entry.value_node, lines)
-
-
-def _node_links(note: Note, node: Node, lines: list[str]) -> Iterator[_Found]:
-    if isinstance(node, SeqN):
-        for item in node.items:
-            yield from _node_links(note, item, lines)
-    elif isinstance(node, MapN):
-        for _, value in node.pairs:
-            yield from _node_links(note, value, lines)
-    elif isinstance(node, ScalarN):
-        value = node_value(node)
-        if not isinstance(value, str) or "[" not in value:
-            return
-        line, col = note.file_position(node)
-        for link in links_in(value):
-            text = value[link.offset:link.end]
-            wikilink = value.startswith("[[", link.offset) or value.startswith("![[", link.offset)
-            target = link.target if wikilink else unquote(link.target)
-            here = line + value.count("\n", 0, link.offset)
-            source = lines[here - 1] if here - 1 < len(lines) else ""
-            start = source.find(text, col - 1 if here == line else 0)
-            yield _Found(target, here, start + 1 if start >= 0 else col)
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    index = text.find("\n")
-    while index >= 0:
-        starts.append(index + 1)
-        index = text.find("\n", index + 1)
-    return starts
-
-
-def _line_of(starts: list[int], offset: int) -> int:
-    """The 0-based line holding `offset`."""
-    return bisect.bisect_right(starts, offset) - 1
