@@ -419,3 +419,23 @@ def test_an_item_without_a_description_or_aliases(wikidata: FakeWikidata, exampl
     assert list(note.values()) == ["aliases", "has_id_wikidata", "vaulttool_stub"]
     assert note.values()["aliases"] == ["Bare"]
     assert note.body == "\n# Bare\n\n[Wikidata](https://www.wikidata.org/wiki/Q900102)\n"
+
+
+def test_a_links_section_tiers_adds_keeps_the_note_vaulttools(example_vault: Path) -> None:
+    """Entity notes made while tiers skipped them, then given tiers: they stay vaulttool's to update."""
+    config_with(example_vault, "\n[tiers]\nskip = []\n")
+    before = (example_vault / SWITZERLAND).read_bytes()
+    assert b"## Confidential Links & Embeds: " not in before
+    assert run("tiers", str(example_vault)).exit_code == 0
+    after = (example_vault / SWITZERLAND).read_bytes()
+    assert Note.parse(after).body.startswith(Note.parse(before).body) and is_untouched(after)  # (sealed again)
+    assert b"## Confidential Links & Embeds: " in after
+    terms_file = example_vault / ".vaulttool" / "wikidata" / "terms.json"
+    stored = json.loads(terms_file.read_text(encoding="utf-8"))
+    stored["Q39"]["description"] = "federal republic in Central Europe"
+    terms_file.write_text(json.dumps(stored), encoding="utf-8")
+    result = run("entities", "--offline", str(example_vault))
+    assert result.stdout == f"updated {SWITZERLAND}\n"  # not VT520: it is still vaulttool's
+    updated = (example_vault / SWITZERLAND).read_bytes()
+    assert b"description: federal republic in Central Europe\n" in updated
+    assert updated.endswith(after[after.index(b"## Confidential Links & Embeds: "):])  # its section kept
