@@ -165,6 +165,18 @@ def test_a_file_at_the_path_is_never_replaced(wikidata: FakeWikidata, example_va
     assert switzerland.read_bytes() == b"Just a text.\n"
 
 
+def test_notes_in_an_excluded_folder_are_still_never_made_again(example_vault: Path) -> None:
+    """Discovery does not list them, but they are there: read and checked, not created over."""
+    config = example_vault / "vaulttool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("exclude = []", 'exclude = ["WikiData"]'),
+                      encoding="utf-8")
+    before = fingerprint(example_vault)
+    result = run("entities", "--offline", str(example_vault))
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "28 notes read, 21 items linked, wrote 0 files" in result.stderr
+    assert fingerprint(example_vault) == before
+
+
 def test_a_note_appearing_meanwhile_is_kept(example_vault: Path) -> None:
     (example_vault / SWITZERLAND).unlink()
     config = disk_vault.open_vault(example_vault)
