@@ -25,27 +25,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from vaulttool.commands import entitynote
 from vaulttool.commands.progress import ENTITIES, Progress, phase
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
-from vaulttool.engine.note import BOM, DELETE, Note, unified_diff
+from vaulttool.engine.note import Note, unified_diff
 from vaulttool.engine.paths import check_vault_path
 from vaulttool.errors import ConcurrentChangeError, NoteError, ProtectedFileError, UnsafePathError
 from vaulttool.findings import Finding, unreadable
-from vaulttool.tiers import layout, section, templates
+from vaulttool.tiers import layout, templates
 from vaulttool.tiers.templates import Template
 from vaulttool.wikidata import linkpattern, mapping
-from vaulttool.wikidata.terms import Terms, note_aliases, note_description, one_line, parse_terms
+from vaulttool.wikidata.terms import Terms, one_line, parse_terms
 from vaulttool.wikidata.values import Label, item_link
 
 if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client
 
 PROPS = "info|labels|descriptions|aliases"
-TEMPLATE = "entity.md"
-WIKIDATA_PAGE = "https://www.wikidata.org/wiki/"
 CREATE, UPDATE = "create", "update"
 # What became of each item (Item.state).
 CURRENT = "current"  # its note exists and is up to date (or made by hand and not out of date)
@@ -143,8 +142,8 @@ def prepare(config: Config) -> Prepared:
     """The link matcher and the template, tried once: ConfigError (TemplateError among them) for a link
     pattern entity notes cannot follow or a template that cannot make a note, before anything is read."""
     matcher = linkpattern.entity_links(config.wikidata.link_pattern)
-    template = vault.load_note_template(config, TEMPLATE)
-    _note(config, template, "Q1", "x", Terms("x", ("y",)), f"{matcher.folder}/x.md".lstrip("/"), False)
+    template = vault.load_note_template(config, entitynote.TEMPLATE)
+    entitynote.render(config, template, "Q1", "x", Terms("x", ("y",)), f"{matcher.folder}/x.md".lstrip("/"), False)
     return Prepared(matcher, template)
 
 
@@ -292,7 +291,7 @@ def _plan_item(config: Config, matcher: linkpattern.EntityLinks, item: Item, lab
                               "would show the link in lower tiers")
         return
     label = one_line(labels[item.linked[0]].text or "") or item.item
-    facts, data = _note(config, template, item.item, label, terms[item.item], wanted, tiered)
+    facts, data = entitynote.render(config, template, item.item, label, terms[item.item], wanted, tiered)
     wanted_folded = fileio.folded(wanted)
     here = next((path for path in item.existing if fileio.folded(path) == wanted_folded), None)
     if here is not None:
@@ -313,25 +312,6 @@ def _plan_item(config: Config, matcher: linkpattern.EntityLinks, item: Item, lab
         report.actions.append(Action(CREATE, item.item, wanted, target, data))
         return
     _plan_existing(config, item, here or wanted, target, facts, data, report)
-
-
-def _note(config: Config, template: Template, item_id: str, label: str, terms: Terms, vault_path: str,
-          tiered: bool) -> tuple[dict[str, Any], bytes]:
-    """(the facts vaulttool sets in the item's entity note, the note as vaulttool writes it)."""
-    description = note_description(terms)
-    facts: dict[str, Any] = {"aliases": note_aliases(label, terms), config.schema.id_key: item_id,
-                             "description": description if description else DELETE}
-    variables = {"title": vault_path.rsplit("/", 1)[-1][:-3], "label": label, "description": description or "",
-                 "wikidata_id": item_id, "wikidata_url": WIKIDATA_PAGE + item_id}
-    data = templates.stub(template, variables, facts, raw=frozenset({"wikidata_url"}),
-                          omit_empty=frozenset({"description"}), escape=templates.markdown_prose)
-    if tiered:  # its links section, as tiers writes it: the note is whole when it is written
-        note = Note.parse(data)
-        head = note.text[:note.body_start]
-        planned = section.plan(note.body, vault_path, config.tiers, section.line_ending_before(head, len(head)))
-        if planned.body is not None:
-            data = templates.resealed((BOM if note.bom else b"") + (head + planned.body).encode("utf-8"))
-    return facts, data
 
 
 def _plan_existing(config: Config, item: Item, vault_path: str, target: Path, facts: dict[str, Any], data: bytes,
@@ -365,7 +345,7 @@ def _plan_existing(config: Config, item: Item, vault_path: str, target: Path, fa
             item.state = UPDATE
             report.actions.append(Action(UPDATE, item.item, vault_path, target, data, snapshot))
         return
-    stale = _stale_by_hand(values, facts, config.schema.id_key)
+    stale = entitynote.stale_by_hand(values, facts, config.schema.id_key)
     item.state = EDITED if stale else CURRENT
     if stale:
         entry = next((entry for entry in note.entries() if entry.key == stale[0]), None)
@@ -373,22 +353,6 @@ def _plan_existing(config: Config, item: Item, vault_path: str, target: Path, fa
         report.findings.append(Finding(shown, line, col, "VT520", f"entity note of {item.item} edited by hand and "
                                                                   f"out of date with Wikidata (its {' and '.join(stale)}"
                                                                   "); not rewritten"))
-
-
-def _stale_by_hand(values: dict[str, Any], facts: dict[str, Any], id_key: str) -> list[str]:
-    """The keys in which a note made or edited by hand falls short of Wikidata's facts: `aliases`
-    lacking the label or an alias (aliases of its own are the person's), a `description` other than
-    the item's (none is fine when the item has none), another id."""
-    stale = []
-    held = values.get("aliases")
-    held = [held] if isinstance(held, str) else held if isinstance(held, list) else []
-    if not set(facts["aliases"]) <= {alias for alias in held if isinstance(alias, str)}:
-        stale.append("aliases")
-    if facts["description"] is not DELETE and values.get("description") != facts["description"]:
-        stale.append("description")
-    if values.get(id_key) != facts[id_key]:
-        stale.append(id_key)
-    return stale
 
 
 def diff(action: Action) -> str:
