@@ -254,8 +254,10 @@ def test_an_items_note_under_another_name_is_not_made_twice(wikidata: FakeWikida
     assert (switzerland.existing, switzerland.state, switzerland.moved) == ([SWITZERLAND], entities.CURRENT, False)
     assert [link.display.rsplit("/", 1)[-1] for link in switzerland.links] == [
         "IOM(International_Organization_for_Migration).md", "WD~Geneva,71.md"]
-    result = run("entities", str(example_vault))
-    assert "no second note is made: rename it to _Standards/WikiData/WD~Amy_E._Pope,123397878.md" in result.stderr
+    result = run("entities", str(example_vault))  # the relinking: each note renamed to the name wanted
+    assert "moved _Standards/WikiData/WD~Amy_Pope,123397878.md -> _Standards/WikiData/WD~Amy_E._Pope,123397878.md\n" \
+        in result.stdout
+    assert made_by_vaulttool(example_vault) == {**COMMITTED, **made_by_vaulttool(example_vault)}
 
 
 # --- offline ------------------------------------------------------------------------------------
@@ -451,3 +453,95 @@ def test_a_links_section_tiers_adds_keeps_the_note_vaulttools(example_vault: Pat
     updated = (example_vault / SWITZERLAND).read_bytes()
     assert b"description: federal republic in Central Europe\n" in updated
     assert updated.endswith(after[after.index(b"## Confidential Links & Embeds: "):])  # its section kept
+
+
+# --- relinking: label drift and merges --------------------------------------------------------------
+
+LEADERS = ("---\nsee_also: \"[[WD~Amy_E._Pope,123397878|the Director General]]\"\n---\n"
+           "Led by [[WD~Amy_E._Pope,123397878#Career|Amy Pope]], see [her note](/_Standards/WikiData/"
+           "WD~Amy_E._Pope,123397878.md) and ![[_Standards/WikiData/WD~Amy_E._Pope,123397878]].\r\n"
+           "```\n[[WD~Amy_E._Pope,123397878]] in code stays\n```\n")
+
+
+def _relabel(wikidata: FakeWikidata, vault: Path, item: str, label: str) -> None:
+    """Wikidata now labels `item` `label`; the vault's stored label and terms of it have aged out."""
+    for entity in (wikidata.labels.get(item), wikidata.terms.get(item)):
+        if entity is not None:
+            entity["labels"]["en"]["value"] = label
+    for name in ("labels.json", "terms.json"):
+        stored = vault / ".vaulttool" / "wikidata" / name
+        data = json.loads(stored.read_text(encoding="utf-8"))
+        data[item]["fetched"] = "2000-01-01"
+        stored.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def test_a_label_changed_upstream_renames_the_entity_note_and_relinks_every_note(wikidata: FakeWikidata,
+                                                                                 example_vault: Path) -> None:
+    vault = example_vault
+    leaders = note_file(vault, "Notes/Leaders.md", LEADERS)
+    _relabel(wikidata, vault, "Q123397878", "Amy Pope")
+    reference_before = (vault / REFERENCE).read_bytes()
+    before = fingerprint(vault)
+    result = run("sync", str(vault))
+    assert result.exit_code == 3, result.output
+    old, new = f"{WIKIDATA_FOLDER}/WD~Amy_E._Pope,123397878.md", f"{WIKIDATA_FOLDER}/WD~Amy_Pope,123397878.md"
+    assert f"moved {old} -> {new}\n" in result.stdout
+    assert not (vault / old).exists()
+    # The reference note: refresh rewrote one line of its frontmatter, and nothing else.
+    old_line = b'general_secretary: "[[_Standards/WikiData/WD~Amy_E._Pope,123397878]]"'
+    assert (vault / REFERENCE).read_bytes() == reference_before.replace(
+        old_line, b'general_secretary: "[[_Standards/WikiData/WD~Amy_Pope,123397878]]"')
+    # Every other note's links: only their paths changed; forms, headings, aliases and code kept.
+    assert leaders.read_bytes() == LEADERS.replace("WD~Amy_E._Pope,123397878]] in code", "KEEP").replace(
+        "Amy_E._Pope", "Amy_Pope").replace("KEEP", "WD~Amy_E._Pope,123397878]] in code").encode()
+    # The renamed note is vaulttool's, made again for the new label; no other file changed.
+    renamed = Note.parse((vault / new).read_bytes())
+    assert renamed.values()["aliases"][0] == "Amy Pope" and is_untouched((vault / new).read_bytes())
+    after = fingerprint(vault)
+    changed = {path for path in set(before) | set(after) if before.get(path) != after.get(path)}
+    assert {path for path in changed if not path.startswith(".vaulttool/")} == {old, new, REFERENCE, "Notes/Leaders.md"}
+    checked = run("links", "--check", str(vault))
+    assert (checked.exit_code, checked.stdout) == (0, "")
+    assert run("check", str(vault)).exit_code == 0
+    settled = fingerprint(vault)
+    again = run("sync", str(vault))
+    assert again.exit_code == 0, again.output
+    assert fingerprint(vault) == settled
+
+
+def test_a_dry_run_shows_the_rename_and_the_relinking_and_writes_nothing(wikidata: FakeWikidata,
+                                                                        example_vault: Path) -> None:
+    note_file(example_vault, "Notes/Leaders.md", LEADERS)
+    _relabel(wikidata, example_vault, "Q123397878", "Amy Pope")
+    before = fingerprint(example_vault)
+    result = run("entities", "--dry-run", str(example_vault))
+    assert result.exit_code == 0, result.output
+    assert "rename _Standards/WikiData/WD~Amy_E._Pope,123397878.md -> _Standards/WikiData/WD~Amy_Pope,123397878.md" \
+        in result.stdout
+    assert "+Led by [[WD~Amy_Pope,123397878#Career|Amy Pope]]" in result.stdout
+    assert fingerprint(example_vault) == before
+
+
+def test_a_link_in_an_escaped_value_is_reported_and_its_note_left(wikidata: FakeWikidata, example_vault: Path) -> None:
+    text = '---\nsee: "[[WD~Amy_E._Pope,123397878]] \\u00e9"\n---\n[[WD~Amy_E._Pope,123397878]]\n'
+    escaped = note_file(example_vault, "Notes/Escaped.md", text)
+    _relabel(wikidata, example_vault, "Q123397878", "Amy Pope")
+    result = run("entities", str(example_vault))
+    assert f"{escaped.as_posix()}:2:6: VT531 link not rewritten: 'WD~Amy_E._Pope,123397878' names Q123397878" \
+        in result.stdout
+    assert escaped.read_bytes() == text.encode()
+    assert (example_vault / WIKIDATA_FOLDER / "WD~Amy_Pope,123397878.md").is_file()
+
+
+def test_a_hand_made_note_under_the_old_name_is_moved_with_its_bytes(wikidata: FakeWikidata,
+                                                                    example_vault: Path) -> None:
+    old = example_vault / WIKIDATA_FOLDER / "WD~Amy_E._Pope,123397878.md"
+    mine = b"---\naliases:\n  - Amy E. Pope\nhas_id_wikidata: Q123397878\n---\nMy own notes on her.\n"
+    old.write_bytes(mine)
+    _relabel(wikidata, example_vault, "Q123397878", "Amy Pope")
+    result = run("entities", str(example_vault))
+    assert (example_vault / WIKIDATA_FOLDER / "WD~Amy_Pope,123397878.md").read_bytes() == mine
+    assert not old.exists()
+    assert "VT520" not in result.stdout
+    again = run("entities", str(example_vault))  # under its new name, it is checked as any note made by hand
+    assert "WD~Amy_Pope,123397878.md:2:1: VT520 warning: entity note of Q123397878 edited by hand" in again.stdout

@@ -26,7 +26,14 @@ if TYPE_CHECKING:
 
 
 def entity_files(report: EntitiesReport, write: bool) -> list[FileRecord]:
-    return [FileRecord(action.vault_path, action.kind, write) for action in (report.written if write else report.actions)]
+    files = [FileRecord(action.vault_path, action.kind, write) for action in (report.written if write else report.actions)]
+    relinked = report.relinked
+    if relinked is not None:  # the renames and links of label drift and merges: written when said done
+        files += [FileRecord(r.new, "move", write and f"moved {r.old} -> {r.new}" in relinked.done)
+                  for r in relinked.renames]
+        files += [FileRecord(w.vault_path, "update", write and f"updated {w.what} in {w.vault_path}" in relinked.done)
+                  for w in relinked.rewrites]
+    return files
 
 
 def echo_entities(report: EntitiesReport, reporter: Reporter, dry_run: bool, fail_on_change: bool = False) -> None:
@@ -36,6 +43,8 @@ def echo_entities(report: EntitiesReport, reporter: Reporter, dry_run: bool, fai
 
     for action in report.actions if dry_run else []:
         reporter.line(entities_command.diff(action), nl=False)
+    if dry_run and report.relinked is not None and (report.relinked.renames or report.relinked.rewrites):
+        reporter.line(report.relinked.diffs(), nl=False)
     for line in report.done:  # (with --fail-on-change, why it exits 1: printed even with --quiet)
         reporter.essential(line) if fail_on_change else reporter.line(line)
     for error in report.errors:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from vaulttool.commands import entitynote
+from vaulttool.commands import entitynote, move, relink
 from vaulttool.commands.progress import ENTITIES, Progress, phase
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
@@ -80,6 +80,7 @@ class Item:
     wanted: str | None = None
     existing: list[str] = field(default_factory=list)
     state: str = ""  # CURRENT, CREATE, UPDATE, EDITED, ELSEWHERE, DELETED, UNKNOWN, FAILED, REFUSED
+    data: bytes | None = None  # the note as vaulttool would make it now (for a note it made and moves)
 
     @property
     def moved(self) -> bool:
@@ -112,6 +113,7 @@ class EntitiesReport:
     fresh_terms: dict[str, Terms] = field(default_factory=dict)
     today: datetime.date = field(default_factory=datetime.date.today)
     claimed: set[str] = field(default_factory=set, repr=False)  # folded vault paths of notes planned
+    relinked: move.MoveReport | None = None  # the renames and links label drift and merges ask for
 
     @property
     def failed(self) -> int:
@@ -127,6 +129,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
     """Plan the entity notes of the notes `files` (the whole vault) link to, and write them unless
     `write` is False. `client` None: offline."""
     report = plan(config, files, client, today=today, progress=progress, prepared=prepared)
+    report.relinked = relink.plan(config, report.items.values(), [a.vault_path for a in report.actions], report.findings)
     if write:
         apply(report, config, log)
     return report
@@ -292,15 +295,17 @@ def _plan_item(config: Config, matcher: linkpattern.EntityLinks, item: Item, lab
         return
     label = one_line(labels[item.linked[0]].text or "") or item.item
     facts, data = entitynote.render(config, template, item.item, label, terms[item.item], wanted, tiered)
+    item.data = data
     wanted_folded = fileio.folded(wanted)
     here = next((path for path in item.existing if fileio.folded(path) == wanted_folded), None)
     if here is not None:
         target = config.root / here
     elif not (target.exists() or target.is_symlink()):
         if item.existing:
-            item.state = ELSEWHERE
-            report.notices.append(f"{item.item}: its entity note {', '.join(item.existing)} is not where the links "
-                                  f"lead ({wanted}); no second note is made: rename it to {wanted}")
+            item.state = ELSEWHERE  # renamed to `wanted` by `relink`, when there is one such note
+            if len(item.existing) > 1:
+                report.notices.append(f"{item.item}: its entity notes {', '.join(item.existing)} are not where the "
+                                      f"links lead ({wanted}); no second note is made: keep one, named {wanted}")
             return
         if wanted_folded in report.claimed or fileio.exists_in_any_spelling(config.root, wanted):
             item.state = REFUSED
@@ -381,6 +386,12 @@ def apply(report: EntitiesReport, config: Config, log: list[str] | None = None) 
         report.written.append(action)
         if log is not None:
             log.append(line)
+    if report.relinked is not None:
+        move.apply(report.relinked, log)
+        report.done += report.relinked.done
+        report.findings += report.relinked.findings
+        if report.relinked.failed:
+            report.errors.append("some entity notes could not be renamed, or links rewritten (see the findings)")
     store = Store(config.root)
     try:
         if report.fresh_labels:

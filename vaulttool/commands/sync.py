@@ -43,7 +43,9 @@ class SyncResult:
             return FAILED
         if failing:
             return FINDINGS
-        if self.refreshed.summary()["changed"] or self.entities_written or self.written:
+        relinked = self.entities.relinked
+        moved = relinked is not None and bool(relinked.renames or relinked.rewrites if self.dry_run else relinked.done)
+        if self.refreshed.summary()["changed"] or self.entities_written or moved or self.written:
             return CHANGED
         return CLEAN
 
