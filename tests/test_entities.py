@@ -230,6 +230,9 @@ def test_a_merged_item_gets_its_targets_note(wikidata: FakeWikidata, example_vau
     target = example_vault / WIKIDATA_FOLDER / "WD~Redirect_target_item,999999905.md"
     assert f"created {WIKIDATA_FOLDER}/{target.name}\n" in result.stdout
     assert Note.parse(target.read_bytes()).values()["has_id_wikidata"] == "Q999999905"
+    # The link naming the merged id now opens the surviving item's note; the deleted item's links stay.
+    assert (example_vault / "Notes/Gone.md").read_bytes() == GONE.replace(
+        "WD~Redirect_source,999999904", "WD~Redirect_target_item,999999905").encode()
 
 
 def test_an_items_note_under_another_name_is_not_made_twice(wikidata: FakeWikidata, example_vault: Path) -> None:
