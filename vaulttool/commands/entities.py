@@ -63,6 +63,7 @@ class LinkAt:
     col: int
     linked: str  # the item id the link names (a merged item's own id, not its target's)
     target: str  # the link's target as written
+    path: str  # the path it opens, as Obsidian reads it
 
 
 @dataclass
@@ -221,7 +222,7 @@ def _scan(config: Config, files: Sequence[NoteFile], matcher: linkpattern.Entity
                 continue
             for link in matcher.links(note):
                 links.setdefault(link.item, []).append(LinkAt(file.display, file.vault_path, link.line, link.col,
-                                                              link.item, link.target))
+                                                              link.item, link.target, link.path))
     return links, existing
 
 

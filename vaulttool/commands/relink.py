@@ -33,6 +33,9 @@ class Placed(Protocol):
     @property
     def vault_path(self) -> str: ...  # the linking note's
 
+    @property
+    def path(self) -> str: ...  # the path the link opens, as Obsidian reads it
+
 
 class Item(Protocol):
     """What relinking reads of `entities.Item` (which runs this module, so it is not imported here)."""
@@ -80,7 +83,11 @@ def plan(config: Config, items: Iterable[Item], created: Iterable[str], findings
     after = VaultIndex((set(files) - set(moves)) | set(moves.values()) | set(created))
     relinked = move.MoveReport(moves, config.root)
     items_by_path = {item.existing[0]: item for item in items if item.state == MOVED}
-    linking = sorted({link.vault_path for item in items for link in item.links} | set(items_by_path))
+    # Only the notes holding a link that will not open its item's note are read again: `entities`
+    # read every link already, with the path each opens.
+    linking = sorted({link.vault_path for item in items if item.wanted is not None for link in item.links
+                      if after.resolve(link.path, moves.get(link.vault_path, link.vault_path)) != item.wanted}
+                     | set(items_by_path))
     for source in linking:
         _plan_note(config, matcher, source, moves.get(source, source), by_linked, after, items_by_path.get(source),
                    relinked, findings)

@@ -37,6 +37,7 @@ class EntityLink:
 
     item: str  # the item id the link names (`Q71`)
     target: str  # the link's target as written
+    path: str  # the path Obsidian reads in it (a Markdown link's percent-escapes decoded)
     line: int
     col: int
 
@@ -81,7 +82,7 @@ class EntityLinks:
         for found in note_links(note):
             item = self.item_of(found.link.path)
             if item is not None:
-                yield EntityLink(item, found.link.target, found.line, found.col)
+                yield EntityLink(item, found.link.target, found.link.path, found.line, found.col)
 
 
 def normal_target(target: str) -> str:
