@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from vaulttool.cli.base import EXIT_CLEAN, fail, lock_option, main, open_config, writer
-from vaulttool.cli.output import CREATE, FileRecord, Outcome, OutputOptions, Reporter, output_options
+from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, output_options
+from vaulttool.commands.writes import CREATE
 from vaulttool.errors import VaultToolError
 
 

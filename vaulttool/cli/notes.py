@@ -20,7 +20,6 @@ from vaulttool.cli.base import (
     writer,
 )
 from vaulttool.cli.output import (
-    UPDATE,
     FileRecord,
     Outcome,
     OutputOptions,
@@ -29,6 +28,7 @@ from vaulttool.cli.output import (
     output_options,
 )
 from vaulttool.commands import validate as validate_command
+from vaulttool.commands.writes import UPDATE
 from vaulttool.disk import vault
 from vaulttool.errors import StateWriteError, UsageError, VaultToolError
 from vaulttool.findings import Finding, new_to, plural

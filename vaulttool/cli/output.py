@@ -29,7 +29,6 @@ from vaulttool.findings import ERROR, Finding, code_selectors, error_count, plur
 from vaulttool.rules.suppress import Suppressions
 
 SCHEMA_VERSION = 1
-CREATE, UPDATE = "create", "update"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ from vaulttool.cli.base import (
     saying_on_interrupt,
     writer,
 )
-from vaulttool.cli.output import UPDATE, FileRecord, Outcome, OutputOptions, Reporter, output_options
+from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, output_options
+from vaulttool.commands.writes import UPDATE
 from vaulttool.disk import vault
 from vaulttool.errors import VaultToolError
 from vaulttool.findings import plural

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from vaulttool.commands import entitynote, move, relink
 from vaulttool.commands.progress import ENTITIES, Progress, phase
+from vaulttool.commands.writes import CREATE, UPDATE, write_planned
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import Note, unified_diff
 from vaulttool.engine.paths import check_vault_path
-from vaulttool.errors import ConcurrentChangeError, NoteError, ProtectedFileError, UnsafePathError
+from vaulttool.errors import NoteError, UnsafePathError
 from vaulttool.findings import Finding, unreadable
 from vaulttool.tiers import layout, templates
 from vaulttool.tiers.templates import Template
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client
 
 PROPS = "info|labels|descriptions|aliases"
-CREATE, UPDATE = "create", "update"
 # What became of each item (Item.state).
 CURRENT = "current"  # its note exists and is up to date (or made by hand and not out of date)
 EDITED = "edited"  # its note was made or edited by hand and is out of date: reported, not rewritten
@@ -369,20 +369,11 @@ def apply(report: EntitiesReport, config: Config, log: list[str] | None = None) 
     """Write the planned notes, then store the facts fetched; a note that cannot be written becomes a
     finding and the rest go on. Each line of `report.done` (and of `log`) is added once its file is written."""
     for action in report.actions:
-        try:
-            if action.kind == CREATE:
-                fileio.create_file(action.path, action.data)
-                line = f"created {action.vault_path}"
-            else:
-                assert action.snapshot is not None
-                fileio.replace_if_changed(action.path, action.data, action.snapshot)
-                line = f"updated {action.vault_path}"
-        except ProtectedFileError as error:
-            report.findings.append(Finding(vault.display_path(action.path), 1, 1, error.code, str(error)))
+        refused = write_planned(action.kind, action.path, action.data, action.snapshot)
+        if refused is not None:
+            report.findings.append(refused)
             continue
-        except (ConcurrentChangeError, OSError) as error:
-            report.findings.append(Finding(vault.display_path(action.path), 1, 1, "VT417", f"not written: {error}"))
-            continue
+        line = f"{'created' if action.kind == CREATE else 'updated'} {action.vault_path}"
         report.done.append(line)
         report.written.append(action)
         if log is not None:

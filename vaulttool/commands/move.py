@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Collection, Mapping, Sequence
 from urllib.parse import quote, unquote
 
+from vaulttool.commands.writes import UPDATE, write_planned
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.engine.ids import is_item_id
@@ -29,7 +30,7 @@ from vaulttool.engine.note import BOM, Note, unified_diff
 from vaulttool.engine.paths import check_vault_path
 from vaulttool.engine.relink import rewrite, written_path
 from vaulttool.engine.resolve import VaultIndex, fold
-from vaulttool.errors import ConcurrentChangeError, NoteError, ProtectedFileError, UnsafePathError, UsageError
+from vaulttool.errors import ConcurrentChangeError, NoteError, UnsafePathError, UsageError
 from vaulttool.findings import Finding, unreadable
 from vaulttool.tiers import layout, section, templates
 
@@ -269,14 +270,9 @@ def _rename(rename: Rename, report: MoveReport, log: list[str] | None) -> bool:
 
 
 def _write(rewrite: Rewrite, report: MoveReport, log: list[str] | None) -> None:
-    try:
-        fileio.replace_if_changed(rewrite.path, rewrite.data, rewrite.snapshot)
-    except ProtectedFileError as error:
-        report.findings.append(Finding(vault.display_path(rewrite.path), 1, 1, error.code, str(error)))
-        report.failed = True
-        return
-    except (ConcurrentChangeError, OSError) as error:
-        report.findings.append(Finding(vault.display_path(rewrite.path), 1, 1, "VT417", f"not written: {error}"))
+    refused = write_planned(UPDATE, rewrite.path, rewrite.data, rewrite.snapshot)
+    if refused is not None:
+        report.findings.append(refused)
         report.failed = True
         return
     _say(report, log, f"updated {rewrite.what} in {rewrite.vault_path}")

@@ -17,6 +17,7 @@ from typing import Any, Collection, Sequence
 
 from vaulttool.commands import move
 from vaulttool.commands.progress import TIERS_PLAN, TIERS_WRITE, Progress, phase
+from vaulttool.commands.writes import CREATE, UPDATE, write_planned
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.vault import NoteFile
@@ -25,9 +26,7 @@ from vaulttool.engine.note import BOM, Note, unified_diff
 from vaulttool.engine.paths import conflict_copy
 from vaulttool.engine.scalars import DateText
 from vaulttool.errors import (
-    ConcurrentChangeError,
     NoteError,
-    ProtectedFileError,
     UnsafePathError,
     VaultToolError,
 )
@@ -35,8 +34,6 @@ from vaulttool.findings import Finding, unreadable
 from vaulttool.rules import checks
 from vaulttool.tiers import layout, section, templates
 from vaulttool.tiers.templates import Template
-
-CREATE, UPDATE = "create", "update"
 
 
 @dataclass
@@ -311,21 +308,15 @@ def apply(report: TiersReport, log: list[str] | None = None, progress: Progress 
         report.findings += planned.findings
     with phase(progress, TIERS_WRITE, len(report.actions)) as advance:
         for action in report.actions:
-            try:
-                if action.kind == CREATE:
-                    fileio.create_file(action.path, action.data)
-                    line = f"created {action.vault_path}"
-                else:
-                    assert action.snapshot is not None
-                    fileio.replace_if_changed(action.path, action.data, action.snapshot)
-                    line = f"updated {action.what} in {action.vault_path}"
+            refused = write_planned(action.kind, action.path, action.data, action.snapshot)
+            if refused is not None:
+                report.findings.append(refused)
+            else:
+                line = (f"created {action.vault_path}" if action.kind == CREATE
+                        else f"updated {action.what} in {action.vault_path}")
                 report.done.append(line)
                 report.written.append(action)
                 if log is not None:
                     log.append(line)
-            except ProtectedFileError as error:
-                report.findings.append(Finding(vault.display_path(action.path), 1, 1, error.code, str(error)))
-            except (ConcurrentChangeError, OSError) as error:
-                report.findings.append(Finding(vault.display_path(action.path), 1, 1, "VT417", f"not written: {error}"))
             if advance is not None:
                 advance(1)
