@@ -14,7 +14,6 @@ Used by `vaulttool mv` and by `tiers`, which moves the stubs of a standard note 
 
 from __future__ import annotations
 
-import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,14 +298,7 @@ def standard_moves(config: Config, old: str, new: str) -> dict[str, str]:
 
 def _tier_stubs(config: Config) -> list[str]:
     """The vault path of every file in the tier folders: names only, nothing read."""
-    found: list[str] = []
-    for tier in config.tiers.names:
-        folder = config.tiers.folder(tier)
-        top = str(config.root / folder)
-        for here, _folders, names in os.walk(top):
-            relative = vault.vault_path_of(here, top) if here != top else ""
-            found += [f"{folder}/{relative}/{name}" if relative else f"{folder}/{name}" for name in names]
-    return sorted(found)
+    return sorted(path for tier in config.tiers.names for path in vault.vault_files(config.root, config.tiers.folder(tier)))
 
 
 def _wikidata_id(config: Config, path: Path) -> str | None:
@@ -376,9 +368,8 @@ def _standards_by_id(config: Config, ids: set[str]) -> dict[str, list[str]]:
     """The standard notes holding each of `ids`: only notes whose bytes name one are parsed."""
     found: dict[str, list[str]] = {}
     needles = [wikidata_id.encode() for wikidata_id in ids]
-    prefix = config.tiers.source_folder + "/"
-    for path in vault.vault_files(config.root):
-        if not path.startswith(prefix) or layout.standard_parts(path, config.tiers) is None:
+    for path in vault.vault_files(config.root, config.tiers.source_folder):
+        if layout.standard_parts(path, config.tiers) is None:
             continue
         try:
             data = fileio.read_bytes(config.root / path)

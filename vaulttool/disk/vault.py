@@ -147,13 +147,14 @@ def discover(config: Config, paths: Sequence[Path]) -> Discovered:
     return Discovered((found[key] for key in sorted(found)), problems, debris)
 
 
-def vault_files(root: Path) -> list[str]:
+def vault_files(root: Path, under: str = "") -> list[str]:
     """The vault path of every file Obsidian sees (notes and attachments, excluded folders too, as
-    links may point there), sorted: what links resolve against. Only names are read, never contents;
-    an unreadable folder is passed over (its files are then unresolved, as in a vault without them)."""
+    links may point there), sorted: what links resolve against; `under`, a folder's vault path: only
+    the files below it. Only names are read, never contents; an unreadable folder is passed over (its
+    files are then unresolved, as in a vault without them)."""
     found: list[str] = []
     top = str(root)
-    for folder, folders, names in os.walk(top):
+    for folder, folders, names in os.walk(os.path.join(top, under) if under else top):
         folders[:] = [name for name in folders if name not in ALWAYS_SKIPPED]
         relative = vault_path_of(folder, top) if folder != top else ""
         found += [f"{relative}/{name}" if relative else name for name in names if temp_owner(name) is None]
