@@ -144,6 +144,24 @@ def plan(config: Config, moves: Mapping[str, str], done: Collection[str] = (),
     return report
 
 
+def rewritten_path(found: NoteLink, new_target: str, source: str, after: VaultIndex) -> tuple[str, str | None]:
+    """(the path to write in a link of the note `source` for it to open `new_target` once the move is
+    done, why it cannot be rewritten: None when it can)."""
+    link = found.link
+    written = written_path(link, new_target, source, after)
+    if not found.exact:
+        return written, "it is in a frontmatter value written with escapes or over several lines"
+    if after.resolve(unquote(written) if link.markdown else written, source) != new_target:
+        return written, f"no link of its form opens {new_target}"
+    return written, None
+
+
+def not_rewritten(display: str, found: NoteLink, what: str, why: str) -> Finding:
+    """VT531 at a link that cannot be rewritten: `what` it opens or names, and `why` not."""
+    return Finding(display, found.line, found.col, "VT531", f"link not rewritten: {found.link.target!r} {what}, but "
+                                                            f"{why}; this note is left as it was, edit it by hand")
+
+
 def _plan_note(config: Config, read_at: str, source_before: str, source_after: str, before_index: VaultIndex,
                after_index: VaultIndex, moves: Mapping[str, str], ids: dict[str, str | None],
                report: MoveReport) -> None:
@@ -185,14 +203,9 @@ def _plan_note(config: Config, read_at: str, source_before: str, source_after: s
         new_target = moves.get(target, target)
         if after_index.resolve(link.path, source_after) == new_target:
             continue
-        written = written_path(link, new_target, source_after, after_index)
-        opens = after_index.resolve(unquote(written) if link.markdown else written, source_after)
-        if not found_link.exact or opens != new_target:
-            why = ("it is in a frontmatter value written with escapes or over several lines" if not found_link.exact
-                   else f"no link of its form opens {new_target}")
-            report.findings.append(Finding(display, found_link.line, found_link.col, "VT531",
-                                           f"link not rewritten: {link.target!r} opens {target}, moved to "
-                                           f"{new_target}, but {why}; this note is left as it was, edit it by hand"))
+        written, why = rewritten_path(found_link, new_target, source_after, after_index)
+        if why is not None:
+            report.findings.append(not_rewritten(display, found_link, f"opens {target}, moved to {new_target}", why))
             blocked = True
             continue
         edits.append((found_link, written))

@@ -12,14 +12,13 @@ and written by `move.apply` under the caller's writer lock.
 from __future__ import annotations
 
 from typing import Iterable, Protocol, Sequence
-from urllib.parse import unquote
 
 from vaulttool.commands import move
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.engine.links import NoteLink, note_links
 from vaulttool.engine.note import BOM, Note
-from vaulttool.engine.relink import rewrite, written_path
+from vaulttool.engine.relink import rewrite
 from vaulttool.engine.resolve import VaultIndex
 from vaulttool.errors import NoteError
 from vaulttool.findings import Finding
@@ -118,14 +117,9 @@ def _plan_note(config: Config, matcher: linkpattern.EntityLinks, source: str, so
         item = by_linked.get(linked) if linked is not None else None
         if item is None or item.wanted is None or after.resolve(link.path, source_after) == item.wanted:
             continue
-        written = written_path(link, item.wanted, source_after, after)
-        opens = after.resolve(unquote(written) if link.markdown else written, source_after)
-        if not found.exact or opens != item.wanted:
-            why = ("it is in a frontmatter value written with escapes or over several lines" if not found.exact
-                   else f"no link of its form opens {item.wanted}")
-            findings.append(Finding(display, found.line, found.col, "VT531",
-                                           f"link not rewritten: {link.target!r} names {item.item}, whose note is "
-                                           f"{item.wanted}, but {why}; this note is left as it was, edit it by hand"))
+        written, why = move.rewritten_path(found, item.wanted, source_after, after)
+        if why is not None:
+            findings.append(move.not_rewritten(display, found, f"names {item.item}, whose note is {item.wanted}", why))
             return
         edits.append((found, written))
     if edits:
