@@ -23,7 +23,7 @@ import pytest
 from vaulttool.commands import pool, refresh, roundtrip, sync, tiers, validate
 from vaulttool.commands.progress import Advance
 from vaulttool.config.settings import Config
-from vaulttool.disk import vault
+from vaulttool.disk import statcache, vault
 
 pty_only = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
@@ -195,7 +195,7 @@ def _config(root: Path) -> tuple[Config, list[vault.NoteFile]]:
 
 
 def test_totals_of_each_command(some_ids: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate, "_RACY_NS", -10**12)  # trust the cache of files copied just now
+    monkeypatch.setattr(statcache, "RACY_NS", -10**12)  # trust the cache of files copied just now
     config, notes = _config(some_ids)
     recorder = Recorder()
     validate.run(config, notes, progress=recorder)
@@ -213,7 +213,7 @@ def test_totals_of_each_command(some_ids: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_validate_counts_cached_notes_at_once_and_the_rest_one_by_one(some_ids: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate, "_RACY_NS", -10**12)
+    monkeypatch.setattr(statcache, "RACY_NS", -10**12)
     config, notes = _config(some_ids)
     validate.run(config, notes)
     changed = some_ids / "_Standards" / "WikiData" / "WD~Geneva,71.md"

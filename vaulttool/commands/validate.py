@@ -5,7 +5,6 @@ worker processes, with each note's result kept in the validate cache.
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -14,7 +13,8 @@ from vaulttool import __version__
 from vaulttool.commands.pool import parallel_map
 from vaulttool.commands.progress import VALIDATE, Progress, phase
 from vaulttool.config.settings import Config, Schema
-from vaulttool.disk import fileio
+from vaulttool.disk import fileio, statcache
+from vaulttool.disk.statcache import Stat, stat_of
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.findings import Finding, unreadable
@@ -29,17 +29,10 @@ _prove_round_trip = False
 # findings as [line, col, code, message], kinds as one string "key kind line col" a line (one object a
 # note keeps the cache of a large vault quick to read and write) and ignored as the codes of its
 # `vaulttool_ignore` key, comma-separated; paths are added back on reading.
-# ctime moves on every change of a file's bytes or mode, even when mtime is put back (`touch -r`), and
-# the inode on every replacement, so a matching stat means the same file as when it was checked.
+# (disk/statcache.py: when a matching stat means the same file as when it was checked.)
 Record = list  # [Stat, str, list[list[int | str]], str, str]
-Stat = list[int]
 _FORMAT = 4  # of the records (4: with vaulttool_ignore), and of the findings' wording (3: VT103 in plain words)
-_RACY_NS = 2_000_000_000  # a file changed this close to the save may change again within its timestamp
 _SEPARATOR = "\n"  # keys holding a line break (only quoted ones can) are written with `\n` instead
-
-
-def _stat(info: os.stat_result) -> Stat:
-    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def _setup_validate(settings: checks.CheckSettings, prove_round_trip: bool) -> None:
@@ -52,7 +45,7 @@ def _validate_one(task: tuple[NoteFile, str | None, Stat | None]) -> tuple[Recor
     note, cached_hash, stat = task
     try:
         if stat is None:  # a cold run: stat here, in parallel, rather than in the main process
-            stat = _stat(os.stat(note.path))
+            stat = stat_of(os.stat(note.path))
         data = fileio.read_bytes(note.path)
     except OSError as error:
         return None, False, [unreadable(note.display, error)]
@@ -91,9 +84,8 @@ def _untrusted_if_racy(records: dict[str, Record]) -> dict[str, Record]:
     """The records to save, those of files changed just now with a stat that never matches: a write in
     the same timestamp tick would leave size, mtime and ctime as they were (git's racy-index rule), so
     the next run compares their content instead."""
-    racy_from = time.time_ns() - _RACY_NS
-    return {path: [[-1, -1, -1, -1], *record[1:]] if max(record[0][1], record[0][2]) >= racy_from else record
-            for path, record in records.items()}
+    since = statcache.racy_from()
+    return {path: [statcache.trusted(record[0], since), *record[1:]] for path, record in records.items()}
 
 
 @dataclass(slots=True)
@@ -109,15 +101,19 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
         prove_round_trip: bool = False, progress: Progress | None = None) -> ValidateResult:
     """Check `notes`.
 
-    A whole-vault run keeps each note's result in the cache: a note whose size, mtime, ctime and
-    inode, or else content hash, did not change is not checked again. A run on some notes (the
-    pre-commit hook) checks just those, and judges one-type-per-property against the kinds the last
-    whole-vault run counted. `progress` gets one phase, a step a note.
+    Each note's result is kept in the cache: a note whose size, mtime, ctime and inode, or else
+    content hash, did not change is not checked again. A run on a few notes (the pre-commit hook on
+    what is staged) checks just those, without the cost of reading the cache; a run on some notes
+    judges one-type-per-property against the kinds the last whole-vault run counted. Results proving
+    the round trip (`check`) are kept apart from validate's, in `cache/check.json`. `progress` gets
+    one phase, a step a note.
     """
     settings = checks.CheckSettings.of(config)
     store = Store(config.root)
     cache_key = f"{__version__}:{_FORMAT}:{fileio.digest(repr(settings).encode())[:16]}"
-    cache = store.validate_cache(cache_key) if use_cache and whole_vault else {}
+    cache_name = "check" if prove_round_trip else "validate"
+    keep = use_cache and (whole_vault or len(notes) >= statcache.CACHE_FROM)
+    cache = store.derived(cache_name, cache_key) if keep else {}
     records: dict[str, Record] = {}
     tasks: list[tuple[NoteFile, str | None, Stat | None]] = []
     for note in notes:
@@ -130,7 +126,7 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
         except OSError:
             tasks.append((note, None, None))
             continue
-        stat = _stat(info)
+        stat = stat_of(info)
         if entry[0] == stat:
             records[note.vault_path] = entry
         else:
@@ -165,9 +161,13 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
             counts.update(zip(kinds[0::4], kinds[1::4]))
     findings += _property_kind_findings(records, displays, counts, config.schema)
     notices: list[str] = []
-    if use_cache and whole_vault and (tasks or len(records) != len(cache)):
+    if keep and (tasks or (whole_vault and len(records) != len(cache))):
         try:
-            store.save_validate_cache(cache_key, _untrusted_if_racy(records), counts)
+            if whole_vault and not prove_round_trip:
+                store.save_validate_cache(cache_key, _untrusted_if_racy(records), counts)
+            else:  # (the other notes' results kept as they were)
+                store.save_derived(cache_name, cache_key, {**({} if whole_vault else cache),
+                                                           **_untrusted_if_racy(records)})
         except OSError as error:  # a read-only vault, a full disk: validate still works
             notices.append(f"the validate cache was not written ({error.filename}: {error.strerror}); the "
                            "next run checks every note again")

@@ -10,8 +10,9 @@
 * `keys.json`: which frontmatter key each Wikidata property is bound to, or `null` for a property
   decided not to be written (kept in git: it is the vault's own decision, so a label renamed upstream
   does not rename a key or flip a decision);
-* `cache/validate.json`: each note's validate result, keyed by path, size, mtime and content hash,
-  so a warm whole-vault validate checks only what changed;
+* `cache/validate.json`: each note's validate result, keyed by path, stat and content hash, so a warm
+  whole-vault validate checks only what changed; `cache/tiers.json`, `cache/links.json` and
+  `cache/entities.json` likewise what tiers, links and entities derived from each note (disk/statcache);
 * `cache/lock` and `cache/lock.holder`: the writer lock and its holder's record (disk/lock.py).
 
 `cache/` ignores itself: it holds a `.gitignore` of `*`, written whenever vaulttool creates or writes
@@ -99,7 +100,6 @@ class Store:
         self.terms_file = self.folder / "wikidata" / "terms.json"
         self.keys_file = self.folder / "keys.json"
         self.cache = cache_folder(root)
-        self.validate_cache_file = self.cache / "validate.json"
         self.kinds_file = self.cache / "kinds.json"
 
     def entity(self, entity_id: str) -> dict[str, Any] | None:
@@ -178,20 +178,28 @@ class Store:
     def save_key_bindings(self, bindings: dict[str, str | None]) -> None:
         write_file(self.keys_file, _dump(bindings))
 
-    def validate_cache(self, key: str) -> dict[str, list[Any]]:
-        """The cached validate results, if they were made with the same vaulttool and settings."""
-        data = _load(self.validate_cache_file)
+    def derived(self, name: str, key: str) -> dict[str, Any]:
+        """What a command derived from each note (`cache/<name>.json`), if it was saved under the same
+        key (the same vaulttool and settings); {} otherwise."""
+        data = _load(self.cache / f"{name}.json")
         if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("notes"), dict):
             return {}
         return data["notes"]
 
-    def save_validate_cache(self, key: str, notes: dict[str, list[Any]], kinds: Counter[tuple[str, str]]) -> None:
-        """Save each note's result, and apart from them the vault's count of notes per property and
-        kind (small, for runs that check only a few notes)."""
+    def save_derived(self, name: str, key: str, notes: dict[str, Any]) -> None:
         # ASCII, escapes and all: a note's name need not be UTF-8 (os.fsdecode gives it surrogates).
         text = json.dumps({"key": key, "notes": notes}, ensure_ascii=True, separators=(",", ":"))
         ensure_cache_folder(self.cache)
-        write_file(self.validate_cache_file, text.encode("utf-8"))
+        write_file(self.cache / f"{name}.json", text.encode("utf-8"))
+
+    def validate_cache(self, key: str) -> dict[str, list[Any]]:
+        """The cached validate results, if they were made with the same vaulttool and settings."""
+        return self.derived("validate", key)
+
+    def save_validate_cache(self, key: str, notes: dict[str, list[Any]], kinds: Counter[tuple[str, str]]) -> None:
+        """Save each note's result, and apart from them the vault's count of notes per property and
+        kind (small, for runs that check only a few notes)."""
+        self.save_derived("validate", key, notes)
         counts = [[k, kind, n] for (k, kind), n in kinds.items()]
         write_file(self.kinds_file, json.dumps({"key": key, "counts": counts}, ensure_ascii=True).encode("utf-8"))
 
