@@ -11,7 +11,7 @@ import json
 import os
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from vaulttool.config import load as config_load
@@ -222,7 +222,8 @@ def vault_path_of(path: str, root: str) -> str:
     """A file's path in the vault, as findings, links, the tiers and the caches name it: relative to
     the (resolved) root and `/`-separated on every OS, so a vault shared between Windows, macOS and
     Linux keeps one name for each note."""
-    return PurePath(path[len(root) + 1:]).as_posix()
+    relative = path[len(root) + 1:]
+    return relative if os.sep == "/" else relative.replace(os.sep, "/")
 
 
 def display_path(path: str | Path, cwd: str | None = None) -> str:

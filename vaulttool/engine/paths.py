@@ -19,13 +19,14 @@ MAX_NAME_BYTES = 255
 # `nul.tar.gz`, `AUX .md`). Not `Con(Thing).md`: Windows opens that as a file.
 _RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]|CONIN\$|CONOUT\$) *(\..*)?")
 _INVALID_CHARS = re.compile(r"[\x00-\x1f\x7f<>:\"\\|?*\[\]#^]")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # os.fsdecode's stand-ins for bytes it could not decode
 
 
 def check_name(name: str) -> None:
     """Raise UnsafePathError for a file or folder name that cannot be written safely everywhere."""
     if name in ("", ".", ".."):
         raise UnsafePathError(f"{name!r} is not a usable name")
-    if any("\udc80" <= ch <= "\udcff" for ch in name):
+    if not name.isascii() and _UNDECODED.search(name):
         # os.fsdecode's stand-ins for bytes it could not decode: a name that is not UTF-8, or a
         # non-UTF-8 locale (LC_ALL=C) decoding one that is. Its stubs' names could not be written.
         raise UnsafePathError("a name that is not UTF-8 as Python decodes file names here (for UTF-8 names under "
