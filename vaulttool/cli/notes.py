@@ -182,8 +182,9 @@ def check(paths: tuple[Path, ...], out: OutputOptions) -> None:
     try:
         config, notes = load_vault(paths)
         reporter = Reporter("check", out, config)
-        result = validate_command.run(config, notes, whole_vault=is_whole_vault(config, paths), prove_round_trip=True)
-        planned = tiers_command.plan(config, notes, validated=result.findings)
+        whole_vault = is_whole_vault(config, paths)
+        result = validate_command.run(config, notes, whole_vault=whole_vault, prove_round_trip=True)
+        planned = tiers_command.plan(config, notes, validated=result.findings, whole_vault=whole_vault)
         # Each problem once: tiers' findings at a place and code validate's shown ones name are left out.
         shown, _ = reporter.shown(result.findings, result.ignored)
         findings = result.findings + new_to(tiers_command.check_findings(planned), shown) + notes.problems

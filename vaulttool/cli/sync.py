@@ -61,7 +61,7 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
         from vaulttool.disk.lock import LockBusyError
 
         fail(error, EXIT_FAILED if isinstance(error, (LockBusyError, StateWriteError)) else None)
-    for notice in result.validation.notices:
+    for notice in [*result.validation.notices, *result.tiered.notices]:
         reporter.notice(notice)
     echo_refresh(result.refreshed, reporter)
     echo_entities(result.entities, reporter, dry_run)

@@ -11,6 +11,7 @@ from vaulttool.cli.base import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     fail,
+    is_whole_vault,
     load_vault,
     lock_option,
     main,
@@ -45,18 +46,21 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
     try:
         config, notes = load_vault(paths, lock_timeout=lock_timeout)
         reporter = Reporter("tiers", out, config)
+        whole_vault = is_whole_vault(config, paths)
         progress = reporter.progress()
-        report = tiers_command.plan(config, notes, progress=progress)
+        report = tiers_command.plan(config, notes, progress=progress, whole_vault=whole_vault)
         # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock, and
         # neither wait for another writer nor pay for the lock library. One that writes plans again
         # under the lock, as another writer may have changed the vault in between.
         if write and (report.actions or report.moves or notes.debris):
             with writer(config, "tiers", write, notes.debris):
-                report = tiers_command.plan(config, notes, progress=progress)
+                report = tiers_command.plan(config, notes, progress=progress, whole_vault=whole_vault)
                 with saying_on_interrupt(report.done):
                     tiers_command.apply(report, progress=progress)
     except VaultToolError as error:
         fail(error)
+    for notice in report.notices:
+        reporter.notice(notice)
     findings = (tiers_command.check_findings(report) if check else report.findings) + notes.problems
     done = report.written if write else report.actions
     files = [FileRecord(action.vault_path, action.kind, write) for action in done]

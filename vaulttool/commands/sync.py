@@ -68,5 +68,5 @@ def run(config: Config, notes: Sequence[NoteFile], *, offline: bool, dry_run: bo
                                                 prepared=prepared)
     made = entities_step.created_files(entity_notes)
     tiered = tiers.run(config, sorted([*notes, *made], key=lambda file: file.vault_path) if made else notes,
-                       write, log, progress)
+                       write, log, progress, whole_vault=True)
     return SyncResult(validation, refreshed, entity_notes, tiered, dry_run)

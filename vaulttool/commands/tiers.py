@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Sequence
 
+from vaulttool import __version__
 from vaulttool.commands import move
+from vaulttool.commands.pool import parallel_map
 from vaulttool.commands.progress import TIERS_PLAN, TIERS_WRITE, Progress, phase
 from vaulttool.commands.writes import CREATE, UPDATE, write_planned
 from vaulttool.config.settings import Config
-from vaulttool.disk import fileio, vault
+from vaulttool.disk import fileio, statcache, vault
+from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.ids import is_item_id
 from vaulttool.engine.note import BOM, Note, unified_diff
@@ -56,6 +59,8 @@ class TiersReport:
     done: list[str] = field(default_factory=list)  # lines saying what was written
     written: list[Action] = field(default_factory=list)  # the actions carried out
     ignored: dict[str, frozenset[str]] = field(default_factory=dict)  # standard notes' vaulttool_ignore codes
+    notices: list[str] = field(default_factory=list)  # what the user should know beside the findings
+    cached: int = 0  # standard notes whose plan came from the cache, no file of theirs read
     # Stubs of renamed standard notes, moved after them (with every link to the old names) instead of
     # new ones made: `move` plans, made before anything else is planned.
     moves: list[move.MoveReport] = field(default_factory=list)
@@ -94,45 +99,204 @@ class TiersReport:
 
 
 def run(config: Config, files: Sequence[NoteFile], write: bool, log: list[str] | None = None,
-        progress: Progress | None = None) -> TiersReport:
+        progress: Progress | None = None, whole_vault: bool = False) -> TiersReport:
     """Plan every note's stubs and links section, and write them unless `write` is False."""
-    report = plan(config, files, progress=progress)
+    report = plan(config, files, progress=progress, whole_vault=whole_vault)
     if write:
         apply(report, log, progress)
     return report
 
 
+# A standard note's plan is kept (cache/tiers.json) while it needs nothing written: [its stat, [[a
+# sibling's vault path, its stat (ABSENT: none)], …], findings as [which, line, col, code, message]
+# (which: -1 the note itself, else the sibling's index), its vaulttool_ignore codes comma-separated].
+# Each of those files unchanged (disk/statcache), the plan is the same: nothing else goes into it but
+# the settings and templates, which are the cache's key.
+_CACHE = "tiers"
+_FORMAT = 1
+_NOT_KEPT = frozenset({"VT110", "VT414"})  # a file unreadable or a path refused: planned again each run
+
+
+@dataclass(slots=True)
+class _NotePlan:
+    """One standard note's plan, as a worker returns it."""
+
+    actions: list[Action]
+    findings: list[Finding]
+    ignored: frozenset[str]
+    stats: list[statcache.Stat]  # of the note, then of each sibling, taken before either was read
+    kept: bool = False  # nothing to write, nothing refused: the plan holds while no file of it changes
+
+
 def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | None = None,
-         validated: Sequence[Finding] | None = None, progress: Progress | None = None) -> TiersReport:
+         validated: Sequence[Finding] | None = None, progress: Progress | None = None,
+         whole_vault: bool = False) -> TiersReport:
     """Plan the stubs and links sections of `files`. `validated`: validate's findings for these very
     files, just made (the hook's `check`), so their structure need not be checked again here.
-    `progress` gets one phase, a step a file."""
+    `whole_vault`: `files` are all the vault's notes, so the cache keeps no others. `progress` gets
+    one phase, a step a file."""
     report = TiersReport()
     settings = config.tiers
+    standards = [file for file in files if layout.standard_parts(file.vault_path, settings) is not None]
+    loaded = vault.load_templates(config) if standards else {}
     check_settings = checks.CheckSettings.of(config)
+    store = Store(config.root)
+    key = _cache_key(config, check_settings, loaded)
+    keep = whole_vault or len(standards) >= statcache.CACHE_FROM
+    cache = store.derived(_CACHE, key) if keep else {}
+    records: dict[str, Any] = {} if whole_vault else dict(cache)
     known: dict[str, list[Finding]] | None = None
     if validated is not None:
         known = {}
         for finding in validated:
             known.setdefault(finding.path, []).append(finding)
-    loaded: dict[str, Template] | None = None
-    standards = [file.vault_path for file in files if layout.standard_parts(file.vault_path, settings) is not None]
-    report.moves, found = move.recover(config, standards)
-    report.findings += found
-    moving = {new for planned in report.moves for new in planned.moves.values()}
-    moved = {old for planned in report.moves for old in planned.moves}
     with phase(progress, TIERS_PLAN, len(files)) as advance:
-        for file in files:
-            if layout.standard_parts(file.vault_path, settings) is not None:
-                if loaded is None:
-                    loaded = vault.load_templates(config)
-                _plan_standard(config, check_settings, known, file, loaded, today or datetime.datetime.now(), report,
-                               moving)
-            elif file.vault_path not in moved:
-                _check_orphan(config, file, report)
+        planning: list[tuple[NoteFile, list[layout.Sibling]]] = []
+        for file in standards:
+            if _may_have_tiers(config, file, report):
+                entry = cache.get(file.vault_path)
+                if entry is not None and _still_holds(config.root, file, entry):
+                    records[file.vault_path] = entry
+                    _reuse(config.root, file, entry, report)
+                    report.cached += 1
+                else:
+                    siblings = _siblings(config, file, report)
+                    if siblings is not None:
+                        planning.append((file, siblings))
+                        continue  # (counted as it is planned)
             if advance is not None:
                 advance(1)
+        report.moves, found = move.recover(config, [file.vault_path for file, _ in planning])
+        report.findings += found
+        moving = {new for planned in report.moves for new in planned.moves.values()}
+        moved = {old for planned in report.moves for old in planned.moves}
+        tasks = [(file, siblings, known.get(file.display, []) if known is not None else None,
+                  frozenset(path for path in [file.vault_path, *(s.vault_path for s in siblings)] if path in moving))
+                 for file, siblings in planning]
+        planned = parallel_map(_plan_task, tasks, config.jobs, _setup_planning,
+                               (config, check_settings, loaded, today or datetime.datetime.now()), advance)
+        since = statcache.racy_from()
+        for (file, siblings, _, _), note_plan in zip(tasks, planned):
+            _claim_new_stubs(file, note_plan, report)
+            report.findings += note_plan.findings
+            report.actions += note_plan.actions
+            if note_plan.ignored:
+                report.ignored[file.display] = note_plan.ignored
+            record = _record(config.root, file, siblings, note_plan, since) if keep else None
+            if record is not None:
+                records[file.vault_path] = record
+            else:
+                records.pop(file.vault_path, None)
+        named = {file.vault_path for file in files}
+        standard_paths = {file.vault_path for file in standards}
+        for file in files:
+            if file.vault_path not in standard_paths and file.vault_path not in moved:
+                _check_orphan(config, file, named, report)
+                if advance is not None:
+                    advance(1)
+    report.findings.sort()
+    if keep and records != cache:
+        try:
+            store.save_derived(_CACHE, key, records)
+        except OSError as error:  # a read-only vault, a full disk: tiers still works
+            report.notices.append(f"the tiers cache was not written ({error.filename}: {error.strerror}); the "
+                                  "next run plans every note again")
     return report
+
+
+def _cache_key(config: Config, check_settings: checks.CheckSettings, loaded: dict[str, Template]) -> str:
+    made_with = (__version__, _FORMAT, config.tiers, config.schema, check_settings, sorted(loaded.items()))
+    return fileio.digest(repr(made_with).encode())[:32]
+
+
+def _may_have_tiers(config: Config, file: NoteFile, report: TiersReport) -> bool:
+    """False (and the finding why) for a standard note that gets no stubs: a sync client's conflict
+    copy, or a note spelt like another but for case or Unicode form."""
+    client = conflict_copy(file.vault_path)
+    if client is not None:
+        report.findings.append(_finding(file, "VT418", f"a conflict copy made by {client}: no tier stubs or links "
+                                                       "section; merge it into its original and delete it"))
+        return False
+    alike = report.spelt_alike(config.root, file.vault_path)
+    if alike is not None:
+        report.findings.append(_finding(file, "VT414", f"refused: {file.vault_path} and {alike} would be one file on "
+                                                       "macOS and Windows (their names differ only in case or Unicode "
+                                                       "normalisation); nothing written for this note"))
+        return False
+    return True
+
+
+def _siblings(config: Config, file: NoteFile, report: TiersReport) -> list[layout.Sibling] | None:
+    """The note's tier siblings, or None (and the finding why) when a path is unsafe."""
+    try:
+        return layout.siblings(file.vault_path, config.tiers)
+    except UnsafePathError as error:
+        report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
+        return None
+
+
+def _still_holds(root: Path, file: NoteFile, entry: list[Any]) -> bool:
+    """Whether the note and each of its siblings is the file it was when the plan was kept."""
+    top = f"{root}{os.sep}"  # (a string, not a Path: a warm run of a large vault is mostly this)
+    return statcache.file_stat(file.path) == entry[0] and all(
+        statcache.file_stat(top + path) == stat for path, stat in entry[1])
+
+
+def _record(root: Path, file: NoteFile, siblings: list[layout.Sibling], note_plan: _NotePlan,
+            since: int) -> list[Any] | None:
+    """The plan as the cache keeps it, or None for one that cannot be kept (see _NotePlan.kept), or
+    whose files changed too recently to be told apart from a change to come (statcache.RACY_NS)."""
+    places = {file.display: -1, **{vault.display_path(root / s.vault_path): index for index, s in enumerate(siblings)}}
+    if not note_plan.kept or not statcache.all_trusted(note_plan.stats, since) or any(
+            f.path not in places for f in note_plan.findings):
+        return None
+    return [note_plan.stats[0], [[s.vault_path, stat] for s, stat in zip(siblings, note_plan.stats[1:])],
+            [[places[f.path], f.line, f.col, f.code, f.message] for f in note_plan.findings],
+            ",".join(sorted(note_plan.ignored))]
+
+
+def _reuse(root: Path, file: NoteFile, entry: list[Any], report: TiersReport) -> None:
+    for which, line, col, code, message in entry[2]:
+        path = file.display if which < 0 else vault.display_path(root / entry[1][which][0])
+        report.findings.append(Finding(path, line, col, code, message))
+    if entry[3]:
+        report.ignored[file.display] = frozenset(entry[3].split(","))
+
+
+def _claim_new_stubs(file: NoteFile, note_plan: _NotePlan, report: TiersReport) -> None:
+    """Reserve the names of the note's new stubs, in the order of the notes: a stub another note's
+    spelt alike claimed first refuses this note's whole plan."""
+    for action in note_plan.actions:
+        if action.kind != CREATE:
+            continue
+        try:
+            report.claim(action.path, action.vault_path)
+        except UnsafePathError as error:
+            note_plan.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
+            note_plan.actions, note_plan.kept = [], False
+            return
+
+
+# Per process: what `_setup_planning` was given (once per worker, not once per note).
+_planning: tuple[Config, checks.CheckSettings, dict[str, Template], datetime.datetime] | None = None
+
+
+def _setup_planning(config: Config, check_settings: checks.CheckSettings, loaded: dict[str, Template],
+                    now: datetime.datetime) -> None:
+    global _planning
+    _planning = (config, check_settings, loaded, now)
+
+
+def _plan_task(task: tuple[NoteFile, list[layout.Sibling], list[Finding] | None, frozenset[str]]) -> _NotePlan:
+    file, siblings, known, moving = task
+    assert _planning is not None
+    config, check_settings, loaded, now = _planning
+    # Stats before reads: a file changed while it is read then fails to match next time.
+    stats = [statcache.file_stat(file.path), *(statcache.file_stat(config.root / s.vault_path) for s in siblings)]
+    note_plan = _NotePlan([], [], frozenset(), stats)
+    _plan_standard(config, check_settings, known, file, siblings, loaded, now, note_plan, moving)
+    note_plan.kept = not note_plan.actions and not moving and not any(f.code in _NOT_KEPT for f in note_plan.findings)
+    return note_plan
 
 
 def _last_line(text: str) -> int:
@@ -144,22 +308,22 @@ def _finding(file: NoteFile, code: str, message: str, line: int = 1, col: int = 
     return Finding(file.display, line, col, code, message)
 
 
-def _check_orphan(config: Config, file: NoteFile, report: TiersReport) -> None:
+def _check_orphan(config: Config, file: NoteFile, named: Collection[str], report: TiersReport) -> None:
     located = layout.standard_of(file.vault_path, config.tiers)
     if located is None:
         return
     tier, standard = located
-    if not fileio.exists_in_any_spelling(config.root, standard):
+    if standard not in named and not fileio.exists_in_any_spelling(config.root, standard):
         report.findings.append(_finding(file, "VT413", f"orphaned {tier} note: its standard note {standard} does not exist"))
 
 
 def _read_checked(file: NoteFile, data: bytes, settings: checks.CheckSettings,
-                  known: dict[str, list[Finding]] | None) -> checks.NoteReport:
+                  known: list[Finding] | None) -> checks.NoteReport:
     """The note and its structural findings: from validate's findings when it just checked the note
     (`known`), else checked here."""
     if known is None:
         return checks.check_before_edit(file.display, file.vault_path, data, settings)
-    report = checks.NoteReport(file.display, [f for f in known.get(file.display, []) if f.code in checks.STRUCTURAL])
+    report = checks.NoteReport(file.display, [f for f in known if f.code in checks.STRUCTURAL])
     if not report.findings:
         try:
             report.note = Note.parse(data, settings.max_frontmatter_bytes)
@@ -168,37 +332,25 @@ def _read_checked(file: NoteFile, data: bytes, settings: checks.CheckSettings,
     return report
 
 
-def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: dict[str, list[Finding]] | None,
-                   file: NoteFile, loaded: dict[str, Template], now: datetime.datetime, report: TiersReport,
-                   moving: Collection[str] = ()) -> None:
+def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: list[Finding] | None,
+                   file: NoteFile, siblings: list[layout.Sibling], loaded: dict[str, Template],
+                   now: datetime.datetime, note_plan: _NotePlan, moving: Collection[str] = ()) -> None:
     settings = config.tiers
-    client = conflict_copy(file.vault_path)
-    if client is not None:
-        report.findings.append(_finding(file, "VT418", f"a conflict copy made by {client}: no tier stubs or links "
-                                                       "section; merge it into its original and delete it"))
-        return
     actions: list[Action] = []
-    alike = report.spelt_alike(config.root, file.vault_path)
-    if alike is not None:
-        report.findings.append(_finding(file, "VT414", f"refused: {file.vault_path} and {alike} would be one file on "
-                                                       "macOS and Windows (their names differ only in case or Unicode "
-                                                       "normalisation); nothing written for this note"))
-        return
+    findings = note_plan.findings
     try:
-        siblings = layout.siblings(file.vault_path, settings)
         targets = [fileio.safe_target(config.root, settings.folder(s.tier), s.vault_path) for s in siblings]
         snapshot = fileio.read_snapshot(file.path)
     except UnsafePathError as error:
-        report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
+        findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
         return
     except OSError as error:
-        report.findings.append(unreadable(file.display, error))
+        findings.append(unreadable(file.display, error))
         return
     checked = _read_checked(file, snapshot.data, check_settings, known)
-    if checked.ignored:
-        report.ignored[file.display] = checked.ignored
+    note_plan.ignored = checked.ignored
     if checked.structural or checked.note is None:
-        report.findings.append(checked.structural[0].then("no tier stubs or links section written"))
+        findings.append(checked.structural[0].then("no tier stubs or links section written"))
         return
     note = checked.note
     source = file.vault_path[:-3]
@@ -211,14 +363,14 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
             continue  # a stub moved here after its renamed standard note
         facts = templates.stub_facts(config, sibling.tier, source, wikidata_id)
         try:
-            action = _plan_stub(file, sibling, target, loaded[sibling.tier], facts, wikidata_id, now, report)
+            action = _plan_stub(file, sibling, target, loaded[sibling.tier], facts, wikidata_id, now, findings)
         except VaultToolError as error:
-            report.findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
+            findings.append(_finding(file, "VT414", f"refused: {error}; nothing written for this note"))
             return
         if action is not None:
             actions.append(action)
     if file.vault_path in moving:  # its move rewrites its links section
-        report.actions += actions
+        note_plan.actions = actions
         return
     head = note.text[: note.body_start] if note.has_frontmatter else ""
 
@@ -230,21 +382,20 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
     line = _last_line(note.text) if planned.section is None else line_of(planned.section)
     if len(planned.sections) > 1:
         second = line_of(planned.sections[1])
-        report.findings.append(_finding(file, "VT419", f"a second links section on line {second}; vaulttool "
-                                                       "changes neither: keep one", line))
+        findings.append(_finding(file, "VT419", f"a second links section on line {second}; vaulttool "
+                                                "changes neither: keep one", line))
     elif planned.body is not None:
         data = (BOM if note.bom else b"") + (head + planned.body).encode("utf-8")
         if templates.is_untouched(snapshot.data):  # a note vaulttool made (an entity note) stays vaulttool's
             data = templates.resealed(data)
         actions.append(Action(UPDATE, file.vault_path, Path(file.path), data, snapshot, "links section", file.display,
                               line, missing=planned.section is None))
-    report.actions += actions
+    note_plan.actions = actions
 
 
 def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: Template, facts: dict[str, Any],
-               wikidata_id: str | None, now: datetime.datetime, report: TiersReport) -> Action | None:
+               wikidata_id: str | None, now: datetime.datetime, findings: list[Finding]) -> Action | None:
     if not target.exists():
-        report.claim(target, sibling.vault_path)
         variables = {
             "title": sibling.name, "date": DateText(now.strftime("%Y-%m-%d")), "time": now.strftime("%H:%M"),
             "tier": sibling.tier, "source_link": facts["source"],
@@ -257,7 +408,7 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
             raise UnsafePathError(f"{sibling.vault_path} exists and is not a file")
         snapshot = fileio.read_snapshot(target)
     except OSError as error:
-        report.findings.append(unreadable(vault.display_path(target), error))
+        findings.append(unreadable(vault.display_path(target), error))
         return None
     try:
         current = Note.parse(snapshot.data).values()
@@ -266,8 +417,8 @@ def _plan_stub(file: NoteFile, sibling: layout.Sibling, target: Path, template: 
     if not templates.facts_differ(current, facts):
         return None
     if not templates.is_untouched(snapshot.data):
-        report.findings.append(Finding(vault.display_path(target), 1, 1, "VT415",
-                                       "stub edited by hand and out of date with its standard note; not updated"))
+        findings.append(Finding(vault.display_path(target), 1, 1, "VT415",
+                                "stub edited by hand and out of date with its standard note; not updated"))
         return None
     return Action(UPDATE, sibling.vault_path, target, templates.update_facts(snapshot.data, facts), snapshot,
                   "stub facts", vault.display_path(target))
