@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from vaulttool import __version__
 from vaulttool.commands import entitynote, move, relink
 from vaulttool.commands.progress import ENTITIES, Progress, phase
 from vaulttool.commands.writes import CREATE, UPDATE, write_planned
 from vaulttool.config.settings import Config
-from vaulttool.disk import fileio, vault
+from vaulttool.disk import fileio, statcache, vault
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.note import Note, unified_diff
@@ -39,6 +40,7 @@ from vaulttool.findings import Finding, unreadable
 from vaulttool.tiers import layout, templates
 from vaulttool.tiers.templates import Template
 from vaulttool.wikidata import linkpattern, mapping
+from vaulttool.wikidata.linkpattern import EntityLink
 from vaulttool.wikidata.terms import Terms, one_line, parse_terms
 from vaulttool.wikidata.values import Label, item_link
 
@@ -107,6 +109,7 @@ class EntitiesReport:
     errors: list[str] = field(default_factory=list)  # what failed beside the notes: fetches, the store
     notices: list[str] = field(default_factory=list)  # what to know beside the findings
     notes: int = 0  # notes read
+    cached: int = 0  # of them, those whose links came from the cache, unchanged since a run read them
     requests: int = 0
     done: list[str] = field(default_factory=list)  # lines saying what was written
     written: list[Action] = field(default_factory=list)
@@ -195,10 +198,17 @@ def plan(config: Config, files: Sequence[NoteFile], client: Client | None, *, to
 def _scan(config: Config, files: Sequence[NoteFile], matcher: linkpattern.EntityLinks, report: EntitiesReport,
           progress: Progress | None) -> tuple[dict[str, list[LinkAt]], dict[str, list[str]]]:
     """(the links to entity notes by the item id they name, in the order they stand; the entity
-    notes of each item id, by the numeric id in their names)."""
+    notes of each item id, by the numeric id in their names). A note unchanged since a run read it
+    cleanly is not read again: its links come from `cache/entities.json` (see _SCAN_CACHE)."""
     links: dict[str, list[LinkAt]] = {}
     existing: dict[str, list[str]] = {}
     needle = matcher.prefix.lower().encode("utf-8")
+    store = Store(config.root)
+    key = fileio.digest(repr((__version__, _SCAN_FORMAT, matcher.prefix, config.wikidata.link_pattern,
+                              config.max_frontmatter_bytes)).encode())[:32]
+    cache = store.derived(_SCAN_CACHE, key)  # (the scan is always of the whole vault: records replace it)
+    records: dict[str, Any] = {}
+    since = statcache.racy_from()
     with phase(progress, ENTITIES, len(files)) as advance:
         for file in files:
             if advance is not None:
@@ -206,24 +216,60 @@ def _scan(config: Config, files: Sequence[NoteFile], matcher: linkpattern.Entity
             item = matcher.item_of_path(file.vault_path)
             if item is not None:
                 existing.setdefault(item, []).append(file.vault_path)
-            try:
-                data = fileio.read_bytes(file.path)
-            except OSError as error:
-                report.findings.append(unreadable(file.display, error).then("its links are not read"))
-                continue
+            seen = statcache.file_stat(file.path)  # (before the read)
+            entry: Any = cache.get(file.vault_path)
+            if _still_holds(entry, seen):
+                report.cached += 1
+            else:
+                found = _links_of(config, file, needle, matcher, report)
+                if found is None:
+                    continue
+                entry = [seen, [[link.item, link.target, link.path, link.line, link.col] for link in found]]
             report.notes += 1
-            if needle and needle not in data.lower():
-                continue  # (no link of the pattern can be in it)
-            try:
-                note = Note.parse(data, config.max_frontmatter_bytes)
-            except NoteError as error:
-                report.findings.append(Finding(file.display, error.line, error.col, error.code, error.message)
-                                       .then("its links are not read"))
-                continue
-            for link in matcher.links(note):
-                links.setdefault(link.item, []).append(LinkAt(file.display, file.vault_path, link.line, link.col,
-                                                              link.item, link.target, link.path))
+            if statcache.all_trusted([seen], since):
+                records[file.vault_path] = entry
+            for item_id, target, path, line, col in entry[1]:
+                links.setdefault(item_id, []).append(LinkAt(file.display, file.vault_path, line, col, item_id, target,
+                                                            path))
+    if records != cache:
+        try:
+            store.save_derived(_SCAN_CACHE, key, records)
+        except OSError:
+            pass  # (a read-only vault, a full disk): the next run reads every note again, nothing worse
     return links, existing
+
+
+# Each note's links to entity notes, kept while the note is unchanged: {vault path: [its stat, [[item,
+# target, path, line, col], …]]}, under a key of the link pattern and the frontmatter limit. A note that
+# cannot be read or parsed is not kept: it is read again, and its finding given, every run.
+_SCAN_CACHE = "entities"
+_SCAN_FORMAT = 1
+
+
+def _still_holds(entry: Any, seen: statcache.Stat) -> bool:
+    """Whether a kept entry is of the note as it is now (and of the form kept: the cache may be damaged)."""
+    return (isinstance(entry, list) and len(entry) == 2 and entry[0] == seen != statcache.UNTRUSTED
+            and isinstance(entry[1], list)
+            and all(isinstance(link, list) and len(link) == 5 for link in entry[1]))
+
+
+def _links_of(config: Config, file: NoteFile, needle: bytes, matcher: linkpattern.EntityLinks,
+              report: EntitiesReport) -> list[EntityLink] | None:
+    """The note's links to entity notes, or None (and the finding why) when it cannot be read."""
+    try:
+        data = fileio.read_bytes(file.path)
+    except OSError as error:
+        report.findings.append(unreadable(file.display, error).then("its links are not read"))
+        return None
+    if needle and needle not in data.lower():
+        return []  # (no link of the pattern can be in it)
+    try:
+        note = Note.parse(data, config.max_frontmatter_bytes)
+    except NoteError as error:
+        report.findings.append(Finding(file.display, error.line, error.col, error.code, error.message)
+                               .then("its links are not read"))
+        return None
+    return list(matcher.links(note))
 
 
 def _facts(config: Config, ids: list[str], client: Client | None, report: EntitiesReport

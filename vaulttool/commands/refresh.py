@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from vaulttool.commands.progress import REFRESH, Progress, phase
+from vaulttool.commands.refreshcache import NAMES_NO_ITEM, RefreshCache
 from vaulttool.commands.scan import notes_mentioning
 from vaulttool.config.settings import Config, WikidataConfig
-from vaulttool.disk import fileio
+from vaulttool.disk import fileio, statcache
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.engine.ids import ITEM_ID_FORM, is_item_id
@@ -57,6 +58,7 @@ class RefreshReport:
     errors: list[str] = field(default_factory=list)  # what went wrong beside the notes (the store)
     warnings: list[str] = field(default_factory=list)  # what the answers said beside the notes
     ignored: dict[str, frozenset[str]] = field(default_factory=dict)  # notes' vaulttool_ignore codes
+    cached: int = 0  # notes found up to date by the cache (offline), not read
 
     @property
     def findings(self) -> list[Finding]:
@@ -82,6 +84,7 @@ class _Note:
     values: dict[str, Any]
     outcome: NoteOutcome
     report: checks.NoteReport  # validate's findings, for the keys an edit would touch
+    stat: statcache.Stat  # taken before the note was read (UNTRUSTED when the run keeps no cache)
 
 
 def item_ids(qids: Sequence[str]) -> frozenset[str] | None:
@@ -117,14 +120,27 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
     today = today or datetime.date.today()
     settings = config.wikidata
     store = Store(config.root)
-    notes, outcomes = _read_notes(files, config, qids)
+    recorded, adopting = store.key_bindings()
+    bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
+    # (Only the plain offline run, sync's: another run's options may change what a note needs.)
+    plain = client is None and as_of is None and not adopting and not fix_redirects and not allow_removals
+    cache = RefreshCache.open(config, store, files, usable=plain, whole_vault=rest_of_vault is None)
+    up_to_date, to_read = _split(files, cache, qids)
+    notes, outcomes = _read_notes(to_read, config, qids, cache)
+    said = _Said()
+    previous = {entity_id: _stored(store, entity_id, said) for entity_id in sorted({n.outcome.entity_id for n in notes})}
+    if up_to_date and _new_properties(bindings, previous.values()):
+        # Deciding a new property's key asks every note whether it holds that key: read them all.
+        more, more_outcomes = _read_notes([file for file, _ in up_to_date], config, qids, cache)
+        notes, outcomes, up_to_date = notes + more, outcomes + more_outcomes, []
+        previous.update({n.outcome.entity_id: _stored(store, n.outcome.entity_id, said) for n in more
+                         if n.outcome.entity_id not in previous})
     # One step a note refreshed (the notes that name an item, as --qid selects them): the fetching
     # happens within the phase, at 0%, and each note counts once it is written or has failed.
-    with phase(progress, REFRESH, len(notes)) as advance:
-        ids = sorted({note.outcome.entity_id for note in notes})
-
-        said = _Said()
-        previous = {entity_id: _stored(store, entity_id, said) for entity_id in ids}
+    with phase(progress, REFRESH, len(notes) + len(up_to_date)) as advance:
+        if advance is not None and up_to_date:
+            advance(len(up_to_date))
+        ids = sorted(previous)
         current, fetched, failed = _entities(ids, previous, client, said)
         needed = {entity_id: _needed_labels(entity, as_of, settings)
                   for entity_id, entity in current.items() if "missing" not in entity}
@@ -132,8 +148,6 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
                                                       settings.label_max_age_days, today, said)
 
-        recorded, adopting = store.key_bindings()
-        bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
         ready: list[_Note] = []
         deciding: list[NoteData] = []  # what the planner needs of each note ready
         for note in notes:
@@ -167,6 +181,12 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
                 log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
             if advance is not None:
                 advance(1)
+    if cache is not None:
+        for note in notes:
+            outcome = note.outcome
+            if (outcome.status == UNCHANGED and not outcome.messages and not outcome.notices
+                    and not note.report.ignored):
+                cache.keep(note.file, note.stat, outcome.entity_id)
 
     errors: list[str] = []
     if write:
@@ -184,15 +204,43 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         except OSError as error:
             errors.append(f"the answers were not stored ({error.filename}: {error.strerror}); the notes are "
                           "written, and the next run asks Wikidata again")
+    # (Not after a run that stored labels or bindings: the cache's key is theirs as they were.)
+    notice = cache.save() if cache is not None and not fresh_labels and not bindings.changed else None
     label_problems = [problem for entity_id in label_ids for problem in said.problems.get(entity_id, [])]
-    return RefreshReport(outcomes + [note.outcome for note in notes], client.requests_made if client else 0, errors,
-                         said.warnings + label_problems,
-                         {note.file.display: note.report.ignored for note in notes if note.report.ignored})
+    return RefreshReport(outcomes + [note.outcome for note in notes] + [NoteOutcome(file.display, entity_id)
+                                                                         for file, entity_id in up_to_date],
+                         client.requests_made if client else 0, errors,
+                         said.warnings + label_problems + ([notice] if notice else []),
+                         {note.file.display: note.report.ignored for note in notes if note.report.ignored},
+                         cached=len(up_to_date))
 
 
-def _read_notes(files: Sequence[NoteFile], config: Config,
-                qids: frozenset[str] | None) -> tuple[list[_Note], list[NoteOutcome]]:
-    """The notes that name a Wikidata item, and the outcomes of those that cannot be refreshed."""
+def _split(files: Sequence[NoteFile], cache: RefreshCache | None, qids: frozenset[str] | None
+           ) -> tuple[list[tuple[NoteFile, str]], list[NoteFile]]:
+    """(the notes the cache finds up to date that name an item of `qids`, each with it; the notes to read)."""
+    if cache is None:
+        return [], list(files)
+    up_to_date: list[tuple[NoteFile, str]] = []
+    to_read: list[NoteFile] = []
+    for file in files:
+        entity_id = cache.up_to_date(file)
+        if entity_id is None:
+            to_read.append(file)
+        elif entity_id != NAMES_NO_ITEM and (qids is None or entity_id in qids):
+            up_to_date.append((file, entity_id))
+    return up_to_date, to_read
+
+
+def _new_properties(bindings: Bindings, entities: Iterable[dict[str, Any] | None]) -> bool:
+    """Whether any of these entities has a property whose key is not decided yet."""
+    return any(not bindings.decided(property_id) for entity in entities if entity is not None
+               for property_id in entity.get("claims", {}))
+
+
+def _read_notes(files: Sequence[NoteFile], config: Config, qids: frozenset[str] | None,
+                cache: RefreshCache | None = None) -> tuple[list[_Note], list[NoteOutcome]]:
+    """The notes that name a Wikidata item, and the outcomes of those that cannot be refreshed. Those
+    that name none are kept in `cache`, as notes refresh has nothing to do with."""
     id_key = config.schema.id_key
     settings = checks.CheckSettings.of(config)
     notes: list[_Note] = []
@@ -200,6 +248,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
     for file in files:
         if tier_of_folder(file.vault_path, config.tiers) is not None:
             continue  # tier notes mirror their standard note; Wikidata data lives in the standard note
+        stat = statcache.file_stat(file.path) if cache is not None else statcache.UNTRUSTED  # (before the read)
         try:
             snapshot = fileio.read_snapshot(file.path)
         except OSError as error:
@@ -212,10 +261,12 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
             continue
         values = parsed.values()  # ({} without frontmatter or a mapping)
         entity_id = values.get(id_key)
-        if entity_id is None:
-            continue  # not a note about a Wikidata item
-        if MARKER_KEY in values:
-            continue  # a note vaulttool made (an entity note): its facts are the entities command's
+        if entity_id is None or MARKER_KEY in values:
+            # Not a note about a Wikidata item, or one vaulttool made (an entity note, whose facts are
+            # the entities command's).
+            if cache is not None:
+                cache.keep(file, stat, NAMES_NO_ITEM)
+            continue
         if not is_item_id(entity_id):
             failures.append(NoteOutcome(file.display, str(entity_id), FAILED,
                                         f"{id_key} {entity_id!r} is not a Wikidata item id"))
@@ -225,7 +276,7 @@ def _read_notes(files: Sequence[NoteFile], config: Config,
         if report.structural:
             failures.append(_refused(NoteOutcome(file.display, entity_id), report.structural[0]))
             continue
-        notes.append(_Note(file, snapshot, parsed, values, NoteOutcome(file.display, entity_id), report))
+        notes.append(_Note(file, snapshot, parsed, values, NoteOutcome(file.display, entity_id), report, stat))
     return notes, failures
 
 

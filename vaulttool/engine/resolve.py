@@ -35,6 +35,7 @@ class VaultIndex:
         self.paths: set[str] = set(paths)
         self._folded: dict[str, list[str]] = {}
         self._by_name: dict[str, list[str]] = {}
+        self._resolved: dict[tuple[str, str], str | None] = {}  # a vault's links name few paths, many times
         for path in sorted(self.paths):
             self._folded.setdefault(fold(path), []).append(path)
             self._by_name.setdefault(fold(posixpath.basename(path)), []).append(path)
@@ -59,6 +60,12 @@ class VaultIndex:
         if not path:
             return source
         folder = posixpath.dirname(source)
+        known = (path, folder)
+        if known not in self._resolved:
+            self._resolved[known] = self._resolve(path, folder)
+        return self._resolved[known]
+
+    def _resolve(self, path: str, folder: str) -> str | None:
         if path.startswith("/"):
             return self._first(self._candidates(path.lstrip("/")))
         if path.startswith(("./", "../")):
