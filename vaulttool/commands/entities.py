@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from vaulttool import __version__
 from vaulttool.commands import entitynote, move, relink
 from vaulttool.commands.progress import ENTITIES, Progress, phase
-from vaulttool.commands.writes import CREATE, UPDATE, write_planned
+from vaulttool.commands.writes import CREATE, UPDATE, write_all_planned
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, statcache, vault
 from vaulttool.disk.store import Store
@@ -414,16 +414,17 @@ def diff(action: Action) -> str:
 def apply(report: EntitiesReport, config: Config, log: list[str] | None = None) -> None:
     """Write the planned notes, then store the facts fetched; a note that cannot be written becomes a
     finding and the rest go on. Each line of `report.done` (and of `log`) is added once its file is written."""
-    for action in report.actions:
-        refused = write_planned(action.kind, action.path, action.data, action.snapshot)
+    def written(action: Action, refused: Finding | None) -> None:
         if refused is not None:
             report.findings.append(refused)
-            continue
+            return
         line = f"{'created' if action.kind == CREATE else 'updated'} {action.vault_path}"
         report.done.append(line)
         report.written.append(action)
         if log is not None:
             log.append(line)
+
+    write_all_planned(report.actions, written)
     if report.relinked is not None:
         move.apply(report.relinked, log)
         report.done += report.relinked.done

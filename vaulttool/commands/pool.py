@@ -1,4 +1,5 @@
-"""A worker pool for whole-vault runs: one process per core, only when the run is big enough to pay.
+"""A worker pool for whole-vault runs: one process per core, only when the run is big enough to pay;
+and threads working ahead of a loop over files (`working_ahead`), for waits on the disk.
 
 Each worker reads its own notes and returns plain results, so a bad note never stops the run. An
 interrupted run (Ctrl-C, SIGTERM) leaves no worker behind: workers ignore SIGINT (the parent decides),
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Any, Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from vaulttool.errors import UsageError, VaultToolError
 
@@ -80,6 +82,26 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
         # Waiting even then: the pool's thread must be done before the interpreter's exit wakes it, or
         # the two race over its closing pipe (an OSError traceback at exit on CPython 3.11).
         pool.shutdown(wait=True)
+
+
+@contextmanager
+def working_ahead(function: Callable[[Item], Result], items: Sequence[Item], threads: int,
+                  cleanup: Callable[[Result], None]) -> Iterator[list[Callable[[], Result]]]:
+    """`function` over `items` on up to `threads` threads, ahead of the caller, who gets for each item,
+    in order, a call that waits for its result (or raises its error). On leaving, whatever happened (an
+    error, an interrupt), the threads finish what they began, nothing more is begun, and `cleanup` is
+    given every result there is, used or not: it must be harmless on one the caller has used."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    executor = ThreadPoolExecutor(max(1, min(threads, len(items))))
+    futures = [executor.submit(function, item) for item in items]
+    try:
+        yield [future.result for future in futures]
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            if not future.cancelled() and future.exception() is None:
+                cleanup(future.result())
 
 
 def _run_chunk(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:

@@ -19,7 +19,7 @@ from vaulttool import __version__
 from vaulttool.commands import move
 from vaulttool.commands.pool import parallel_map
 from vaulttool.commands.progress import TIERS_PLAN, TIERS_WRITE, Progress, phase
-from vaulttool.commands.writes import CREATE, UPDATE, write_planned
+from vaulttool.commands.writes import CREATE, UPDATE, write_all_planned
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, statcache, vault
 from vaulttool.disk.store import Store
@@ -458,8 +458,8 @@ def apply(report: TiersReport, log: list[str] | None = None, progress: Progress 
         report.done += planned.done
         report.findings += planned.findings
     with phase(progress, TIERS_WRITE, len(report.actions)) as advance:
-        for action in report.actions:
-            refused = write_planned(action.kind, action.path, action.data, action.snapshot)
+
+        def written(action: Action, refused: Finding | None) -> None:
             if refused is not None:
                 report.findings.append(refused)
             else:
@@ -471,3 +471,5 @@ def apply(report: TiersReport, log: list[str] | None = None, progress: Progress 
                     log.append(line)
             if advance is not None:
                 advance(1)
+
+        write_all_planned(report.actions, written)

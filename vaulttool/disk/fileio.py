@@ -88,7 +88,25 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
     if data == snapshot.data:
         return False
     path = Path(path)
-    temp_name = _write_temp(path.parent, path.name, data, snapshot.mode, snapshot.owner)
+    swap_in(path, new_temp(path, data, snapshot), snapshot)
+    _fsync_folder(path.parent)
+    return True
+
+
+def new_temp(path: Path, data: bytes, snapshot: Snapshot | None = None) -> str:
+    """Write `data` to a new durable temporary file beside `path`: with the mode and owner of
+    `snapshot`, the file it is to replace, or for a new file with the umask's (making the folders it
+    needs). Safe on several threads at once."""
+    if snapshot is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _write_temp(path.parent, path.name, data, new_file_mode())
+    return _write_temp(path.parent, path.name, data, snapshot.mode, snapshot.owner)
+
+
+def swap_in(path: Path, temp_name: str, snapshot: Snapshot) -> None:
+    """Replace `path` by the durable temporary file `temp_name` if it still holds the bytes of
+    `snapshot` (see replace_if_changed); the temporary file is gone afterwards, whatever happened.
+    The rename is made durable by syncing the folder, which is the caller's to do."""
     try:
         try:
             current = open(path, "rb")
@@ -99,8 +117,7 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
             if not _OPEN_FILES_REPLACEABLE:
                 current.close()
                 replace_closed(temp_name, path, snapshot)
-                _fsync_folder(path.parent)
-                return True
+                return
             ours = os.stat(temp_name).st_ino
 
             def swap() -> bool:
@@ -124,8 +141,8 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
         Path(temp_name).unlink(missing_ok=True)
         raise
     Path(temp_name).unlink(missing_ok=True)  # after an exchange: the old note, now unchanged and unneeded
-    _fsync_folder(path.parent)
-    return True
+
+
 
 
 def replace_closed(temp_name: str | Path, path: Path, snapshot: Snapshot) -> None:
@@ -231,16 +248,19 @@ def write_file(path: Path, data: bytes) -> bool:
             return False
         mode = stat.S_IMODE(info.st_mode)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        mode = new_file_mode()
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, data, mode)
     return True
 
 
-def _umask() -> int:
+@functools.lru_cache(maxsize=1)
+def new_file_mode() -> int:
+    """The mode of a new file: 0o666 less the umask, read once, since reading the umask means setting it
+    for a moment, for every thread (a batch of writes must read it before its threads start)."""
     current = os.umask(0)
     os.umask(current)
-    return current
+    return 0o666 & ~current
 
 
 def process_running(pid: int) -> bool:
@@ -340,6 +360,12 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
     _fsync_folder(path.parent)
 
 
+def sync_folders(folders: Iterable[Path]) -> None:
+    """Make the renames and links made in `folders` durable."""
+    for folder in set(folders):
+        _fsync_folder(folder)
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make a rename in `folder` durable, where folders can be synced (POSIX; Windows cannot open one)."""
     if os.name != "posix":
@@ -421,24 +447,27 @@ def create_file(path: Path, data: bytes) -> None:
     O_EXCL, which never replaces one either, and written and synced there: for that moment a reader may
     see it partly written, and a write that fails removes it again.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = 0o666 & ~_umask()
-    if hasattr(os, "link"):
-        temp_name = _write_temp(path.parent, path.name, data, mode)
-        try:
-            os.link(temp_name, path)  # fails if the file exists: a note someone created meanwhile is kept
-        except FileExistsError:
-            raise ConcurrentChangeError(f"{path}: appeared while vaulttool was working; not replaced") from None
-        except OSError as error:
-            if error.errno not in _NO_HARD_LINKS:
-                raise
-        else:
-            _fsync_folder(path.parent)
-            return
-        finally:
-            Path(temp_name).unlink(missing_ok=True)
-    _create_exclusive(path, data, mode)
+    link_in(path, new_temp(path, data), data)
     _fsync_folder(path.parent)
+
+
+def link_in(path: Path, temp_name: str, data: bytes) -> None:
+    """Give the durable temporary file `temp_name` its name `path`, which must not exist (see
+    create_file); the temporary file is gone afterwards, whatever happened. The folder's sync, making
+    the new name durable, is the caller's to do."""
+    try:
+        if hasattr(os, "link"):
+            try:
+                os.link(temp_name, path)  # fails if the file exists: a note someone created meanwhile is kept
+                return
+            except FileExistsError:
+                raise ConcurrentChangeError(f"{path}: appeared while vaulttool was working; not replaced") from None
+            except OSError as error:
+                if error.errno not in _NO_HARD_LINKS:
+                    raise
+        _create_exclusive(path, data, stat.S_IMODE(os.stat(temp_name).st_mode))
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
 
 
 def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
