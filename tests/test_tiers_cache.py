@@ -123,3 +123,25 @@ def test_a_cache_that_cannot_be_written_is_a_notice_and_the_plan_stands(example_
     report = plan(example_vault)
     assert len(report.notices) == 1 and report.notices[0].startswith("the tiers cache was not written (")
     assert texts(report) == texts(plan(example_vault, whole_vault=False))
+
+
+def test_a_second_plan_keeps_the_plans_of_notes_whose_files_did_not_change(example_vault: Path) -> None:
+    """What the CLI does under the writer lock: plan again, taking again the plans still holding."""
+    un = "UN(United_Nations)/UN(United_Nations)"
+    for tier in ("public", "secret"):
+        (example_vault / f"_{tier}/{IOM}.{tier}.md").unlink()
+        (example_vault / f"_{tier}/{un}.{tier}.md").unlink()
+    config = vault.open_vault(example_vault)
+    files = vault.discover(config, [])
+    first = tiers.plan(config, files)
+    theirs = example_vault / f"_secret/{IOM}.secret.md"
+    theirs.write_bytes(b"made by someone meanwhile\n")  # (another vaulttool, or a person)
+    second = tiers.plan(config, files, earlier=first)
+
+    def made(report: tiers.TiersReport, note: str) -> list[tiers.Action]:
+        return [action for action in report.actions if action.kind == tiers.CREATE and note in action.vault_path]
+
+    assert [a.vault_path for a in made(first, IOM)] == [f"_public/{IOM}.public.md", f"_secret/{IOM}.secret.md"]
+    assert [a.vault_path for a in made(second, IOM)] == [f"_public/{IOM}.public.md"]  # (planned again)
+    assert len(made(second, un)) == 2 and all(a is b for a, b in zip(made(second, un), made(first, un)))
+    assert all(a is not b for a, b in zip(made(second, IOM), made(first, IOM)))

@@ -51,10 +51,12 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
         report = tiers_command.plan(config, notes, progress=progress, whole_vault=whole_vault)
         # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock, and
         # neither wait for another writer nor pay for the lock library. One that writes plans again
-        # under the lock, as another writer may have changed the vault in between.
+        # under the lock, as another writer may have changed the vault in between (the notes none of
+        # whose files changed keep their plans).
         if write and (report.actions or report.moves or notes.debris):
             with writer(config, "tiers", write, notes.debris):
-                report = tiers_command.plan(config, notes, progress=progress, whole_vault=whole_vault)
+                report = tiers_command.plan(config, notes, progress=progress, whole_vault=whole_vault,
+                                            earlier=report)
                 with saying_on_interrupt(report.done):
                     tiers_command.apply(report, progress=progress)
     except VaultToolError as error:

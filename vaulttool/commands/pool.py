@@ -1,5 +1,5 @@
 """A worker pool for whole-vault runs: one process per core, only when the run is big enough to pay;
-and threads working ahead of a loop over files (`working_ahead`), for waits on the disk.
+and threads for calls that wait on the disk (`on_threads`).
 
 Each worker reads its own notes and returns plain results, so a bad note never stops the run. An
 interrupted run (Ctrl-C, SIGTERM) leaves no worker behind: workers ignore SIGINT (the parent decides),
@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 from vaulttool.errors import UsageError, VaultToolError
 
@@ -84,24 +83,13 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
         pool.shutdown(wait=True)
 
 
-@contextmanager
-def working_ahead(function: Callable[[Item], Result], items: Sequence[Item], threads: int,
-                  cleanup: Callable[[Result], None]) -> Iterator[list[Callable[[], Result]]]:
-    """`function` over `items` on up to `threads` threads, ahead of the caller, who gets for each item,
-    in order, a call that waits for its result (or raises its error). On leaving, whatever happened (an
-    error, an interrupt), the threads finish what they began, nothing more is begun, and `cleanup` is
-    given every result there is, used or not: it must be harmless on one the caller has used."""
+def on_threads(function: Callable[[Item], Result], items: Sequence[Item], threads: int) -> list[Result]:
+    """`function` over `items` on up to `threads` threads at once: for calls that wait on the disk (an
+    fsync each), which threads overlap. The first error is raised once every call begun has ended."""
     from concurrent.futures import ThreadPoolExecutor
 
-    executor = ThreadPoolExecutor(max(1, min(threads, len(items))))
-    futures = [executor.submit(function, item) for item in items]
-    try:
-        yield [future.result for future in futures]
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        for future in futures:
-            if not future.cancelled() and future.exception() is None:
-                cleanup(future.result())
+    with ThreadPoolExecutor(max(1, min(threads, len(items)))) as executor:
+        return list(executor.map(function, items))
 
 
 def _run_chunk(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:

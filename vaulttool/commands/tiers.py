@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Collection, Sequence
 
@@ -67,6 +67,9 @@ class TiersReport:
     # The names in each folder read so far, by their folded form (as macOS and Windows compare names):
     # every spelling there, and the stubs planned so far, for two notes must not become one file there.
     names: dict[Path, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    # Each standard note's plan as its worker made it, with the stubs moved to it: a second plan of the
+    # same run (under the writer lock) takes it again for a note none of whose files changed since.
+    plans: dict[str, tuple[frozenset[str], _NotePlan]] = field(default_factory=dict, repr=False)
 
     def _spellings(self, folder: Path) -> dict[str, list[str]]:
         spellings = self.names.get(folder)
@@ -130,11 +133,14 @@ class _NotePlan:
 
 def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | None = None,
          validated: Sequence[Finding] | None = None, progress: Progress | None = None,
-         whole_vault: bool = False) -> TiersReport:
+         whole_vault: bool = False, earlier: TiersReport | None = None) -> TiersReport:
     """Plan the stubs and links sections of `files`. `validated`: validate's findings for these very
     files, just made (the hook's `check`), so their structure need not be checked again here.
-    `whole_vault`: `files` are all the vault's notes, so the cache keeps no others. `progress` gets
-    one phase, a step a file."""
+    `whole_vault`: `files` are all the vault's notes, so the cache keeps no others. `earlier`: this
+    run's plan of the same files a moment ago (before it took the writer lock), whose note plans hold
+    where none of a note's files changed since: a change by another vaulttool gives a file a new inode
+    or makes it appear, and an edit by anyone else is caught when the file is written (its snapshot).
+    `progress` gets one phase, a step a file."""
     report = TiersReport()
     settings = config.tiers
     standards = [file for file in files if layout.standard_parts(file.vault_path, settings) is not None]
@@ -173,10 +179,17 @@ def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | N
         tasks = [(file, siblings, known.get(file.display, []) if known is not None else None,
                   frozenset(path for path in [file.vault_path, *(s.vault_path for s in siblings)] if path in moving))
                  for file, siblings in planning]
-        planned = parallel_map(_plan_task, tasks, config.jobs, _setup_planning,
-                               (config, check_settings, loaded, today or datetime.datetime.now()), advance)
+        again = _plans_still_holding(config.root, tasks, earlier)
+        if advance is not None and again:
+            advance(len(again))
+        fresh = iter(parallel_map(_plan_task, [task for task in tasks if task[0].vault_path not in again],
+                                  config.jobs, _setup_planning,
+                                  (config, check_settings, loaded, today or datetime.datetime.now()), advance))
+        planned = [again.get(task[0].vault_path) or next(fresh) for task in tasks]
         since = statcache.racy_from()
-        for (file, siblings, _, _), note_plan in zip(tasks, planned):
+        for (file, siblings, _, moving_here), note_plan in zip(tasks, planned):
+            report.plans[file.vault_path] = (moving_here, replace(note_plan, actions=list(note_plan.actions),
+                                                                  findings=list(note_plan.findings)))
             _claim_new_stubs(file, note_plan, report)
             report.findings += note_plan.findings
             report.actions += note_plan.actions
@@ -202,6 +215,26 @@ def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | N
             report.notices.append(f"the tiers cache was not written ({error.filename}: {error.strerror}); the "
                                   "next run plans every note again")
     return report
+
+
+_Task = tuple[NoteFile, list[layout.Sibling], list[Finding] | None, frozenset[str]]
+
+
+def _plans_still_holding(root: Path, tasks: list[_Task], earlier: TiersReport | None) -> dict[str, _NotePlan]:
+    """The plans of `earlier` that hold for these tasks: the same stubs moved, the same files."""
+    if earlier is None:
+        return {}
+    holding: dict[str, _NotePlan] = {}
+    for file, siblings, _, moving in tasks:
+        found = earlier.plans.get(file.vault_path)
+        if found is not None and found[0] == moving and found[1].stats == _stats(root, file, siblings):
+            holding[file.vault_path] = replace(found[1], actions=list(found[1].actions),
+                                               findings=list(found[1].findings))
+    return holding
+
+
+def _stats(root: Path, file: NoteFile, siblings: list[layout.Sibling]) -> list[statcache.Stat]:
+    return [statcache.file_stat(file.path), *(statcache.file_stat(root / s.vault_path) for s in siblings)]
 
 
 def _cache_key(config: Config, check_settings: checks.CheckSettings, loaded: dict[str, Template]) -> str:
@@ -287,12 +320,12 @@ def _setup_planning(config: Config, check_settings: checks.CheckSettings, loaded
     _planning = (config, check_settings, loaded, now)
 
 
-def _plan_task(task: tuple[NoteFile, list[layout.Sibling], list[Finding] | None, frozenset[str]]) -> _NotePlan:
+def _plan_task(task: _Task) -> _NotePlan:
     file, siblings, known, moving = task
     assert _planning is not None
     config, check_settings, loaded, now = _planning
     # Stats before reads: a file changed while it is read then fails to match next time.
-    stats = [statcache.file_stat(file.path), *(statcache.file_stat(config.root / s.vault_path) for s in siblings)]
+    stats = _stats(config.root, file, siblings)
     note_plan = _NotePlan([], [], frozenset(), stats)
     _plan_standard(config, check_settings, known, file, siblings, loaded, now, note_plan, moving)
     note_plan.kept = not note_plan.actions and not moving and not any(f.code in _NOT_KEPT for f in note_plan.findings)

@@ -93,14 +93,15 @@ def replace_if_changed(path: str | Path, data: bytes, snapshot: Snapshot) -> boo
     return True
 
 
-def new_temp(path: Path, data: bytes, snapshot: Snapshot | None = None) -> str:
-    """Write `data` to a new durable temporary file beside `path`: with the mode and owner of
-    `snapshot`, the file it is to replace, or for a new file with the umask's (making the folders it
-    needs). Safe on several threads at once."""
+def new_temp(path: Path, data: bytes, snapshot: Snapshot | None = None, durable: bool = True) -> str:
+    """Write `data` to a new temporary file beside `path`: with the mode and owner of `snapshot`, the
+    file it is to replace, or for a new file with the umask's (making the folders it needs). Synced
+    before it returns unless not `durable`: a batch of writes makes its files durable together (see
+    sync_file_systems, sync_file) before any is put in place."""
     if snapshot is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return _write_temp(path.parent, path.name, data, new_file_mode())
-    return _write_temp(path.parent, path.name, data, snapshot.mode, snapshot.owner)
+        return _write_temp(path.parent, path.name, data, new_file_mode(), durable=durable)
+    return _write_temp(path.parent, path.name, data, snapshot.mode, snapshot.owner, durable=durable)
 
 
 def swap_in(path: Path, temp_name: str, snapshot: Snapshot) -> None:
@@ -320,7 +321,8 @@ def temp_owner(name: str) -> int | None:
     return int(match.group(1)) if match and int(match.group(1)) < 2 ** 31 else None
 
 
-def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[int, int] | None = None) -> str:
+def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[int, int] | None = None,
+                durable: bool = True) -> str:
     """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode` (and the
     owner of the file it replaces, where that differs and may be set). Its name carries this process's
     id, so a later run can tell the debris of a killed one from a live write."""
@@ -343,7 +345,8 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[in
                     os.fchown(handle.fileno(), *owner)
                 except PermissionError:
                     pass  # only root may give a file away; a user's own notes are theirs already
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
@@ -360,9 +363,60 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
     _fsync_folder(path.parent)
 
 
-def sync_folders(folders: Iterable[Path]) -> None:
-    """Make the renames and links made in `folders` durable."""
+def sync_file(name: str) -> None:
+    """Make a file written with durable=False durable, where it is."""
+    descriptor = os.open(name, os.O_RDWR | getattr(os, "O_BINARY", 0))  # (Windows syncs only a writable one)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def sync_file_systems(folders: Iterable[Path]) -> bool:
+    """Make everything written to the file systems that hold `folders` durable, new names included,
+    with one syncfs each (Linux): one disk flush for a whole batch of files instead of one a file.
+    False, having done nothing, where the system has no syncfs. Raises OSError when the flush fails."""
+    function = _syncfs()
+    if function is None:
+        return False
+    flushed: set[int] = set()
     for folder in set(folders):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            device = os.fstat(descriptor).st_dev
+            if device not in flushed:
+                if function(descriptor) != 0:
+                    import ctypes
+
+                    number = ctypes.get_errno()
+                    raise OSError(number, os.strerror(number), str(folder))
+                flushed.add(device)
+        finally:
+            os.close(descriptor)
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _syncfs() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes  # (as for _renameat2)
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+def sync_folders(folders: Iterable[Path]) -> None:
+    """Make the renames and links made in `folders` durable, as far as the system lets (as _fsync_folder)."""
+    folders = set(folders)
+    try:
+        if sync_file_systems(folders):
+            return
+    except OSError:
+        pass  # (the files are on disk already; each folder is tried on its own)
+    for folder in folders:
         _fsync_folder(folder)
 
 
