@@ -42,7 +42,13 @@ def temps(root: Path) -> list[Path]:
     return list(root.rglob(f"*{fileio.TEMP_SUFFIX}"))
 
 
-def test_every_file_is_written_whole_with_the_umasks_mode(tmp_path: Path) -> None:
+@pytest.mark.parametrize("durable_by", ["syncfs", "an fsync each"])
+def test_every_file_is_written_whole_with_the_umasks_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         durable_by: str) -> None:
+    if durable_by == "an fsync each":  # (the path of macOS and Windows, which have no syncfs)
+        monkeypatch.setattr(fileio, "_syncfs", lambda: None)
+    elif fileio._syncfs() is None:
+        pytest.skip("no syncfs here")
     actions = creations(tmp_path)
     assert write_all(actions) == {action.vault_path: None for action in actions}
     umask = os.umask(0o022)
