@@ -162,3 +162,76 @@ def test_every_entity_link_of_the_reference_note_is_reported_at_its_place(exampl
     result = run("links", "--check", note)
     assert result.stdout.splitlines() == [f"{note}:{line}:{col}: VT510 unresolved link {link}" for line, col, link in entity]
     assert result.stderr == "1 note checked, 27 links: 19 errors, 0 warnings\n"
+
+
+# --- the cache (`.vaulttool/cache/links.json`) ------------------------------------------------------
+
+@pytest.fixture
+def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust the stats of files written just now (the tests' files all are: see statcache.RACY_NS)."""
+    from vaulttool.disk import statcache
+
+    monkeypatch.setattr(statcache, "RACY_NS", -10**12)
+
+
+def checked(root: Path, whole_vault: bool = True) -> tuple[int, int, list[str]]:
+    """(notes read from the cache, links, each finding) of a links run over the whole vault."""
+    from vaulttool.commands import links
+    from vaulttool.disk import vault
+
+    config = vault.open_vault(root)
+    report = links.run(config, vault.discover(config, []), whole_vault=whole_vault)
+    return report.cached, report.links, [finding.text().replace(f"{root}/", "") for finding in report.findings]
+
+
+def test_a_warm_run_reads_no_note_and_finds_the_same(linked: Path, trusting: None) -> None:
+    (linked / "notes" / "broken.md").write_text("---\nkey: [unclosed\n---\n[[nothere]]\n", encoding="utf-8")
+    cold = checked(linked)
+    warm = checked(linked)
+    assert cold[0] == 0 and warm[0] == 5  # (not the note that does not parse: read again each run)
+    assert warm[1:] == cold[1:] == checked(linked, whole_vault=False)[1:]  # (the last: no cache, few notes)
+    assert "\n".join(cold[2]) + "\n" == EXPECTED
+
+
+def test_a_file_added_or_removed_changes_what_the_kept_links_resolve_to(linked: Path, trusting: None) -> None:
+    checked(linked)
+    (linked / "notes" / "nowhere.md").write_text("", encoding="utf-8")  # ([[nowhere]] resolves now)
+    (linked / "notes" / "sub" / "c.md").unlink()  # ([[sub/c]] and the others to c no longer do)
+    cached, _, findings = checked(linked)
+    assert cached == 4  # (a.md's links are kept: its own bytes did not change)
+    assert "notes/a.md:5:22: VT510 unresolved link [[nowhere]]" not in findings
+    assert "notes/a.md:18:63: VT510 unresolved link [[sub/c]]" in findings
+
+
+def test_an_edited_note_is_read_again(linked: Path, trusting: None) -> None:
+    checked(linked)
+    note = linked / "notes" / "b.md"
+    note.write_text("---\ntitle: B\n---\n[[gone too]]\n", encoding="utf-8")
+    cached, _, findings = checked(linked)
+    assert cached == 4 and "notes/b.md:4:1: VT510 unresolved link [[gone too]]" in findings
+
+
+def test_a_note_changed_just_now_is_not_trusted(linked: Path) -> None:
+    checked(linked)  # (every note was written in this second: too recent to be trusted next run)
+    assert checked(linked)[0] == 0
+
+
+@pytest.mark.parametrize("damage", ['{"key": 1}', "not json", '{"notes": {"notes/a.md": [1]}}'])
+def test_a_damaged_cache_is_read_as_empty(linked: Path, trusting: None, damage: str) -> None:
+    cold = checked(linked)
+    cache = linked / ".vaulttool" / "cache" / "links.json"
+    if damage.startswith('{"notes"'):
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        kept["notes"]["notes/a.md"][1] = [[1, 1, 5, "x"]]  # (a path that is no string)
+        damage = json.dumps(kept)
+    cache.write_text(damage, encoding="utf-8")
+    assert checked(linked)[1:] == cold[1:]
+
+
+def test_a_cache_that_cannot_be_written_is_a_notice(linked: Path, trusting: None) -> None:
+    (linked / ".vaulttool" / "cache" / "links.json").mkdir(parents=True)  # (in the way of the file)
+    result = run("links")
+    assert result.stdout == EXPECTED
+    assert result.stderr.startswith("vaulttool: the links cache was not written (")
+    assert result.stderr.endswith("; the next run reads every note again\n5 notes checked, 33 links: 13 errors, "
+                                  "0 warnings\n")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from vaulttool.cli.base import EXIT_CLEAN, EXIT_FINDINGS, fail, load_vault, main, paths_argument
+from vaulttool.cli.base import EXIT_CLEAN, EXIT_FINDINGS, fail, is_whole_vault, load_vault, main, paths_argument
 from vaulttool.cli.output import Outcome, OutputOptions, Reporter, findings_summary, output_options
 from vaulttool.errors import VaultToolError
 from vaulttool.findings import plural
@@ -30,9 +30,11 @@ def links(paths: tuple[Path, ...], check: bool, out: OutputOptions) -> None:
     try:
         config, notes = load_vault(paths)
         reporter = Reporter("links", out, config)
-        report = links_command.run(config, notes)
+        report = links_command.run(config, notes, whole_vault=is_whole_vault(config, paths))
     except VaultToolError as error:
         fail(error)
+    for notice in report.notices:
+        reporter.notice(notice)
     for display in report.skipped:
         reporter.detail(f"{display}: skipped, cannot be parsed (`vaulttool validate` says why)")
     counts = {"notes": report.notes, "files": 0, "links": report.links, "skipped": len(report.skipped)}

@@ -5,15 +5,22 @@ Only the notes given are read; the others are known by name alone (`disk.vault.v
 pre-commit hook on a few notes stays fast in a large vault. Headings and blocks (`#…`) are not
 checked, only the file a link opens. A note that does not read cleanly is passed over (validate
 reports it).
+
+A run over the whole vault (or 200 notes and more) keeps each note's links in `cache/links.json`
+while the note is unchanged (disk/statcache): a warm run reads no note, and only resolves the links
+kept against the vault's files as they are now. The notes it must read are read on every core.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
+from vaulttool import __version__
+from vaulttool.commands.pool import parallel_map
 from vaulttool.config.settings import Config
-from vaulttool.disk import fileio
+from vaulttool.disk import fileio, statcache
+from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile, vault_files
 from vaulttool.engine.links import NoteLink, note_links
 from vaulttool.engine.note import Note
@@ -22,6 +29,12 @@ from vaulttool.errors import NoteError
 from vaulttool.findings import Finding, unreadable
 
 CODE = "VT510"
+# Each note's links: {vault path: [its stat, [[line, col, the path it opens, the link as written], …]]},
+# under a key of vaulttool's version and the frontmatter limit. A note that cannot be read or parsed
+# is not kept: it is read again, and passed over again, each run.
+_CACHE = "links"
+_FORMAT = 1
+_Found = list[list[Any]]  # [[line, col, path, as written], …]
 
 
 @dataclass(slots=True)
@@ -30,6 +43,8 @@ class LinksReport:
     links: int = 0  # links found in them
     findings: list[Finding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # notes that do not read cleanly (displays)
+    notices: list[str] = field(default_factory=list)  # what to know beside the findings (a cache not written)
+    cached: int = 0  # notes whose links came from the cache, not read
 
 
 def written(note: Note, found: NoteLink) -> str:
@@ -49,29 +64,71 @@ def _rebuilt(found: NoteLink) -> str:
     return f"{bang}[[{link.target}{link.subpath}{alias}]]"
 
 
-def unresolved(note: Note, source: str, index: VaultIndex, display: str) -> tuple[int, list[Finding]]:
-    """(how many links the note has, a VT510 finding for each that opens no file). Pure."""
-    found = note_links(note)
-    return len(found), [Finding(display, link.line, link.col, CODE, f"unresolved link {written(note, link)}")
-                        for link in found if index.resolve(link.link.path, source) is None]
-
-
-def run(config: Config, notes: Sequence[NoteFile], index: VaultIndex | None = None) -> LinksReport:
-    """Check the links of `notes` against every file of the vault (`index`, built when not given)."""
+def run(config: Config, notes: Sequence[NoteFile], index: VaultIndex | None = None,
+        whole_vault: bool = False) -> LinksReport:
+    """Check the links of `notes` against every file of the vault (`index`, built when not given).
+    `whole_vault`: `notes` are all the vault's notes, so the cache keeps no others."""
     index = index if index is not None else VaultIndex(vault_files(config.root))
     report = LinksReport()
-    for file in notes:
-        try:
-            note = Note.parse(fileio.read_bytes(file.path), config.max_frontmatter_bytes)
-        except OSError as error:
-            report.findings.append(unreadable(file.display, error))
-            continue
-        except NoteError:
-            report.skipped.append(file.display)
-            continue
-        count, findings = unresolved(note, file.vault_path, index, file.display)
+    keep = whole_vault or len(notes) >= statcache.CACHE_FROM
+    store = Store(config.root)
+    key = fileio.digest(repr((__version__, _FORMAT, config.max_frontmatter_bytes)).encode())[:32]
+    cache = store.derived(_CACHE, key) if keep else {}
+    records: dict[str, Any] = {} if whole_vault else dict(cache)
+    since = statcache.racy_from()
+    seen = [statcache.file_stat(file.path) if keep else statcache.UNTRUSTED for file in notes]  # (before reads)
+    kept = [_kept(cache.get(file.vault_path), stat) for file, stat in zip(notes, seen)]
+    read = iter(parallel_map(_read_links, [(file.path, config.max_frontmatter_bytes)
+                                           for file, found in zip(notes, kept) if found is None], config.jobs))
+    for file, stat, found in zip(notes, seen, kept):
+        if found is not None:
+            report.cached += 1
+        else:
+            outcome = next(read)
+            if isinstance(outcome, OSError):
+                report.findings.append(unreadable(file.display, outcome))
+                records.pop(file.vault_path, None)
+                continue
+            if outcome is None:
+                report.skipped.append(file.display)
+                records.pop(file.vault_path, None)
+                continue
+            found = outcome
+            if keep and statcache.all_trusted([stat], since):
+                records[file.vault_path] = [stat, found]
+            else:
+                records.pop(file.vault_path, None)
         report.notes += 1
-        report.links += count
-        report.findings += findings
+        report.links += len(found)
+        report.findings += [Finding(file.display, line, col, CODE, f"unresolved link {text}")
+                            for line, col, path, text in found if index.resolve(path, file.vault_path) is None]
     report.findings.sort()
+    if keep and records != cache:
+        try:
+            store.save_derived(_CACHE, key, records)
+        except OSError as error:  # a read-only vault, a full disk: links still works
+            report.notices.append(f"the links cache was not written ({error.filename}: {error.strerror}); the "
+                                  "next run reads every note again")
     return report
+
+
+def _kept(entry: Any, stat: statcache.Stat) -> _Found | None:
+    """A kept entry's links, if it is of the note as it is now (and of the form kept: the cache may be damaged)."""
+    if (isinstance(entry, list) and len(entry) == 2 and entry[0] == stat != statcache.UNTRUSTED
+            and isinstance(entry[1], list) and all(isinstance(link, list) and len(link) == 4
+                                                   and isinstance(link[2], str) for link in entry[1])):
+        return entry[1]
+    return None
+
+
+def _read_links(task: tuple[str, int]) -> _Found | OSError | None:
+    """A note's links as the cache keeps them; the error when it cannot be read; None when it does not
+    parse. (In a worker process: module-level, plain values in and out.)"""
+    path, max_frontmatter_bytes = task
+    try:
+        note = Note.parse(fileio.read_bytes(path), max_frontmatter_bytes)
+    except OSError as error:
+        return error
+    except NoteError:
+        return None
+    return [[found.line, found.col, found.link.path, written(note, found)] for found in note_links(note)]
