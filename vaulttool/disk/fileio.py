@@ -144,8 +144,6 @@ def swap_in(path: Path, temp_name: str, snapshot: Snapshot) -> None:
     Path(temp_name).unlink(missing_ok=True)  # after an exchange: the old note, now unchanged and unneeded
 
 
-
-
 def replace_closed(temp_name: str | Path, path: Path, snapshot: Snapshot) -> None:
     """Replace `path` by `temp_name` where an open file cannot be replaced (Windows): each attempt reads
     the note again and compares it with `snapshot` first, then renames over it; an attempt refused
@@ -257,8 +255,8 @@ def write_file(path: Path, data: bytes) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def new_file_mode() -> int:
-    """The mode of a new file: 0o666 less the umask, read once, since reading the umask means setting it
-    for a moment, for every thread (a batch of writes must read it before its threads start)."""
+    """The mode of a new file: 0o666 less the umask, read once (reading the umask means setting it for a
+    moment, for every thread of the process)."""
     current = os.umask(0)
     os.umask(current)
     return 0o666 & ~current
