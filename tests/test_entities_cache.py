@@ -87,7 +87,10 @@ def test_a_damaged_entry_is_read_again(example_vault: Path, trusting: None) -> N
     assert report.cached == report.notes - 1 and report.items == cold.items
 
 
-def test_a_cache_that_cannot_be_written_changes_nothing(example_vault: Path, trusting: None) -> None:
+def test_a_cache_that_cannot_be_written_is_a_notice_and_changes_nothing(example_vault: Path, trusting: None) -> None:
     (example_vault / CACHE).mkdir(parents=True)  # (in the way of the file)
     cold = plan(example_vault)
-    assert plan(example_vault).items == cold.items and plan(example_vault).cached == 0
+    assert cold.notices == [f"the entities cache was not written ({example_vault / CACHE}: Is a directory); the "
+                            "next run reads every note again"]
+    warm = plan(example_vault)
+    assert warm.items == cold.items and warm.cached == 0

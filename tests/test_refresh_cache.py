@@ -37,9 +37,9 @@ def run(root: Path, whole_vault: bool = True, **options: Any) -> refresh.Refresh
 
 
 def said(report: refresh.RefreshReport) -> list[tuple[Any, ...]]:
-    """Everything the report tells of each note, in an order of its own."""
-    return sorted((o.display, o.entity_id, o.status, o.reason, o.keys, o.messages, o.diff,
-                   [notice.text() for notice in o.notices]) for o in report.outcomes)
+    """Everything the report tells of each note, in its order."""
+    return [(o.display, o.entity_id, o.status, o.reason, o.keys, o.messages, o.diff,
+             [notice.text() for notice in o.notices]) for o in report.outcomes]
 
 
 def edit(path: Path, old: bytes, new: bytes) -> None:

@@ -231,11 +231,8 @@ def _scan(config: Config, files: Sequence[NoteFile], matcher: linkpattern.Entity
             for item_id, target, path, line, col in entry[1]:
                 links.setdefault(item_id, []).append(LinkAt(file.display, file.vault_path, line, col, item_id, target,
                                                             path))
-    if records != cache:
-        try:
-            store.save_derived(_SCAN_CACHE, key, records)
-        except OSError:
-            pass  # (a read-only vault, a full disk): the next run reads every note again, nothing worse
+    notice = store.keep_derived(_SCAN_CACHE, key, records, "reads every note again") if records != cache else None
+    report.notices += [notice] if notice else []
     return links, existing
 
 

@@ -103,12 +103,8 @@ def run(config: Config, notes: Sequence[NoteFile], index: VaultIndex | None = No
         report.findings += [Finding(file.display, line, col, CODE, f"unresolved link {text}")
                             for line, col, path, text in found if index.resolve(path, file.vault_path) is None]
     report.findings.sort()
-    if keep and records != cache:
-        try:
-            store.save_derived(_CACHE, key, records)
-        except OSError as error:  # a read-only vault, a full disk: links still works
-            report.notices.append(f"the links cache was not written ({error.filename}: {error.strerror}); the "
-                                  "next run reads every note again")
+    notice = store.keep_derived(_CACHE, key, records, "reads every note again") if keep and records != cache else None
+    report.notices += [notice] if notice else []
     return report
 
 

@@ -120,6 +120,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
     today = today or datetime.date.today()
     settings = config.wikidata
     store = Store(config.root)
+    files = [file for file in files if tier_of_folder(file.vault_path, config.tiers) is None]  # (see _read_notes)
     recorded, adopting = store.key_bindings()
     bindings = Bindings(settings.properties, recorded, settings.rename, adopting=adopting)
     # (Only the plain offline run, sync's: another run's options may change what a note needs.)
@@ -207,9 +208,12 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
     # (Not after a run that stored labels or bindings: the cache's key is theirs as they were.)
     notice = cache.save() if cache is not None and not fresh_labels and not bindings.changed else None
     label_problems = [problem for entity_id in label_ids for problem in said.problems.get(entity_id, [])]
-    return RefreshReport(outcomes + [note.outcome for note in notes] + [NoteOutcome(file.display, entity_id)
-                                                                         for file, entity_id in up_to_date],
-                         client.requests_made if client else 0, errors,
+    # The notes found up to date by the cache among the others, where a run that read them has them.
+    order = {file.display: index for index, file in enumerate(files)}
+    refreshed = sorted([note.outcome for note in notes] + [NoteOutcome(file.display, entity_id)
+                                                           for file, entity_id in up_to_date],
+                       key=lambda outcome: order[outcome.display])
+    return RefreshReport(outcomes + refreshed, client.requests_made if client else 0, errors,
                          said.warnings + label_problems + ([notice] if notice else []),
                          {note.file.display: note.report.ignored for note in notes if note.report.ignored},
                          cached=len(up_to_date))
@@ -239,15 +243,14 @@ def _new_properties(bindings: Bindings, entities: Iterable[dict[str, Any] | None
 
 def _read_notes(files: Sequence[NoteFile], config: Config, qids: frozenset[str] | None,
                 cache: RefreshCache | None = None) -> tuple[list[_Note], list[NoteOutcome]]:
-    """The notes that name a Wikidata item, and the outcomes of those that cannot be refreshed. Those
-    that name none are kept in `cache`, as notes refresh has nothing to do with."""
+    """The notes that name a Wikidata item, and the outcomes of those that cannot be refreshed, of
+    `files`, which hold no tier notes (they mirror their standard note, where Wikidata's data lives).
+    Those that name none are kept in `cache`, as notes refresh has nothing to do with."""
     id_key = config.schema.id_key
     settings = checks.CheckSettings.of(config)
     notes: list[_Note] = []
     failures: list[NoteOutcome] = []
     for file in files:
-        if tier_of_folder(file.vault_path, config.tiers) is not None:
-            continue  # tier notes mirror their standard note; Wikidata data lives in the standard note
         stat = statcache.file_stat(file.path) if cache is not None else statcache.UNTRUSTED  # (before the read)
         try:
             snapshot = fileio.read_snapshot(file.path)

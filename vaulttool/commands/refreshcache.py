@@ -78,11 +78,7 @@ class RefreshCache:
         """Write the records if they differ from what was found; a notice when that fails."""
         if self.records == self.entries:
             return None
-        try:
-            self.store.save_derived(_CACHE, self.key, self.records)
-        except OSError as error:  # a read-only vault, a full disk: refresh still works
-            return f"the refresh cache was not written ({error.filename}: {error.strerror}); the next run reads every note"
-        return None
+        return self.store.keep_derived(_CACHE, self.key, self.records, "reads every note")
 
     def _answer(self, entity_id: str) -> str:
         return f"{self.store.entities}/{entity_id}.json"

@@ -208,12 +208,8 @@ def plan(config: Config, files: Sequence[NoteFile], today: datetime.datetime | N
                 if advance is not None:
                     advance(1)
     report.findings.sort()
-    if keep and records != cache:
-        try:
-            store.save_derived(_CACHE, key, records)
-        except OSError as error:  # a read-only vault, a full disk: tiers still works
-            report.notices.append(f"the tiers cache was not written ({error.filename}: {error.strerror}); the "
-                                  "next run plans every note again")
+    notice = store.keep_derived(_CACHE, key, records, "plans every note again") if keep and records != cache else None
+    report.notices += [notice] if notice else []
     return report
 
 

@@ -192,6 +192,15 @@ class Store:
         ensure_cache_folder(self.cache)
         write_file(self.cache / f"{name}.json", text.encode("utf-8"))
 
+    def keep_derived(self, name: str, key: str, notes: dict[str, Any], then: str) -> str | None:
+        """save_derived for a cache that only saves time: None once saved, else the notice saying it was
+        not (a read-only vault, a full disk) and what the next run does instead (`then`)."""
+        try:
+            self.save_derived(name, key, notes)
+        except OSError as error:
+            return f"the {name} cache was not written ({error.filename}: {error.strerror}); the next run {then}"
+        return None
+
     def validate_cache(self, key: str) -> dict[str, list[Any]]:
         """The cached validate results, if they were made with the same vaulttool and settings."""
         return self.derived("validate", key)
