@@ -193,6 +193,12 @@ def test_a_warm_run_reads_no_note_and_finds_the_same(linked: Path, trusting: Non
     assert "\n".join(cold[2]) + "\n" == EXPECTED
 
 
+def test_a_warm_run_keeps_the_cache_for_the_next(linked: Path, trusting: None) -> None:
+    checked(linked)
+    checked(linked)
+    assert checked(linked)[0] == 5
+
+
 def test_a_file_added_or_removed_changes_what_the_kept_links_resolve_to(linked: Path, trusting: None) -> None:
     checked(linked)
     (linked / "notes" / "nowhere.md").write_text("", encoding="utf-8")  # ([[nowhere]] resolves now)

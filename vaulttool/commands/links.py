@@ -81,23 +81,20 @@ def run(config: Config, notes: Sequence[NoteFile], index: VaultIndex | None = No
     read = iter(parallel_map(_read_links, [(file.path, config.max_frontmatter_bytes)
                                            for file, found in zip(notes, kept) if found is None], config.jobs))
     for file, stat, found in zip(notes, seen, kept):
+        records.pop(file.vault_path, None)
         if found is not None:
             report.cached += 1
         else:
             outcome = next(read)
             if isinstance(outcome, OSError):
                 report.findings.append(unreadable(file.display, outcome))
-                records.pop(file.vault_path, None)
                 continue
             if outcome is None:
                 report.skipped.append(file.display)
-                records.pop(file.vault_path, None)
                 continue
             found = outcome
-            if keep and statcache.all_trusted([stat], since):
-                records[file.vault_path] = [stat, found]
-            else:
-                records.pop(file.vault_path, None)
+        if keep and statcache.all_trusted([stat], since):
+            records[file.vault_path] = [stat, found]
         report.notes += 1
         report.links += len(found)
         report.findings += [Finding(file.display, line, col, CODE, f"unresolved link {text}")
