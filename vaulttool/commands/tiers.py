@@ -217,15 +217,15 @@ _Task = tuple[NoteFile, list[layout.Sibling], list[Finding] | None, frozenset[st
 
 
 def _plans_still_holding(root: Path, tasks: list[_Task], earlier: TiersReport | None) -> dict[str, _NotePlan]:
-    """The plans of `earlier` that hold for these tasks: the same stubs moved, the same files."""
+    """The plans of `earlier` (as their workers made them: see TiersReport.plans) that hold for these
+    tasks: the same stubs moved, the same files."""
     if earlier is None:
         return {}
     holding: dict[str, _NotePlan] = {}
     for file, siblings, _, moving in tasks:
         found = earlier.plans.get(file.vault_path)
         if found is not None and found[0] == moving and found[1].stats == _stats(root, file, siblings):
-            holding[file.vault_path] = replace(found[1], actions=list(found[1].actions),
-                                               findings=list(found[1].findings))
+            holding[file.vault_path] = found[1]
     return holding
 
 

@@ -189,7 +189,7 @@ def retry_denied(operation: Callable[[], _Result], path: str | Path, budget: flo
 
 def _exchange(first: str | Path, second: str | Path) -> bool:
     """Swap two names atomically (Linux renameat2 RENAME_EXCHANGE); False where that cannot be done."""
-    function = _renameat2()
+    function = _linux_libc("renameat2")
     if function is None:
         return False
     if function(-100, os.fsencode(first), -100, os.fsencode(second), 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
@@ -202,16 +202,18 @@ def _exchange(first: str | Path, second: str | Path) -> bool:
     raise OSError(number, os.strerror(number), str(second))
 
 
-@functools.lru_cache(maxsize=1)
-def _renameat2() -> Any:
+@functools.lru_cache(maxsize=None)
+def _linux_libc(name: str) -> Any:
+    """The C library's function `name` on Linux (renameat2, syncfs), or None: elsewhere, or in a C
+    library without it (glibc before 2.28 for renameat2, some others)."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes  # here: only a write needs it, and the pre-commit hook's `check` never writes
 
     try:
-        return ctypes.CDLL(None, use_errno=True).renameat2
+        return getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
-        return None  # a C library without it (glibc before 2.28, some others)
+        return None
 
 
 def _put_back(path: Path, replaced: BinaryIO, mode: int) -> None:
@@ -394,16 +396,8 @@ def sync_file_systems(folders: Iterable[Path]) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=1)
 def _syncfs() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes  # (as for _renameat2)
-
-    try:
-        return ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        return None
+    return _linux_libc("syncfs")
 
 
 def sync_folders(folders: Iterable[Path]) -> None:
@@ -555,7 +549,7 @@ def rename_new(old: Path, new: Path) -> None:
     new.parent.mkdir(parents=True, exist_ok=True)
     if new.exists() or new.is_symlink():
         raise ConcurrentChangeError(f"{new}: exists; not replaced")
-    function = _renameat2()
+    function = _linux_libc("renameat2")
     if function is not None:
         if function(-100, os.fsencode(old), -100, os.fsencode(new), 1) == 0:  # AT_FDCWD, RENAME_NOREPLACE
             _fsync_folder(new.parent)
