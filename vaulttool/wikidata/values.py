@@ -208,8 +208,9 @@ def _quantity(value: Any, config: WikidataConfig, labels: Mapping[str, Label]) -
 
 def _number(amount: Any) -> int | float | Decimal | Skip:
     """A quantity's amount, exactly as Wikidata's decimal string says it. A float only when its
-    shortest form is that number (`-27.50` is -27.5): the vault reads fractions back as floats. A
-    Decimal when no float is (`0.12345678901234567890123`), which the vault writes digit for digit."""
+    shortest form is that number, without an exponent (`-27.50` is -27.5): the vault reads fractions
+    back as floats. A Decimal when no float is (`0.12345678901234567890123`, `0.00001`), which the
+    vault writes digit for digit."""
     if not isinstance(amount, str) or not _AMOUNT.fullmatch(amount):
         return Skip(f"the amount {str(amount)[:40]!r} is not a decimal number")
     if len(amount) > MAX_AMOUNT_LENGTH:
@@ -218,7 +219,8 @@ def _number(amount: Any) -> int | float | Decimal | Skip:
         return int(amount)  # `+007` is 7 and `-0` is 0: the digits' value, without the padding
     number = abs(Decimal(amount)) if Decimal(amount).is_zero() else Decimal(amount)  # `-0.0` is 0.0
     as_float = float(number)
-    return as_float if math.isfinite(as_float) and Decimal(repr(as_float)) == number else number
+    shortest = repr(as_float)  # (`1e-05` for 0.00001: no float keeps the digits as Wikidata wrote them)
+    return as_float if math.isfinite(as_float) and "e" not in shortest and Decimal(shortest) == number else number
 
 
 def _point(value: Any) -> str | Skip:
