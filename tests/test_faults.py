@@ -609,6 +609,34 @@ def test_a_worker_killed_by_the_system_ends_the_run_with_a_message(big_vault: Pa
     assert process.returncode == 1 and "a worker process died" in stderr and "Traceback" not in stderr
 
 
+def running(pid: int) -> bool:
+    """Whether `pid` is a process that still runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+@pytest.mark.parametrize("start_method", [None, "spawn", "forkserver"], ids=["default", "spawn", "forkserver"])
+def test_a_run_killed_with_sigkill_leaves_no_worker_behind(big_vault: Path, start_method: str | None) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "vaulttool", "validate", "--no-cache", "-j", "2", str(big_vault)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               env=with_start_method(start_method))
+    try:
+        wait_for_children(process.pid, 2)
+        pool = workers(process.pid)
+        os.kill(process.pid, signal.SIGKILL)  # no handler runs, no finally: only the workers can notice
+        process.wait(timeout=5)
+        deadline = time.monotonic() + 5
+        while any(running(pid) for pid in pool) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in pool if running(pid)], "workers outlived a parent killed with SIGKILL"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def test_a_reused_anchor_is_a_finding_and_no_python_warning(tmp_path: Path) -> None:
     vault = empty_vault(tmp_path)
     (vault / "note.md").write_bytes(b"---\na: &x 1\nb: &x 2\n---\n")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REFERENCE_NOTE
+from test_faults import generate
 from test_refresh import REFERENCE_PATH, strip_or_stale
 
 from vaulttool.disk import fileio
@@ -33,6 +34,10 @@ sys.meta_path.insert(0, _WindowsLacks())
 for name in ("fchmod", "fchown", "link", "getuid", "geteuid", "getgid"):
     if hasattr(os, name):
         delattr(os, name)
+import signal
+for name in ("SIG_BLOCK", "SIG_UNBLOCK", "pthread_sigmask"):  # Windows has no signal mask
+    if hasattr(signal, name):
+        delattr(signal, name)
 '''
 
 PROBE = '''
@@ -102,6 +107,16 @@ def test_validate_refresh_and_tiers_run_where_windows_modules_are_missing(window
     assert stub.read_bytes() == expected_stub  # created through the O_EXCL path: no os.link
     assert not [p for p in example_vault.rglob("*") if p.name.endswith(fileio.TEMP_SUFFIX)]
     assert not (example_vault / ".vaulttool" / "cache" / "lock.holder").exists()
+
+
+def test_a_pooled_whole_vault_run_works_without_a_signal_mask(windows_env: dict[str, str], tmp_path: Path) -> None:
+    """Windows' `signal` has no SIG_BLOCK: a run big enough for the worker pool once crashed there."""
+    vault = tmp_path / "vault"
+    generate(vault, 40)  # 280 notes: enough for the pool
+    for command in ("validate --no-cache", "roundtrip --check"):
+        result = in_windows(windows_env, "-m", "vaulttool", *command.split(), "-j", "2", str(vault))
+        assert result.returncode == 0 and "Traceback" not in result.stderr, (command, result.stderr)
+        assert result.stderr.startswith("280 notes"), (command, result.stderr)
 
 
 # --- a replace refused for a while ----------------------------------------------------------------

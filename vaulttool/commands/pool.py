@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from typing import Any, Callable, Sequence, TypeVar
 
 from vaulttool.errors import UsageError, VaultToolError
@@ -50,12 +51,12 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
     size = max(1, len(items) // (workers * 4))
     context = multiprocessing.get_context(start_method(os.environ.get(START_METHOD_VARIABLE)))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                               initargs=(setup, setup_args))
+                               initargs=(setup, setup_args, os.getpid()))
     finished = False
     try:
         # While the workers start (on the first tasks), the stopping signals wait: a Ctrl-C must not
         # land in a worker that has not yet learnt to ignore it.
-        _mask(signal.SIG_BLOCK)
+        _hold_stopping_signals(True)
         try:
             # Chunks as futures of our own, never cancelled: `pool.map` cancels what it has not yet
             # yielded when it is dropped, and a cancelled future that the pool then finds broken (its
@@ -65,7 +66,7 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
             chunks = [pool.submit(_run_chunk, function, items[start:start + size])
                       for start in range(0, len(items), size)]
         finally:
-            _mask(signal.SIG_UNBLOCK)
+            _hold_stopping_signals(False)
         collected = [_counted(result, progress) for chunk in chunks for result in chunk.result()]
         finished = True
         return collected
@@ -122,18 +123,45 @@ class WorkerError(VaultToolError):
 _STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
-def _mask(how: int) -> None:
+def _hold_stopping_signals(hold: bool) -> None:
     # A forked worker inherits the mask; so does a spawned or forkserver one, as a blocked signal stays
     # blocked across exec: whatever the start method, a worker starts with the stopping signals held
-    # until `_start_worker` has set its handlers. (Windows has no signal mask; there a Ctrl-C that
-    # comes while a worker starts may reach it before it ignores SIGINT.)
+    # until `_start_worker` has set its handlers. Windows has no signal mask, nor SIG_BLOCK: there a
+    # Ctrl-C that comes while a worker starts may reach it before it ignores SIGINT.
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(how, _STOPPING)
+        signal.pthread_sigmask(signal.SIG_BLOCK if hold else signal.SIG_UNBLOCK, _STOPPING)
 
 
-def _start_worker(setup: Callable[..., None] | None, setup_args: tuple[Any, ...]) -> None:
+def _start_worker(setup: Callable[..., None] | None, setup_args: tuple[Any, ...], run_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent answers it
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (a forked worker inherits the parent's handler)
-    _mask(signal.SIG_UNBLOCK)
+    _hold_stopping_signals(False)
+    _die_with_run(run_pid)
     if setup:
         setup(*setup_args)
+
+
+_RUN_POLL_SECONDS = 0.25
+
+
+def _die_with_run(run_pid: int) -> None:
+    """End this worker soon after the run's process `run_pid` dies without stopping it (kill -9, a crash).
+
+    Workers wait for their next chunk on a queue whose other end their siblings keep open too, so the
+    run's death alone never wakes them: without this they would live on for good. Under forkserver
+    their parent is the fork server, which they in turn keep alive, so it is the run's own process that
+    is watched; a run that has died but is not yet reaped by its parent (a zombie) still exists, so a
+    worker whose parent changes (fork, spawn: it was given to another) ends too.
+    """
+    import threading
+
+    from vaulttool.disk.fileio import process_running
+
+    started_by = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == started_by and process_running(run_pid):
+            time.sleep(_RUN_POLL_SECONDS)
+        os._exit(1)  # (nothing to clean up: a worker writes nothing)
+
+    threading.Thread(target=watch, name="vaulttool-run-watch", daemon=True).start()
