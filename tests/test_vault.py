@@ -81,3 +81,35 @@ def test_a_file_changed_since_it_was_read_is_not_replaced(tmp_path: Path) -> Non
     with pytest.raises(ConcurrentChangeError, match="removed"):
         fileio.replace_if_changed(path, b"ours", snapshot)
     assert not path.exists()
+
+
+# --- a vault at the root of a drive (`E:\`) or of the file system (`/`) ----------------------------
+# A drive's root is the one folder whose name ends in a separator: `root + os.sep` prefixes never match
+# there, and cutting `len(root) + 1` characters took the first letter of every vault path.
+
+FILE_SYSTEM_ROOT = os.path.abspath(os.sep)  # `/` here, the current drive's `C:\` on Windows
+
+
+def test_a_vault_at_a_drive_root_names_its_notes_whole() -> None:
+    note = os.path.join(FILE_SYSTEM_ROOT, "Notes", "a.md")
+    assert vault.vault_path_of(note, FILE_SYSTEM_ROOT) == "Notes/a.md"
+    assert vault.display_path(note, cwd=FILE_SYSTEM_ROOT) == "Notes/a.md"
+    assert vault.is_inside(note, FILE_SYSTEM_ROOT) and vault.is_inside(FILE_SYSTEM_ROOT, FILE_SYSTEM_ROOT)
+
+
+def test_inside_means_under_the_folder_not_beside_it(tmp_path: Path) -> None:
+    root = str(tmp_path / "vault")
+    assert vault.is_inside(os.path.join(root, "a.md"), root) and vault.is_inside(root, root)
+    assert not vault.is_inside(root + "x" + os.sep + "a.md", root)  # a sibling whose name starts alike
+    assert not vault.is_inside(str(tmp_path), root)
+    assert vault.vault_path_of(os.path.join(root, "sub", "a.md"), root) == "sub/a.md"
+
+
+def test_mv_finds_a_note_of_a_vault_at_a_drive_root(tmp_path: Path) -> None:
+    from vaulttool.cli.mv import _vault_path
+    from vaulttool.config.settings import Config
+
+    note = make(tmp_path, "Notes/a.md")
+    config = Config(root=Path(FILE_SYSTEM_ROOT))
+    expected = Path(os.path.relpath(os.path.realpath(note), FILE_SYSTEM_ROOT)).as_posix()
+    assert _vault_path(config, note, must_exist=True) == expected

@@ -10,6 +10,7 @@ import click
 from vaulttool.cli.base import EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS, fail, lock_option, main, open_config, writer
 from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
 from vaulttool.config.settings import Config
+from vaulttool.disk.vault import is_inside
 from vaulttool.errors import UsageError, VaultToolError
 from vaulttool.findings import plural
 
@@ -20,7 +21,7 @@ def _vault_path(config: Config, path: Path, must_exist: bool) -> str:
     candidates = [Path(os.path.abspath(path))] + ([] if path.is_absolute() else [config.root / path])
     for candidate in candidates:
         folder = os.path.realpath(candidate.parent)
-        if folder != root and not folder.startswith(root + os.sep):
+        if not is_inside(folder, root):
             continue
         if candidate.exists() or not must_exist:
             return Path(os.path.relpath(os.path.join(folder, candidate.name), root)).as_posix()

@@ -24,7 +24,7 @@ from vaulttool.cli.base import ON_FAILURE
 from vaulttool.cli.progress import progress_bars
 from vaulttool.commands.progress import Progress
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
-from vaulttool.disk.vault import vault_path_of
+from vaulttool.disk.vault import is_inside, vault_path_of
 from vaulttool.findings import ERROR, Finding, code_selectors, error_count, plural, render
 from vaulttool.rules.suppress import Suppressions
 
@@ -157,7 +157,7 @@ class Reporter:
         if self._root is None:
             return None
         path = os.path.abspath(display)
-        return vault_path_of(path, self._root) if path.startswith(self._root + os.sep) else None
+        return vault_path_of(path, self._root) if is_inside(path, self._root) else None
 
     def shown(self, findings: Iterable[Finding], ignored: Mapping[str, frozenset[str]]) -> tuple[list[Finding], int]:
         """The findings not suppressed, sorted, and how many were."""

@@ -266,7 +266,7 @@ def _siblings(config: Config, file: NoteFile, report: TiersReport) -> list[layou
 
 def _still_holds(root: Path, file: NoteFile, entry: list[Any]) -> bool:
     """Whether the note and each of its siblings is the file it was when the plan was kept."""
-    top = f"{root}{os.sep}"  # (a string, not a Path: a warm run of a large vault is mostly this)
+    top = vault.folder_prefix(str(root))  # (a string, not a Path: a warm run of a large vault is mostly this)
     return statcache.file_stat(file.path) == entry[0] and all(
         statcache.file_stat(top + path) == stat for path, stat in entry[1])
 

@@ -125,7 +125,7 @@ def discover(config: Config, paths: Sequence[Path]) -> Discovered:
         resolved = os.path.realpath(given)
         if not os.path.exists(resolved):
             raise UsageError(f"{given}: no such file or folder")
-        if resolved != root and not resolved.startswith(root + os.sep):
+        if not is_inside(resolved, root):
             raise UsageError(f"{given}: is outside the vault at {root}")
         if os.path.isfile(resolved):
             relative = vault_path_of(resolved, root)
@@ -218,18 +218,29 @@ def git_work_tree(folder: Path) -> Path | None:
     return None
 
 
+def folder_prefix(folder: str) -> str:
+    """`folder` as the start of the paths inside it: ending in one separator. The root of a drive
+    (`E:\\`, a USB stick's, a mapped drive's) or of the file system (`/`) ends in one already."""
+    return folder if folder.endswith(os.sep) else folder + os.sep
+
+
+def is_inside(path: str, folder: str) -> bool:
+    """Whether the absolute, normalised `path` is `folder` or lies under it."""
+    return path == folder or path.startswith(folder_prefix(folder))
+
+
 def vault_path_of(path: str, root: str) -> str:
     """A file's path in the vault, as findings, links, the tiers and the caches name it: relative to
     the (resolved) root and `/`-separated on every OS, so a vault shared between Windows, macOS and
     Linux keeps one name for each note."""
-    relative = path[len(root) + 1:]
+    relative = path[len(folder_prefix(root)):]
     return relative if os.sep == "/" else relative.replace(os.sep, "/")
 
 
 def display_path(path: str | Path, cwd: str | None = None) -> str:
     """How findings name a file: relative to the working folder where it is inside it."""
     text = str(path)
-    cwd = (cwd or os.getcwd()) + os.sep
+    cwd = folder_prefix(cwd or os.getcwd())
     shown = (text[len(cwd):] if text.startswith(cwd) else text).replace(os.sep, "/")
     if shown.isprintable():
         return shown
