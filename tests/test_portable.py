@@ -3,6 +3,7 @@ are missing, and a rename over a note that is refused for a while."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from conftest import REFERENCE_NOTE
@@ -217,3 +219,44 @@ def test_the_windows_replace_reads_the_note_again_before_each_attempt(tmp_path: 
     note.write_bytes(b"before\n")
     fileio.replace_closed(temp, note, snapshot)
     assert note.read_bytes() == b"ours\n" and not temp.exists()
+
+
+# --- a file system without hard links, as each system says it --------------------------------------
+
+NO_HARD_LINK_ERRORS = {"Linux (FAT)": errno.EPERM, "FUSE": errno.ENOSYS, "Windows (FAT, exFAT)": errno.EINVAL,
+                       "wine": errno.EACCES, "macOS (some shares)": errno.ENOTSUP}
+
+
+@pytest.fixture
+def link_fails(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """`os.link` as a file system without hard links answers it, with the errno given; and no
+    renameat2, so that rename_new takes the portable path of other systems."""
+
+    def with_errno(number: int) -> None:
+        def link(source: object, target: object) -> None:
+            raise OSError(number, os.strerror(number), str(source), None, str(target))
+
+        monkeypatch.setattr(os, "link", link)
+        monkeypatch.setattr(fileio, "_linux_libc", lambda name: None)
+
+    return with_errno
+
+
+@pytest.mark.parametrize("number", NO_HARD_LINK_ERRORS.values(), ids=NO_HARD_LINK_ERRORS.keys())
+def test_files_are_created_and_renamed_where_hard_links_fail(link_fails: Callable[[int], None], tmp_path: Path,
+                                                              number: int) -> None:
+    link_fails(number)
+    fileio.create_file(tmp_path / "new.md", b"new\r\n")
+    assert (tmp_path / "new.md").read_bytes() == b"new\r\n"
+    with pytest.raises(ConcurrentChangeError):
+        fileio.create_file(tmp_path / "new.md", b"other")  # never replaces, hard links or not
+    fileio.rename_new(tmp_path / "new.md", tmp_path / "sub" / "renamed.md")
+    assert (tmp_path / "sub" / "renamed.md").read_bytes() == b"new\r\n" and not (tmp_path / "new.md").exists()
+    assert not list(tmp_path.rglob("*" + fileio.TEMP_SUFFIX))
+
+
+def test_a_link_that_fails_for_another_reason_is_an_error(link_fails: Callable[[int], None], tmp_path: Path) -> None:
+    link_fails(errno.ENOSPC)
+    with pytest.raises(OSError) as raised:
+        fileio.create_file(tmp_path / "new.md", b"new\n")
+    assert raised.value.errno == errno.ENOSPC and not list(tmp_path.iterdir())

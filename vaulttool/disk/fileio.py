@@ -33,8 +33,10 @@ REPLACE_RETRY_SECONDS = 1.0
 # racing write is read back from it; on Windows it must be closed first.
 _OPEN_FILES_REPLACEABLE = os.name != "nt"
 # errno values of a file system without hard links (FAT, exFAT, some network shares): create_file then
-# creates the file in place with O_EXCL instead.
-_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS, errno.EMLINK})
+# creates the file in place with O_EXCL instead. Linux says EPERM, FUSE ENOSYS, Windows EINVAL (its
+# ERROR_INVALID_FUNCTION) and wine EACCES; a real refusal to write there fails the O_EXCL create too.
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS, errno.EMLINK,
+                            errno.EINVAL, errno.EACCES})
 _Result = TypeVar("_Result")
 
 
