@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 from conftest import DATA
 
 from vaulttool.commands import validate as validate_command
-from vaulttool.disk import vault
+from vaulttool.disk import statcache, vault
 
 
 def validate(root: Path, *paths: Path, use_cache: bool = True) -> validate_command.ValidateResult:
@@ -69,3 +70,18 @@ def test_cache_lives_under_vaulttool_and_is_not_a_note(negative_vault: Path) -> 
     assert (negative_vault / ".vaulttool" / "cache" / "validate.json").is_file()
     assert not list((negative_vault / ".vaulttool").rglob("*.md"))
     assert DATA.joinpath("negative", ".vaulttool").exists() is False  # the corpus itself stays clean
+
+
+def test_a_stat_key_sees_an_edit_that_puts_size_and_mtime_back(tmp_path: Path) -> None:
+    """The change time, not the creation time (Windows' st_ctime), stands for the bytes in a stat key."""
+    note = tmp_path / "note.md"
+    note.write_bytes(b"---\nid: Q1\n---\n")
+    before = os.stat(note)
+    key = statcache.stat_key(note)
+    time.sleep(0.05)  # (beyond the coarsest change-time tick of the file systems vaults live on, NTFS's 100 ns)
+    note.write_bytes(b"---\nid: Q2\n---\n")
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -r` or a sync client would
+    after = statcache.stat_key(note)
+    assert after[:2] == key[:2] and after[3] == key[3]  # size, mtime and file: as they were
+    assert after != key and after[2] > key[2]
+    assert statcache.file_stat(tmp_path / "gone.md") == statcache.ABSENT

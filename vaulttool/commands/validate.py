@@ -4,7 +4,6 @@ worker processes, with each note's result kept in the validate cache.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -14,7 +13,7 @@ from vaulttool.commands.pool import parallel_map
 from vaulttool.commands.progress import VALIDATE, Progress, phase
 from vaulttool.config.settings import Config, Schema
 from vaulttool.disk import fileio, statcache
-from vaulttool.disk.statcache import Stat, stat_of
+from vaulttool.disk.statcache import Stat, stat_key
 from vaulttool.disk.store import Store
 from vaulttool.disk.vault import NoteFile
 from vaulttool.findings import Finding, unreadable
@@ -45,7 +44,7 @@ def _validate_one(task: tuple[NoteFile, str | None, Stat | None]) -> tuple[Recor
     note, cached_hash, stat = task
     try:
         if stat is None:  # a cold run: stat here, in parallel, rather than in the main process
-            stat = stat_of(os.stat(note.path))
+            stat = stat_key(note.path)
         data = fileio.read_bytes(note.path)
     except OSError as error:
         return None, False, [unreadable(note.display, error)]
@@ -122,11 +121,10 @@ def run(config: Config, notes: Sequence[NoteFile], use_cache: bool = True, whole
             tasks.append((note, None, None))
             continue
         try:
-            info = os.stat(note.path)
+            stat = stat_key(note.path)
         except OSError:
             tasks.append((note, None, None))
             continue
-        stat = stat_of(info)
         if entry[0] == stat:
             records[note.vault_path] = entry
         else:
