@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import json
 import shutil
 import sys
+import tempfile
+import traceback
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 from hypothesis import settings
@@ -89,3 +93,57 @@ def negative_vault(tmp_path: Path) -> Path:
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+ORDINARY_USER = 65534  # nobody: root may write anything, and so hides every path a permission decides
+
+
+class OrdinaryUser:
+    """A folder of an ordinary user's, and code run there as that user: in a forked child that gives up
+    root (as root: becomes nobody; else stays oneself). The interpreter need not be theirs to run."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def run(self, function: Callable[[], object]) -> object:
+        """`function()` in the folder as the user; its result, which must be JSON. Raises AssertionError
+        with the child's traceback when it raised."""
+        reading, writing = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover (the child)
+            code = 1
+            try:
+                os.close(reading)
+                if IS_ROOT:
+                    os.setgroups([])
+                    os.setgid(ORDINARY_USER)
+                    os.setuid(ORDINARY_USER)
+                os.chdir(self.folder)
+                answer = json.dumps({"result": function()})
+                code = 0
+            except BaseException:
+                answer = json.dumps({"error": traceback.format_exc()})
+            finally:
+                with os.fdopen(writing, "w", encoding="utf-8") as pipe:
+                    pipe.write(answer)
+                os._exit(code)
+        os.close(writing)
+        with os.fdopen(reading, encoding="utf-8") as pipe:
+            answer = json.loads(pipe.read())
+        os.waitpid(child, 0)
+        assert "error" not in answer, answer.get("error")
+        return answer["result"]
+
+
+@pytest.fixture
+def ordinary_user() -> Iterator[OrdinaryUser]:
+    if not hasattr(os, "fork"):
+        pytest.skip("POSIX users")
+    folder = Path(tempfile.mkdtemp(prefix="vaulttool-user-"))  # (pytest's own folders are root's alone)
+    if IS_ROOT:
+        os.chown(folder, ORDINARY_USER, ORDINARY_USER)
+    try:
+        yield OrdinaryUser(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

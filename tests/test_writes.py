@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
-from conftest import posix_only
+from conftest import OrdinaryUser, posix_only
 
 from vaulttool.commands import writes
 from vaulttool.commands.tiers import Action
 from vaulttool.disk import fileio
+from vaulttool.errors import ProtectedFileError
 from vaulttool.findings import Finding
 
 COUNT = writes.BATCH + 44  # (more than one batch)
@@ -118,3 +120,46 @@ def test_a_file_with_another_hard_link_is_not_split_from_it(tmp_path: Path) -> N
     assert write_all([action]) == {"linked.md": "PATH:1:1: VT112 one of 2 hard links to the same file, which "
                                                 "replacing it would split; not written"}
     assert note.read_bytes() == b"old\n" and temps(tmp_path) == []
+
+
+def read_only_among_others() -> dict[str, str | None]:
+    """A batch of three updates, the second to a read-only file, on the path of macOS and Windows (no
+    syncfs: an fsync of each temporary file, which needs it open for writing)."""
+    fileio._syncfs = lambda: None  # (in the forked child alone)
+    paths = [Path(f"{name}.md").resolve() for name in ("first", "read-only", "last")]
+    for path in paths:
+        path.write_bytes(b"old\n")
+    os.chmod(paths[1], 0o444)
+    actions = [Action(writes.UPDATE, path.name, path, b"new\n", fileio.read_snapshot(path)) for path in paths]
+    said: dict[str, str | None] = {}
+    writes.write_all_planned(actions, lambda action, refused: said.update({action.vault_path: refused and refused.code}))
+    return said
+
+
+@posix_only
+def test_a_read_only_file_in_a_batch_is_refused_alone_for_an_ordinary_user(ordinary_user: OrdinaryUser) -> None:
+    assert ordinary_user.run(read_only_among_others) == {"first.md": None, "read-only.md": "VT111", "last.md": None}
+    folder = ordinary_user.folder
+    assert [(folder / name).read_bytes() for name in ("first.md", "read-only.md", "last.md")] == [
+        b"new\n", b"old\n", b"new\n"]
+    assert temps(folder) == []
+
+
+def test_a_read_only_note_is_refused_before_a_temporary_file_is_written(tmp_path: Path) -> None:
+    note = tmp_path / "read-only.md"
+    note.write_bytes(b"old\n")
+    note.chmod(0o444)
+    snapshot = fileio.read_snapshot(note)
+    with pytest.raises(ProtectedFileError) as refused:
+        fileio.new_temp(note, b"new\n", snapshot)
+    assert refused.value.code == "VT111" and os.listdir(tmp_path) == ["read-only.md"]
+
+
+def test_a_temporary_file_left_read_only_is_removed(tmp_path: Path) -> None:
+    """Earlier versions gave a read-only note's temporary file its mode; Windows deletes no read-only file."""
+    temp = tmp_path / f".note.md.{2 ** 22 + 7}.x{fileio.TEMP_SUFFIX}"  # (a process id no system hands out)
+    temp.write_bytes(b"left by a killed run\n")
+    os.utime(temp, (1, 1))
+    temp.chmod(0o444)
+    assert fileio.remove_debris([str(temp)], before=time.time()) == 1 and not temp.exists()
+    fileio.remove_temp(temp)  # (gone already: no error)

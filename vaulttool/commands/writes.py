@@ -65,7 +65,7 @@ def _write_batch(batch: Sequence[_Action], written: Callable[[_Action, Finding |
         for action in batch:
             try:
                 temps.append(fileio.new_temp(action.path, action.data, action.snapshot, durable=False))
-            except OSError as error:
+            except (ProtectedFileError, OSError) as error:
                 temps.append(_finding(action.path, error))
         not_durable = _made_durable([temp for temp in temps if isinstance(temp, str)])
         for action, temp in zip(batch, temps):
@@ -83,7 +83,7 @@ def _write_batch(batch: Sequence[_Action], written: Callable[[_Action, Finding |
         # (Each temporary file put in place or refused is gone already; these are an interruption's.)
         for temp in temps:
             if isinstance(temp, str):
-                Path(temp).unlink(missing_ok=True)
+                fileio.remove_temp(temp)
         fileio.sync_folders(folders)
 
 
@@ -104,7 +104,7 @@ def _put_in_place(action: Planned, temp_name: str) -> Finding | None:
         snapshot = action.snapshot
         assert snapshot is not None
         if action.data == snapshot.data:
-            Path(temp_name).unlink()
+            fileio.remove_temp(temp_name)
             return None
         return _refusal(action.path, lambda: fileio.swap_in(action.path, temp_name, snapshot))
     return _refusal(action.path, lambda: fileio.link_in(action.path, temp_name, action.data))

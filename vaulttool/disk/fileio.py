@@ -103,6 +103,9 @@ def new_temp(path: Path, data: bytes, snapshot: Snapshot | None = None, durable:
     if snapshot is None:
         path.parent.mkdir(parents=True, exist_ok=True)
         return _write_temp(path.parent, path.name, data, new_file_mode(), durable=durable)
+    # Refused before anything is written: a temporary file with a read-only note's mode could not be
+    # synced where that needs it writable (Windows; macOS as its owner), nor deleted on Windows.
+    refuse_read_only(snapshot.mode)
     return _write_temp(path.parent, path.name, data, snapshot.mode, snapshot.owner, durable=durable)
 
 
@@ -141,9 +144,9 @@ def swap_in(path: Path, temp_name: str, snapshot: Snapshot) -> None:
                 raise ConcurrentChangeError(f"{path}: was written by another program while vaulttool replaced "
                                             "it; its version is kept")
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        remove_temp(temp_name)
         raise
-    Path(temp_name).unlink(missing_ok=True)  # after an exchange: the old note, now unchanged and unneeded
+    remove_temp(temp_name)  # after an exchange: the old note, now unchanged and unneeded
 
 
 def replace_closed(temp_name: str | Path, path: Path, snapshot: Snapshot) -> None:
@@ -236,11 +239,30 @@ def refuse_protected(info: os.stat_result) -> None:
     read-only meant it for every program, vaulttool run as root included. A rename would give a
     hard-linked note a new inode and silently split it from its other names.
     """
-    if not info.st_mode & stat.S_IWUSR:
-        raise ProtectedFileError("VT111", "read-only (its owner-write bit is off); not written")
+    refuse_read_only(info.st_mode)
     if info.st_nlink > 1:
         raise ProtectedFileError("VT112", f"one of {info.st_nlink} hard links to the same file, which replacing "
                                           "it would split; not written")
+
+
+def refuse_read_only(mode: int) -> None:
+    """Raise ProtectedFileError for a file of this mode (see refuse_protected)."""
+    if not mode & stat.S_IWUSR:
+        raise ProtectedFileError("VT111", "read-only (its owner-write bit is off); not written")
+
+
+def remove_temp(name: str | Path) -> None:
+    """Remove a temporary file if it is there, even one left read-only (as earlier versions left the
+    temporary file of a read-only note): Windows refuses to delete a read-only file."""
+    try:
+        os.unlink(name)
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        if os.name != "nt":
+            raise
+        os.chmod(name, stat.S_IWRITE)  # (the read-only attribute off; the name is vaulttool's own)
+        os.unlink(name)
 
 
 def write_file(path: Path, data: bytes) -> bool:
@@ -308,9 +330,9 @@ def remove_debris(paths: Iterable[str], before: float) -> int:
         try:
             if os.lstat(path).st_mtime >= before:
                 continue
-            os.unlink(path)
+            remove_temp(path)
         except OSError:
-            continue  # gone already, or not ours to remove: the next run tries again
+            continue  # not ours to remove: the next run tries again
         removed += 1
     return removed
 
@@ -350,7 +372,7 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[in
             if durable:
                 os.fsync(handle.fileno())
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        remove_temp(temp_name)
         raise
     return temp_name
 
@@ -360,7 +382,7 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
     try:
         retry_denied(lambda: os.replace(temp_name, path), path)
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        remove_temp(temp_name)
         raise
     _fsync_folder(path.parent)
 
@@ -515,7 +537,7 @@ def link_in(path: Path, temp_name: str, data: bytes) -> None:
                     raise
         _create_exclusive(path, data, stat.S_IMODE(os.stat(temp_name).st_mode))
     finally:
-        Path(temp_name).unlink(missing_ok=True)
+        remove_temp(temp_name)
 
 
 def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
