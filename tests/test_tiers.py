@@ -12,6 +12,7 @@ from conftest import REFERENCE_NOTE, fingerprint
 
 from vaulttool.cli import main
 from vaulttool.config.settings import TiersConfig
+from vaulttool.disk.vault import display_path
 from vaulttool.engine import paths
 from vaulttool.engine.note import Note
 from vaulttool.errors import UnsafePathError
@@ -114,6 +115,30 @@ def test_an_edited_stub_survives_and_stale_facts_are_reported(bare_vault: Path) 
     assert Note.parse(untouched.read_bytes()).values()["has_id_wikidata"] == "Q472312"
     assert is_untouched(untouched.read_bytes())
     assert not [line for line in run("tiers", str(bare_vault)).stdout.splitlines() if line.startswith("updated")]
+
+
+def test_stubs_checked_out_with_other_line_endings_stay_vaulttools(bare_vault: Path) -> None:
+    """A checkout with core.autocrlf=true (Git for Windows' default) turns every LF into CRLF, and one with
+    autocrlf=input turns CRLF back into LF: neither is an edit, and such stubs are still updated."""
+    run("tiers", str(bare_vault))
+    stub = bare_vault / f"_protect/{IOM}.protect.md"
+    hand_edited = bare_vault / f"_public/{IOM}.public.md"
+    note = bare_vault / REFERENCE_PATH
+    for old_id, new_id, newline in (("Q472311", "Q472312", b"\r\n"), ("Q472312", "Q472313", b"\n")):
+        # (the first round: made with LF, checked out with CRLF; the second: sealed with CRLF, checked out with LF)
+        stub.write_bytes(stub.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", newline))
+        hand_edited.write_bytes(hand_edited.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", newline)
+                                + b"My own line." + newline)
+        assert is_untouched(stub.read_bytes()) and not is_untouched(hand_edited.read_bytes())
+        note.write_bytes(note.read_bytes().replace(f"has_id_wikidata: {old_id}".encode(),
+                                                   f"has_id_wikidata: {new_id}".encode()))
+        result = run("tiers", str(bare_vault))
+        assert [line for line in result.stdout.splitlines() if "VT415" in line] == [
+            f"{display_path(hand_edited)}:1:1: VT415 warning: stub edited by hand and out of date with its "
+            "standard note; not updated"]
+        data = stub.read_bytes()
+        assert Note.parse(data).values()["has_id_wikidata"] == new_id and is_untouched(data)
+        assert data.count(b"\n") == data.count(newline)  # its line endings kept
 
 
 def test_fail_on_change_for_pre_commit(bare_vault: Path) -> None:

@@ -138,12 +138,18 @@ def _sealed(data: bytes) -> bytes:
 
 
 def is_untouched(data: bytes) -> bool:
-    """True when a stub still holds exactly what vaulttool wrote (its marker's hash matches)."""
+    """True when a stub still holds what vaulttool wrote (its marker's hash matches), line endings
+    aside: git checks a file out with CRLF where `core.autocrlf` is true (Git for Windows' default),
+    and with LF elsewhere, whichever vaulttool wrote, and that is no one's edit."""
     match = re.search(rb"^" + MARKER_KEY.encode() + rb": sha256-([0-9a-f]{16})\r?$", data, re.MULTILINE)
     if match is None:
         return False
+    sealed = match.group(1).decode()
     unsealed = data[:match.start(1)] + b"0" * 16 + data[match.end(1):]
-    return hashlib.sha256(unsealed).hexdigest()[:16] == match.group(1).decode()
+    if hashlib.sha256(unsealed).hexdigest()[:16] == sealed:
+        return True
+    with_lf = unsealed.replace(b"\r\n", b"\n")
+    return any(hashlib.sha256(form).hexdigest()[:16] == sealed for form in (with_lf, with_lf.replace(b"\n", b"\r\n")))
 
 
 def resealed(data: bytes) -> bytes:
