@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import traceback
@@ -147,3 +148,32 @@ def ordinary_user() -> Iterator[OrdinaryUser]:
         yield OrdinaryUser(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def exfat_folder(tmp_path: Path) -> Iterator[Path]:
+    """A real exFAT file system, as on a USB stick (FUSE on a loop device; needs root and exfat-fuse):
+    no hard links, no permission bits, and names that differ only in case are one name."""
+    tools = ("mkfs.exfat", "mount.exfat-fuse", "losetup", "umount")
+    if not IS_ROOT or not all(shutil.which(tool) for tool in tools) or not os.path.exists("/dev/fuse"):
+        pytest.skip("an exFAT mount needs root, /dev/fuse and exfat-fuse, exfatprogs")
+    image, mount_point = tmp_path / "exfat.img", tmp_path / "exfat"
+    with open(image, "wb") as handle:
+        handle.truncate(64 * 1024 * 1024)
+    mount_point.mkdir()
+    subprocess.run(["mkfs.exfat", str(image)], check=True, capture_output=True)
+    attached = subprocess.run(["losetup", "--find", "--show", str(image)], capture_output=True, text=True)
+    if attached.returncode != 0:
+        pytest.skip(f"no loop device: {attached.stderr.strip()}")
+    device = attached.stdout.strip()
+    try:
+        # (as root, exfat-fuse mounts a block device only: "Block device required" for the image itself)
+        mounted = subprocess.run(["mount.exfat-fuse", device, str(mount_point)], capture_output=True, text=True)
+        if mounted.returncode != 0:
+            pytest.skip(f"exFAT could not be mounted: {mounted.stderr.strip()}")
+        try:
+            yield mount_point
+        finally:
+            subprocess.run(["umount", str(mount_point)], check=False, capture_output=True)
+    finally:
+        subprocess.run(["losetup", "--detach", device], check=False, capture_output=True)

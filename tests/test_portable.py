@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import REFERENCE_NOTE
+from conftest import EXAMPLE_VAULT, REFERENCE_NOTE
 from test_faults import generate
 from test_refresh import REFERENCE_PATH, strip_or_stale
 
@@ -70,9 +70,9 @@ def windows_env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, "VAULTTOOL_WIKIDATA_URL": "http://127.0.0.1:9/w/api.php"}
 
 
-def in_windows(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+def in_windows(env: dict[str, str], *arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *arguments], env=env, capture_output=True, text=True, check=False,
-                          timeout=120)
+                          timeout=120, cwd=cwd)
 
 
 def test_the_simulation_is_real(windows_env: dict[str, str], tmp_path: Path) -> None:
@@ -260,3 +260,52 @@ def test_a_link_that_fails_for_another_reason_is_an_error(link_fails: Callable[[
     with pytest.raises(OSError) as raised:
         fileio.create_file(tmp_path / "new.md", b"new\n")
     assert raised.value.errno == errno.ENOSPC and not list(tmp_path.iterdir())
+
+
+# --- a real exFAT drive (a USB stick, an SD card): no hard links, no modes, names folded by case --------
+
+def vaulttool(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return in_windows(dict(os.environ), "-m", "vaulttool", *arguments, cwd=cwd)  # (this system as it is)
+
+
+MICIC = "_Standards/IOM(International_Organization_for_Migration)/MICIC(Migrants_in_Countries_in_Crisis)"
+
+
+def test_tiers_makes_and_keeps_a_vaults_stubs_on_exfat(exfat_folder: Path) -> None:
+    vault = exfat_folder / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    expected = {path.relative_to(vault).as_posix(): path.read_bytes() for path in (vault / "_secret").rglob("*.md")}
+    shutil.rmtree(vault / "_secret")
+    first = vaulttool("tiers", str(vault))
+    assert first.returncode == 0 and "Traceback" not in first.stderr, first.stdout + first.stderr
+    made = {path.relative_to(vault).as_posix(): path.read_bytes() for path in (vault / "_secret").rglob("*.md")}
+    assert made.keys() == expected.keys() and len(made) == 4
+    second = vaulttool("tiers", "--check", str(vault))
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert not list(vault.rglob("*" + fileio.TEMP_SUFFIX))
+
+
+def test_mv_changes_only_the_case_of_a_name_on_exfat(exfat_folder: Path) -> None:
+    vault = exfat_folder / "vault"
+    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    new = MICIC.replace("_in_", "_In_")
+    result = vaulttool("mv", f"{MICIC}.md", f"{new}.md", cwd=vault)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stdout + result.stderr
+    folder = vault / "_Standards" / "IOM(International_Organization_for_Migration)"
+    assert "MICIC(Migrants_In_Countries_In_Crisis).md" in os.listdir(folder)
+    assert "MICIC(Migrants_in_Countries_in_Crisis).md" not in os.listdir(folder)
+    secret = vault / "_secret" / "IOM(International_Organization_for_Migration)"
+    assert os.listdir(secret).count("MICIC(Migrants_In_Countries_In_Crisis).secret.md") == 1
+    assert f"[[{new}]]".encode() in (secret / "MICIC(Migrants_In_Countries_In_Crisis).secret.md").read_bytes()
+    checked = vaulttool("check", str(vault))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_name_spelt_another_way_is_another_file_where_the_file_system_says_so(tmp_path: Path,
+                                                                                 distinct_spellings: None) -> None:
+    (tmp_path / "note.md").write_bytes(b"mine\n")
+    (tmp_path / "Note.md").write_bytes(b"theirs\n")
+    assert not fileio.is_respelling(tmp_path / "note.md", tmp_path / "Note.md")
+    with pytest.raises(ConcurrentChangeError):
+        fileio.rename_new(tmp_path / "note.md", tmp_path / "Note.md")
+    assert (tmp_path / "Note.md").read_bytes() == b"theirs\n" and (tmp_path / "note.md").read_bytes() == b"mine\n"

@@ -491,6 +491,19 @@ def folded_names(folder: Path) -> dict[str, list[str]]:
     return names
 
 
+def is_respelling(old: Path, new: Path) -> bool:
+    """Whether `new` only spells the name of the file `old` another way (case, Unicode normalisation)
+    on a file system that takes both for one name (Windows', macOS', FAT and exFAT): there `new`
+    "exists", as the file `old` itself, and renaming it to `new` replaces nothing."""
+    if old.parent != new.parent or old.name == new.name or folded(old.name) != folded(new.name):
+        return False
+    try:
+        listed = os.listdir(old.parent)
+    except OSError:
+        return False
+    return old.name in listed and new.name not in listed and new.exists()
+
+
 def exists_in_any_spelling(root: Path, vault_path: str) -> bool:
     """Whether a file exists at `vault_path`, its names in this spelling or any other Unicode
     normalisation of it (a stub's name is NFC; its standard note may be spelt NFD)."""
@@ -571,6 +584,10 @@ def rename_new(old: Path, new: Path) -> None:
     (FAT, exFAT, some network shares) a plain rename follows a check that the name is free, which a file
     created in the microseconds between the two would lose to: that one race is left there."""
     new.parent.mkdir(parents=True, exist_ok=True)
+    if is_respelling(old, new):
+        os.rename(old, new)  # (the one file under a new spelling: there is no other file to replace)
+        _fsync_folder(new.parent)
+        return
     if new.exists() or new.is_symlink():
         raise ConcurrentChangeError(f"{new}: exists; not replaced")
     function = _linux_libc("renameat2")
