@@ -25,25 +25,23 @@ def steps(job: dict) -> list[str]:
     return [step["run"] for step in job["steps"] if "run" in step]
 
 
-def test_every_test_job_runs_the_readmes_commands_on_each_system_and_python() -> None:
+def test_the_macos_job_runs_the_readmes_commands_as_written() -> None:
     workflow = YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8"))
     first, second = readme_commands()
     assert first.startswith("python3 -m venv .venv && ") and second.endswith("python -m pytest")
-    tests = workflow["jobs"]["tests"]
-    matrix = tests["strategy"]["matrix"]
-    assert matrix["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
-    assert matrix["python"] == ["3.11", "3.12", "3.13"]
-    runs = [run.strip() for run in steps(tests)]
-    # The venv is made by a step of its own (`python3` is not on Windows runners); the rest runs as written.
-    assert first.removeprefix("python3 -m venv .venv && ") in runs
-    assert second in runs
-    assert tests["defaults"]["run"]["shell"] == "bash"
+    assert list(workflow["jobs"]) == ["macos"]  # (Linux, Windows and CRLF run in .ci/run)
+    macos = workflow["jobs"]["macos"]
+    assert macos["runs-on"] == "macos-latest" and macos["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
+    runs = [run.strip() for run in steps(macos)]
+    assert runs[:2] == [first, second]
 
 
-def test_the_hooks_job_tries_this_repositorys_hooks() -> None:
-    workflow = YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8"))
-    runs = " ".join(steps(workflow["jobs"]["hooks"]))
-    assert "pre-commit try-repo . vaulttool-check" in runs
+def test_this_projects_ci_runs_the_readmes_commands_and_every_leg() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    first, second = readme_commands()
+    assert first.removeprefix("python3 -m venv .venv && . .venv/bin/activate && ") in ci
+    assert second.removeprefix(". .venv/bin/activate && ") in ci
+    assert "core.autocrlf=true" in ci and "tests/windows/run" in ci
 
 
 def test_the_distribution_has_its_own_name_and_the_packages_version() -> None:
