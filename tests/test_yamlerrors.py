@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaulttool.cli import main
+from vaulttool.disk.vault import display_path
 from vaulttool.engine.yamlerrors import describe
 
 # A note like the vault's: the mistake goes where `{}` is, on line 6.
@@ -22,7 +23,7 @@ def validate(folder: Path, text: str) -> list[str]:
     (folder / "n.md").write_bytes(text.encode("utf-8"))
     result = CliRunner().invoke(main, ["validate", "--no-cache", str(folder / "n.md")], catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
-    prefix = str(folder / "n.md") + ":"
+    prefix = display_path(folder / "n.md") + ":"
     return [line.replace(prefix, "n.md:", 1) for line in result.stdout.splitlines()]
 
 
