@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import posix_only
+from conftest import posix_only, symlinks
 
 from vaulttool.disk import fileio, vault
 from vaulttool.errors import ConcurrentChangeError, UsageError
@@ -30,6 +30,7 @@ def test_discovery_skips_what_is_not_a_note(tmp_path: Path) -> None:
     assert [note.vault_path for note in vault.discover(config, [])] == ["a.md", "sub/b.md"]
 
 
+@symlinks
 def test_symlinks_out_of_the_vault_are_never_followed(tmp_path: Path) -> None:
     root, outside = tmp_path / "vault", tmp_path / "outside"
     make(outside, "secret.md")

@@ -15,7 +15,7 @@ from conftest import OrdinaryUser, posix_only
 
 from vaulttool.commands import writes
 from vaulttool.commands.tiers import Action
-from vaulttool.disk import fileio
+from vaulttool.disk import fileio, vault
 from vaulttool.errors import ProtectedFileError
 from vaulttool.findings import Finding
 
@@ -34,7 +34,8 @@ def write_all(actions: list[Action]) -> dict[str, str | None]:
     def written(action: Action, refused: Finding | None) -> None:
         if refused is None:
             assert action.path.read_bytes() == action.data  # (in place before it is said to be)
-        said[action.vault_path] = None if refused is None else refused.text().replace(str(action.path), "PATH")
+        said[action.vault_path] = None if refused is None else refused.text().replace(
+            vault.display_path(action.path), "PATH").replace(str(action.path), "PATH")
 
     writes.write_all_planned(actions, written)
     return said
@@ -92,7 +93,8 @@ def test_a_folder_that_cannot_be_made_is_a_finding_for_its_files_alone(tmp_path:
     (tmp_path / "blocked").write_bytes(b"a file where a folder belongs\n")
     actions[3] = Action(writes.CREATE, "blocked/x.md", tmp_path / "blocked" / "x.md", b"x\n")
     said = write_all(actions)
-    assert said.pop("blocked/x.md", "").startswith("PATH:1:1: VT417 not written: [Errno 17] File exists: ")
+    exists = "[WinError 183] " if os.name == "nt" else "[Errno 17] File exists: "  # (the folder cannot be made)
+    assert said.pop("blocked/x.md", "").startswith(f"PATH:1:1: VT417 not written: {exists}")
     assert set(said.values()) == {None} and len(said) == 9 and temps(tmp_path) == []
 
 
@@ -108,7 +110,7 @@ def test_an_interrupted_batch_leaves_no_temporary_file(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         writes.write_all_planned(actions, written)
     assert temps(tmp_path) == []
-    assert sorted(str(path.relative_to(tmp_path)) for path in (tmp_path / "n").iterdir()) == told
+    assert sorted(path.relative_to(tmp_path).as_posix() for path in (tmp_path / "n").iterdir()) == told
 
 
 @posix_only

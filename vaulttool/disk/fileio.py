@@ -151,8 +151,13 @@ def swap_in(path: Path, temp_name: str, snapshot: Snapshot) -> None:
 
 def replace_closed(temp_name: str | Path, path: Path, snapshot: Snapshot) -> None:
     """Replace `path` by `temp_name` where an open file cannot be replaced (Windows): each attempt reads
-    the note again and compares it with `snapshot` first, then renames over it; an attempt refused
-    while another program holds the note open is retried (see retry_denied)."""
+    the note again and compares it with `snapshot` first, then swaps it out, keeping the replaced file
+    under a second temporary name; an attempt refused while another program holds the note open is
+    retried (see retry_denied). A write that landed between that read and the swap is in the kept
+    file: it is put back, unless the note changed yet again, and ConcurrentChangeError raised."""
+    temp_name = str(temp_name)
+    replaced = temp_name[:-len(TEMP_SUFFIX)] + "-old" + TEMP_SUFFIX  # (a name the debris clean-up knows)
+    ours = digest(read_bytes(temp_name))
 
     def attempt() -> None:
         try:
@@ -160,9 +165,39 @@ def replace_closed(temp_name: str | Path, path: Path, snapshot: Snapshot) -> Non
                 _unchanged_or_raise(path, current, snapshot)
         except FileNotFoundError:
             raise ConcurrentChangeError(f"{path}: was removed after it was read; not written") from None
-        os.replace(temp_name, path)
+        _replace_keeping_old(temp_name, path, replaced)
 
-    retry_denied(attempt, path)
+    try:
+        retry_denied(attempt, path)
+        theirs = read_bytes(replaced)
+        if digest(theirs) != snapshot.digest:
+            if digest(read_bytes(path)) == ours:
+                retry_denied(lambda: os.replace(replaced, path), path)
+            raise ConcurrentChangeError(f"{path}: was written by another program while vaulttool replaced it; "
+                                        "its version is kept")
+    finally:
+        remove_temp(replaced)
+
+
+def _replace_keeping_old(new: str, path: Path, old: str) -> None:
+    """Put the file `new` at `path`, the file that was there now named `old` (Windows' ReplaceFileW,
+    which never leaves `path` missing; elsewhere a hard link and a rename, for the tests)."""
+    if sys.platform != "win32":
+        os.link(path, old)
+        os.replace(new, path)
+        return
+    import ctypes
+    from ctypes import wintypes
+
+    replace_file = ctypes.WinDLL("kernel32", use_last_error=True).ReplaceFileW
+    replace_file.argtypes = [wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD,
+                             ctypes.c_void_p, ctypes.c_void_p]
+    replace_file.restype = wintypes.BOOL
+    if not replace_file(str(path), new, old, 0, None, None):
+        number = ctypes.get_last_error()
+        if number == 1177:  # ERROR_UNABLE_TO_MOVE_REPLACEMENT_2: the note is at `old` alone; it goes back
+            os.rename(old, path)
+        raise OSError(None, ctypes.FormatError(number).strip(), str(path), number)  # (winerror 32, 5: PermissionError)
 
 
 def _unchanged_or_raise(path: Path, current: BinaryIO, snapshot: Snapshot) -> None:
