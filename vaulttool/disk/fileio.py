@@ -539,6 +539,18 @@ def is_respelling(old: Path, new: Path) -> bool:
     return old.name in listed and new.name not in listed and new.exists()
 
 
+def _respell(old: Path, new: Path) -> None:
+    """Rename the file `old` to `new`, the same name spelt another way (see is_respelling). Some file
+    systems take such a rename for a rename onto itself, and do nothing (wine's, some network ones):
+    there it goes through a name of its own, a visible note's, so a crash in between loses nothing."""
+    os.rename(old, new)  # (the one file under a new spelling: there is no other file to replace)
+    if new.name not in os.listdir(new.parent):
+        step = new.with_name(f"{new.stem} (vaulttool renaming {os.getpid()}).md")
+        os.rename(old, step)
+        os.rename(step, new)
+    _fsync_folder(new.parent)
+
+
 def exists_in_any_spelling(root: Path, vault_path: str) -> bool:
     """Whether a file exists at `vault_path`, its names in this spelling or any other Unicode
     normalisation of it (a stub's name is NFC; its standard note may be spelt NFD)."""
@@ -620,8 +632,7 @@ def rename_new(old: Path, new: Path) -> None:
     created in the microseconds between the two would lose to: that one race is left there."""
     new.parent.mkdir(parents=True, exist_ok=True)
     if is_respelling(old, new):
-        os.rename(old, new)  # (the one file under a new spelling: there is no other file to replace)
-        _fsync_folder(new.parent)
+        _respell(old, new)
         return
     if new.exists() or new.is_symlink():
         raise ConcurrentChangeError(f"{new}: exists; not replaced")
