@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,6 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE_VAULT, REPO
 from ruamel.yaml import YAML
+
+# This interpreter as a hook entry's first word: pre-commit splits an entry with shlex (POSIX rules),
+# which would eat a Windows path's backslashes; Windows takes forward slashes, and quoting keeps a space.
+PYTHON = shlex.quote(Path(sys.executable).as_posix())
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -21,8 +27,8 @@ def local_config(*hook_ids: str) -> str:
     lines = ["repos:", "  - repo: local", "    hooks:"]
     for hook_id in hook_ids:
         hook = defined[hook_id]
-        entry = hook["entry"].replace("vaulttool", f"{sys.executable} -m vaulttool", 1)
-        lines += [f"      - id: {hook_id}", f"        name: {hook['name']}", f"        entry: {entry}",
+        entry = hook["entry"].replace("vaulttool", f"{PYTHON} -m vaulttool", 1)
+        lines += [f"      - id: {hook_id}", f"        name: {hook['name']}", f"        entry: {json.dumps(entry)}",
                   "        language: system", "        types: [markdown]"]
         if hook.get("require_serial"):
             lines.append("        require_serial: true")
@@ -55,6 +61,15 @@ def environment(root: Path) -> dict[str, str]:
 def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=root, env=environment(root), capture_output=True, text=True,
                           check=False)
+
+
+def committed(root: Path, path: Path) -> bytes:
+    """The bytes HEAD holds for `path` (named as git wants it, `/`-separated; read as bytes: no newline or
+    locale decoding on the way)."""
+    from vaulttool.disk.vault import vault_path_of
+
+    return subprocess.run(["git", "show", f"HEAD:{vault_path_of(str(path), str(root))}"], cwd=root,
+                          env=environment(root), capture_output=True, check=True).stdout
 
 
 def commit(root: Path, message: str) -> subprocess.CompletedProcess[str]:
@@ -107,7 +122,7 @@ def test_the_tiers_hook_keeps_what_follows_the_links_section(repo: Path) -> None
     assert note.read_bytes() == reference + tail
     second = commit(repo, "a note after the links")
     assert second.returncode == 0, second.stdout + second.stderr
-    assert git(repo, "show", f"HEAD:{note.relative_to(repo)}").stdout.encode() == reference + tail
+    assert committed(repo, note) == reference + tail
 
 
 FIX_CONFIG = local_config("vaulttool-fix", "vaulttool-check")
@@ -127,7 +142,7 @@ def test_the_fix_hook_quotes_a_wikilink_and_the_commit_stops_once(repo: Path) ->
     assert note.read_bytes() == edited
     second = commit(repo, "a nickname, and a link unquoted by hand")
     assert second.returncode == 0, second.stdout + second.stderr
-    assert git(repo, "show", f"HEAD:{note.relative_to(repo)}").stdout.encode() == edited
+    assert committed(repo, note) == edited
 
 
 def test_notes_named_like_options_are_checked_by_the_hooks(repo: Path) -> None:

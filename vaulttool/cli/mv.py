@@ -18,13 +18,17 @@ from vaulttool.findings import plural
 def _vault_path(config: Config, path: Path, must_exist: bool) -> str:
     """A PATH as a vault path: relative to the working folder, else to the vault's root."""
     root = os.path.realpath(config.root)
-    candidates = [Path(os.path.abspath(path))] + ([] if path.is_absolute() else [config.root / path])
+    # Only the folder is made absolute (and relative again); the name stays as typed, for the name checks
+    # to judge: on Windows, abspath of `X/CON.md` is the device `\\.\CON`, and it drops trailing dots and spaces.
+    named = path.name not in ("", ".", "..")
+    absolute = Path(os.path.abspath(path.parent)) / path.name if named else Path(os.path.abspath(path))
+    candidates = [absolute] + ([] if path.is_absolute() else [config.root / path])
     for candidate in candidates:
         folder = os.path.realpath(candidate.parent)
         if not is_inside(folder, root):
             continue
         if candidate.exists() or not must_exist:
-            return Path(os.path.relpath(os.path.join(folder, candidate.name), root)).as_posix()
+            return (Path(os.path.relpath(folder, root)) / candidate.name).as_posix()
     raise UsageError(f"{path}: {'no such note' if must_exist else 'not inside the vault'}")
 
 
