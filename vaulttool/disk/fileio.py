@@ -541,9 +541,12 @@ def is_respelling(old: Path, new: Path) -> bool:
 
 def _respell(old: Path, new: Path) -> None:
     """Rename the file `old` to `new`, the same name spelt another way (see is_respelling). Some file
-    systems take such a rename for a rename onto itself, and do nothing (wine's, some network ones):
-    there it goes through a name of its own, a visible note's, so a crash in between loses nothing."""
-    os.rename(old, new)  # (the one file under a new spelling: there is no other file to replace)
+    systems take such a rename for a rename onto itself, and do nothing or refuse it (wine's): there it
+    goes through a name of its own, a visible note's, so a crash in between loses nothing."""
+    try:
+        os.rename(old, new)  # (the one file under a new spelling: there is no other file to replace)
+    except FileExistsError:
+        pass  # (wine on exFAT says so of the file itself)
     if new.name not in os.listdir(new.parent):
         step = new.with_name(f"{new.stem} (vaulttool renaming {os.getpid()}).md")
         os.rename(old, step)
