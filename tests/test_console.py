@@ -58,7 +58,8 @@ def test_validate_on_a_cp1252_console_escapes_what_it_cannot_hold(unicode_vault:
     lines = result.stdout.decode("cp1252").splitlines()
     assert ("_Standards/UN(United_Nations)/Genève.md:5:1: VT105 duplicate key '\\u041c\\u041e\\u041c': YAML readers "
             "keep only one of them") in lines
-    assert result.stderr == b"51 notes checked: 1 error, 2 warnings\n"
+    # A console stream is in text mode: each line ends as the OS ends lines (\r\n on Windows).
+    assert result.stderr == b"51 notes checked: 1 error, 2 warnings" + os.linesep.encode()
 
 
 @linux_only
@@ -85,7 +86,7 @@ def test_json_output_is_ascii_and_reads_back_as_the_same_text(unicode_vault: Pat
 def test_tiers_dry_run_on_a_cp1252_console(unicode_vault: Path) -> None:
     result = run(unicode_vault, CP1252, "tiers", "--dry-run", ".")
     assert result.returncode == 1  # Genève.md: its duplicate key stops its stubs
-    text = result.stdout.decode("cp1252")
+    text = result.stdout.decode("cp1252").replace(os.linesep, "\n")  # (\r\n from a text stream on Windows)
     assert "+++ b/_public/UN(United_Nations)/\\u041c\\u041e\\u041c.public.md\n" in text
     assert ("_Standards/UN(United_Nations)/Genève.md:5:1: VT105 duplicate key '\\u041c\\u041e\\u041c': YAML readers "
             "keep only one of them; no tier stubs or links section written\n") in text

@@ -4,7 +4,9 @@ read or parsed is never kept, so its finding comes back every run."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ from vaulttool.disk import statcache, vault
 
 UN = "_Standards/UN(United_Nations)/UN(United_Nations).md"
 CACHE = Path(".vaulttool/cache/entities.json")
+# Reading a folder as a file: Linux says EISDIR, Windows refuses it as EACCES ("Permission denied").
+IN_THE_WAY = os.strerror(errno.EACCES if os.name == "nt" else errno.EISDIR)
 
 
 @pytest.fixture
@@ -90,7 +94,7 @@ def test_a_damaged_entry_is_read_again(example_vault: Path, trusting: None) -> N
 def test_a_cache_that_cannot_be_written_is_a_notice_and_changes_nothing(example_vault: Path, trusting: None) -> None:
     (example_vault / CACHE).mkdir(parents=True)  # (in the way of the file)
     cold = plan(example_vault)
-    assert cold.notices == [f"the entities cache was not written ({example_vault / CACHE}: Is a directory); the "
+    assert cold.notices == [f"the entities cache was not written ({example_vault / CACHE}: {IN_THE_WAY}); the "
                             "next run reads every note again"]
     warm = plan(example_vault)
     assert warm.items == cold.items and warm.cached == 0

@@ -13,6 +13,7 @@ from wikidata_server import FakeWikidata
 
 from vaulttool.cli import main
 from vaulttool.commands import new
+from vaulttool.disk.vault import display_path
 from vaulttool.errors import UnsafePathError
 
 IOM_FOLDER = "_Standards/UN(United_Nations)"
@@ -68,14 +69,14 @@ def test_new_creates_the_reference_note(fresh: Path, wikidata: FakeWikidata) -> 
 
     again = run(fresh, "Q472311", "--folder", IOM_FOLDER)
     assert again.exit_code == 1
-    assert again.output == f"vaulttool: Q472311 is already in the vault: {fresh / IOM}\n"
+    assert again.output == f"vaulttool: Q472311 is already in the vault: {display_path(fresh / IOM)}\n"
 
 
 def test_a_note_with_the_id_anywhere_is_named(vault: Path, wikidata: FakeWikidata) -> None:
     before = fingerprint(vault)
     result = run(vault, "Q472311", "--folder", "_Standards/Elsewhere")
     assert result.exit_code == 1
-    assert result.output == f"vaulttool: Q472311 is already in the vault: {vault / IOM}\n"
+    assert result.output == f"vaulttool: Q472311 is already in the vault: {display_path(vault / IOM)}\n"
     assert fingerprint(vault) == before and wikidata.requests == []
 
 

@@ -13,6 +13,7 @@ from conftest import DATA, FAST_RETRIES, REFERENCE_NOTE, fingerprint
 from wikidata_server import FakeWikidata
 
 from vaulttool.cli import main
+from vaulttool.disk.vault import display_path
 from vaulttool.engine.note import DELETE, Note
 
 REFERENCE_PATH = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migration).md"
@@ -94,7 +95,7 @@ def test_edge_cases_end_to_end(wikidata: FakeWikidata, vault: Path) -> None:
     # The example vault's IDM note has a `part_of` of its own: P361 is bound to nothing, so not written.
     assert ("_Standards/edge.md: note: P361 (part of) is not written: part_of is held by _Standards/"
             "IOM(International_Organization_for_Migration)/IDM(International_Dialogue_on_Migration).md, which "
-            "this run does not read") in result.stdout.replace(str(vault) + "/", "")
+            "this run does not read") in result.stdout.replace(display_path(vault) + "/", "")
 
 
 def many_notes(wikidata: FakeWikidata, folder: Path, count: int) -> list[Path]:
@@ -128,7 +129,8 @@ def test_request_counts_cold_and_warm(wikidata: FakeWikidata, vault: Path) -> No
     changed["claims"]["P2002"] = changed["claims"]["P2002"][:1]
     wikidata.requests.clear()
     result = refresh(str(vault))
-    assert result.stdout.replace(str(vault) + "/", "") == "_Standards/Many/N007.md: changed: X_Twitter_username\n"
+    assert result.stdout.replace(display_path(vault) + "/", "") == \
+        "_Standards/Many/N007.md: changed: X_Twitter_username\n"
     assert [r["props"] for r in wikidata.requests] == ["info"] * 3 + ["info|claims"]
     assert wikidata.requests[-1]["ids"] == "Q5007"
 
@@ -185,7 +187,7 @@ def test_a_failed_batch_leaves_its_notes_byte_identical(
     result = refresh(str(vault))
     assert result.exit_code == 1
     assert fingerprint(vault, "*.md") == before
-    assert f"{REFERENCE_PATH}: failed: {reason}" in result.stdout.replace(str(vault) + "/", "")
+    assert f"{REFERENCE_PATH}: failed: {reason}" in result.stdout.replace(display_path(vault) + "/", "")
     assert not (vault / ".vaulttool" / "wikidata" / "entities").exists()
 
 

@@ -5,7 +5,9 @@ again, and the run reports the same; anything that could change its refresh read
 from __future__ import annotations
 
 import datetime
+import errno
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ IOM = "_Standards/UN(United_Nations)/IOM(International_Organization_for_Migratio
 UN = "_Standards/UN(United_Nations)/UN(United_Nations).md"
 ENTITIES = Path(".vaulttool/wikidata/entities")
 CACHE = Path(".vaulttool/cache/refresh.json")
+# Reading a folder as a file: Linux says EISDIR, Windows refuses it as EACCES ("Permission denied").
+IN_THE_WAY = os.strerror(errno.EACCES if os.name == "nt" else errno.EISDIR)
 
 
 @pytest.fixture
@@ -135,7 +139,7 @@ def test_a_damaged_entry_is_read_again_not_trusted(example_vault: Path, trusting
 def test_a_cache_that_cannot_be_written_is_a_notice(example_vault: Path, trusting: None) -> None:
     (example_vault / CACHE).mkdir(parents=True)  # (in the way of the file)
     report = run(example_vault)
-    assert report.warnings == [f"the refresh cache was not written ({example_vault / CACHE}: Is a directory); the "
+    assert report.warnings == [f"the refresh cache was not written ({example_vault / CACHE}: {IN_THE_WAY}); the "
                                "next run reads every note"]
     assert said(report) == said(run(example_vault, whole_vault=False))
 

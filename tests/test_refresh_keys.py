@@ -16,6 +16,7 @@ from test_refresh import REFERENCE_PATH, refresh, strip_or_stale
 from wikidata_server import FakeWikidata
 
 from vaulttool.cli import main
+from vaulttool.disk.vault import display_path
 from vaulttool.engine.note import DELETE, Note
 
 BOOK = "_Standards/Books/The_Book.md"
@@ -79,7 +80,7 @@ def test_keys_the_user_wrote_are_kept_and_reported_once_each(wikidata: FakeWikid
     before = book.read_bytes()
     result = refresh(str(vault))
     assert result.exit_code == 0, result.output
-    lines = [line.replace(str(vault) + "/", "") for line in result.stdout.splitlines()]
+    lines = [line.replace(display_path(vault) + "/", "") for line in result.stdout.splitlines()]
     assert [line for line in lines if "VT501" in line] == [
         f"{BOOK}:2:1: VT501 warning: aliases is the note's own key, not written from P99990010 (aliases): bind it in "
         "[wikidata] properties, or rename the key in the note",
@@ -141,8 +142,9 @@ def test_first_adoption_binds_the_keys_whose_values_are_wikidatas(wikidata: Fake
     result = refresh(str(vault))
     assert result.exit_code == 0, result.output
     after = fingerprint(vault, "*.md")
-    assert {path: digest for path, digest in after.items() if path != BOOK} == {
-        path: digest for path, digest in before.items() if path != BOOK}
+    # (fingerprint names files by str(relative path): `\`-separated on Windows, BOOK is `/`-separated)
+    assert {path: digest for path, digest in after.items() if Path(path).as_posix() != BOOK} == {
+        path: digest for path, digest in before.items() if Path(path).as_posix() != BOOK}
     keys = json.loads((vault / KEYS).read_text(encoding="utf-8"))
     assert {p: k for p, k in keys.items() if p in recorded} == recorded  # every reference key adopted
     assert keys["P214"] is None  # VIAF ID: decided against, and recorded
@@ -211,7 +213,7 @@ def test_an_answer_that_would_empty_a_note_is_held_back(wikidata: FakeWikidata, 
     assert result.exit_code == 1
     assert fingerprint(vault, "*.md") == before
     assert (f"{REFERENCE_PATH}: failed: would remove 27 of the note's 29 Wikidata keys; held back "
-            "(--allow-removals writes it)") in result.stdout.replace(str(vault) + "/", "")
+            "(--allow-removals writes it)") in result.stdout.replace(display_path(vault) + "/", "")
     result = refresh("--allow-removals", str(vault))
     assert result.exit_code == 0
     assert set(Note.parse((vault / REFERENCE_PATH).read_bytes()).values()) == {
@@ -297,7 +299,7 @@ def test_a_run_over_part_of_the_vault_asks_the_other_notes_first(wikidata: FakeW
     assert "title" not in Note.parse(other.read_bytes()).values()
     assert (f"{'_Standards/Books/Another.md'}: note: P1476 (title) is not written: title is held by {BOOK}, "
             "which this run does not read; a refresh of the whole vault decides") in result.stdout.replace(
-                str(vault) + "/", "")
+                display_path(vault) + "/", "")
     assert "P1476" not in json.loads((vault / KEYS).read_text(encoding="utf-8"))
     assert Note.parse(other.read_bytes()).values()["publication_note"] == "first edition"  # nobody else's
 
@@ -313,7 +315,7 @@ def test_values_per_property_are_capped_with_a_message(wikidata: FakeWikidata, v
     values = Note.parse((vault / REFERENCE_PATH).read_bytes()).values()
     assert values["ISNI"] == [f"00000000{n // 10000:04d}{n % 10000:04d}" for n in range(100)]
     assert (f"{REFERENCE_PATH}: note: ISNI: 10000 values; wrote the first 100 (max_values)"
-            in result.stdout.replace(str(vault) + "/", ""))
+            in result.stdout.replace(display_path(vault) + "/", ""))
 
 
 def test_a_notes_own_vaulttool_ignore_holds_in_refresh_as_in_sync(wikidata: FakeWikidata, vault: Path,
