@@ -155,12 +155,14 @@ def test_a_whole_vault_validate_under_spawn_prints_the_same_bytes(tmp_path: Path
     runs = {}
     for start_method in (None, "spawn"):
         environment = {**with_start_method(start_method), "VAULTTOOL_TEST_SPAWNED": str(witness),
+                       "PYTHONIOENCODING": "utf-8",  # (a Windows pipe's own is the ANSI code page)
                        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path / "site"), os.environ.get("PYTHONPATH")]))}
         shutil.rmtree(vault / ".vaulttool", ignore_errors=True)  # each run cold, checking every note
         for arguments in (["validate", "-j", "2", "."], ["roundtrip", "--check", "-j", "2", "."]):
             result = subprocess.run([sys.executable, "-m", "vaulttool", *arguments], cwd=vault, capture_output=True,
                                     env=environment, check=False)
-            runs[start_method, arguments[0]] = (result.returncode, result.stdout, result.stderr)
+            runs[start_method, arguments[0]] = (result.returncode, *(output.replace(b"\r\n", b"\n")
+                                                                      for output in (result.stdout, result.stderr)))
     spawned = witness.read_text(encoding="utf-8").split() if witness.exists() else []
     # two workers for each spawn run, and for the default ones too where the default is spawn (Windows, macOS)
     default_spawns = multiprocessing.get_start_method() == "spawn"

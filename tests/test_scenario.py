@@ -50,6 +50,15 @@ def vaulttool(vault: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def under_wine() -> bool:
+    """Whether this is Windows CPython under wine (whose ntdll says so), not Windows."""
+    if os.name != "nt":
+        return False
+    import ctypes
+
+    return hasattr(ctypes.WinDLL("ntdll"), "wine_get_version")
+
+
 def make_vault(vault: Path) -> list[Path]:
     """The example vault and MANY more notes shaped like its reference note, each on its own item, with
     that item's answer recorded for offline runs; their stubs are not made yet."""
@@ -146,7 +155,14 @@ def test_every_writing_command_on_a_pooled_vault_with_read_only_notes(place: Pat
         assert changed == stubs, updated.stdout + updated.stderr
 
     # mv: a rename, and one that changes only the case of a name
-    for old, new in (("N004", "M004"), ("N005", "n005")):
+    renames = [("N004", "M004"), ("N005", "n005")]
+    if under_wine() and os.environ.get("VAULTTOOL_TEST_EXFAT") and vault == Path(os.environ["VAULTTOOL_TEST_EXFAT"]):
+        # Wine on a FUSE exFAT: the kernel keeps the case-folded name it looked up as a file of its own,
+        # so wine takes the new spelling for a file in the way (WinError 183). Windows and Linux's own
+        # exFAT rename it in one step (tests/test_portable.py); vaulttool leaves the note whole, at a
+        # name of its own, and says it was not moved.
+        renames.pop()
+    for old, new in renames:
         moved = vaulttool(vault, "mv", f"_Standards/Many/{old}.md", f"_Standards/Many/{new}.md")
         assert moved.returncode == 0, moved.stdout + moved.stderr
         assert f"{new}.md" in os.listdir(vault / "_Standards" / "Many")
