@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from conftest import EXAMPLE_VAULT, REFERENCE_NOTE, fingerprint, posix_only
+from conftest import EXAMPLE_VAULT, IS_ROOT, REFERENCE_NOTE, fingerprint, posix_only
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_validate import generate  # noqa: E402  (the benchmarks' vault of reference-shaped notes)
 
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 # (Not "does /proc exist": under wine it does, as Z:\\proc, with Linux's processes in it.)
 LINUX_PROCESSES = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's process table, /proc")
 
