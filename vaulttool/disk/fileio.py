@@ -180,24 +180,15 @@ def replace_closed(temp_name: str | Path, path: Path, snapshot: Snapshot) -> Non
 
 
 def _replace_keeping_old(new: str, path: Path, old: str) -> None:
-    """Put the file `new` at `path`, the file that was there now named `old` (Windows' ReplaceFileW,
-    which never leaves `path` missing; elsewhere a hard link and a rename, for the tests)."""
-    if sys.platform != "win32":
-        os.link(path, old)
-        os.replace(new, path)
-        return
-    import ctypes
-    from ctypes import wintypes
+    """Put the file `new` at `path`, the file that was there now named `old`: Windows' ReplaceFileW;
+    elsewhere (the tests of this path) a hard link and a rename."""
+    if sys.platform == "win32":
+        from vaulttool.disk import win32
 
-    replace_file = ctypes.WinDLL("kernel32", use_last_error=True).ReplaceFileW
-    replace_file.argtypes = [wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD,
-                             ctypes.c_void_p, ctypes.c_void_p]
-    replace_file.restype = wintypes.BOOL
-    if not replace_file(str(path), new, old, 0, None, None):
-        number = ctypes.get_last_error()
-        if number == 1177:  # ERROR_UNABLE_TO_MOVE_REPLACEMENT_2: the note is at `old` alone; it goes back
-            os.rename(old, path)
-        raise OSError(None, ctypes.FormatError(number).strip(), str(path), number)  # (winerror 32, 5: PermissionError)
+        win32.replace_keeping_old(new, path, old)
+        return
+    os.link(path, old)
+    os.replace(new, path)
 
 
 def _unchanged_or_raise(path: Path, current: BinaryIO, snapshot: Snapshot) -> None:
@@ -326,7 +317,9 @@ def new_file_mode() -> int:
 def process_running(pid: int) -> bool:
     """Whether a process with this id exists (True when that cannot be told)."""
     if sys.platform == "win32":
-        return _windows_process_running(pid)  # there, os.kill(pid, 0) would terminate the process
+        from vaulttool.disk import win32  # (there os.kill(pid, 0) would terminate the process)
+
+        return win32.process_running(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -334,24 +327,6 @@ def process_running(pid: int) -> bool:
     except OSError:
         return True  # it exists (another user's: EPERM), or this platform cannot tell: assume it is alive
     return True
-
-
-def _windows_process_running(pid: int) -> bool:
-    if sys.platform != "win32":
-        return True  # (not reached: for type checkers on other systems, which have no ctypes.WinDLL)
-    import ctypes
-
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-    if not handle:
-        return ctypes.get_last_error() != 87  # ERROR_INVALID_PARAMETER: no such process; denied: it exists
-    try:
-        code = ctypes.c_ulong()
-        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
-            return True
-        return code.value == 259  # STILL_ACTIVE
-    finally:
-        kernel32.CloseHandle(handle)
 
 
 def remove_debris(paths: Iterable[str], before: float) -> int:
