@@ -100,10 +100,10 @@ def refuse_unsafe(config: Config, moves: Mapping[str, str], done: Collection[str
             raise MoveRefused(f"refused: {error}; nothing moved") from None
         if not new.endswith(".md"):
             raise MoveRefused(f"refused: {new} is not a note (.md); nothing moved")
-        folder, name = (root / new).parent, posixpath.basename(new)
-        taken = fileio.folded_names(folder).get(fileio.folded(name), [])
         if fileio.is_respelling(root / old, root / new):
             continue  # (a case-insensitive file system: `new` is `old` itself)
+        folder, name = (root / new).parent, posixpath.basename(new)
+        taken = fileio.folded_names(folder).get(fileio.folded(name), [])
         if (root / new).exists() or (root / new).is_symlink() or any(f"{posixpath.dirname(new)}/{t}" != old
                                                                       for t in taken):
             raise MoveRefused(f"refused: {new} exists (in this or another spelling); nothing moved")

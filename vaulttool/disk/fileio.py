@@ -277,18 +277,19 @@ def refuse_read_only(mode: int) -> None:
         raise ProtectedFileError("VT111", "read-only (its owner-write bit is off); not written")
 
 
-def remove_temp(name: str | Path) -> None:
+def remove_temp(name: str | Path) -> bool:
     """Remove a temporary file if it is there, even one left read-only (as earlier versions left the
-    temporary file of a read-only note): Windows refuses to delete a read-only file."""
+    temporary file of a read-only note): Windows refuses to delete a read-only file. Whether it was."""
     try:
         os.unlink(name)
     except FileNotFoundError:
-        pass
+        return False
     except PermissionError:
         if os.name != "nt":
             raise
         os.chmod(name, stat.S_IWRITE)  # (the read-only attribute off; the name is vaulttool's own)
         os.unlink(name)
+    return True
 
 
 def write_file(path: Path, data: bytes) -> bool:
@@ -340,10 +341,9 @@ def remove_debris(paths: Iterable[str], before: float) -> int:
         try:
             if os.lstat(path).st_mtime >= before:
                 continue
-            remove_temp(path)
+            removed += remove_temp(path)  # (False: gone already)
         except OSError:
             continue  # not ours to remove: the next run tries again
-        removed += 1
     return removed
 
 
