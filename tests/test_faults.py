@@ -50,12 +50,17 @@ def alive(group: int) -> bool:
     return True
 
 
+def process_fields(pid: int | str) -> list[str]:
+    """A process's fields in /proc after its name: its state, its parent, …; raises OSError when gone."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                fields = process_fields(entry)
             except OSError:
                 continue
             if int(fields[1]) == pid:
@@ -622,7 +627,7 @@ def test_a_worker_killed_by_the_system_ends_the_run_with_a_message(big_vault: Pa
 def running(pid: int) -> bool:
     """Whether `pid` is a process that still runs (a zombie, dead but not yet reaped, does not)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        return process_fields(pid)[0] != "Z"
     except OSError:
         return False
 

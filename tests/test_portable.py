@@ -15,7 +15,7 @@ from typing import Callable
 
 import pytest
 from conftest import EXAMPLE_VAULT, REFERENCE_NOTE
-from test_faults import generate
+from test_faults import generate, vaulttool
 from test_refresh import REFERENCE_PATH, strip_or_stale
 
 from vaulttool.disk import fileio
@@ -269,10 +269,6 @@ def test_a_link_that_fails_for_another_reason_is_an_error(link_fails: Callable[[
 
 
 # --- a real exFAT drive (a USB stick, an SD card): no hard links, no modes, names folded by case --------
-
-def vaulttool(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return in_windows(dict(os.environ), "-m", "vaulttool", *arguments, cwd=cwd)  # (this system as it is)
-
 
 MICIC = "_Standards/IOM(International_Organization_for_Migration)/MICIC(Migrants_in_Countries_in_Crisis)"
 

@@ -14,11 +14,11 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_VAULT, REFERENCE_NOTE, fingerprint
+from test_faults import vaulttool
 
 from vaulttool.disk import fileio
 
@@ -43,9 +43,8 @@ def place(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     pytest.skip(f"a vault at the root of a drive: set {variable} (tests/windows/run does, under wine)")
 
 
-def vaulttool(vault: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "vaulttool", *arguments], cwd=vault, capture_output=True,
-                            text=True, encoding="utf-8", check=False, timeout=600)
+def run(vault: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    result = vaulttool(*arguments, cwd=vault, encoding="utf-8", timeout=600)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -97,13 +96,13 @@ def test_every_writing_command_on_a_pooled_vault_with_read_only_notes(place: Pat
     notes = make_vault(vault)
 
     # tiers: 240 new stubs (a pooled plan), and every new note's links section
-    made = vaulttool(vault, "tiers", ".")
+    made = run(vault, "tiers", ".")
     assert made.returncode == 0, made.stdout + made.stderr
     assert all(len(stubs_of(vault, note.stem)) == 6 for note in notes)
-    clean = vaulttool(vault, "sync", "--offline", ".")
+    clean = run(vault, "sync", "--offline", ".")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     settled = fingerprint(vault)
-    again = vaulttool(vault, "sync", "--offline", ".")
+    again = run(vault, "sync", "--offline", ".")
     assert again.returncode == 0 and fingerprint(vault) == settled, again.stdout + again.stderr
 
     # validate --fix: a writable note is fixed, a read-only one is refused and left as it was
@@ -112,7 +111,7 @@ def test_every_writing_command_on_a_pooled_vault_with_read_only_notes(place: Pat
         note.write_bytes(with_frontmatter_line(note, BIG_INTEGER))
     protected_bytes = protected.read_bytes()
     read_only_kept = make_read_only(protected)
-    fixed = vaulttool(vault, "validate", "--fix", ".")
+    fixed = run(vault, "validate", "--fix", ".")
     assert fixed.returncode == 1, fixed.stdout + fixed.stderr
     assert b'big_number: "123456789012345678901"' in fixable.read_bytes()
     if read_only_kept:
@@ -131,7 +130,7 @@ def test_every_writing_command_on_a_pooled_vault_with_read_only_notes(place: Pat
         note.write_bytes(note.read_bytes().replace(*stale))
     read_only_bytes = read_only.read_bytes()
     read_only_kept = make_read_only(read_only)
-    refreshed = vaulttool(vault, "refresh", "--offline", ".")
+    refreshed = run(vault, "refresh", "--offline", ".")
     assert writable.read_bytes() == expected, refreshed.stdout + refreshed.stderr
     if read_only_kept:
         assert refreshed.returncode != 0 and read_only.read_bytes() == read_only_bytes
@@ -145,7 +144,7 @@ def test_every_writing_command_on_a_pooled_vault_with_read_only_notes(place: Pat
     stubs = stubs_of(vault, moved_item.stem)
     before = {stub: stub.read_bytes() for stub in stubs}
     read_only_kept = make_read_only(stubs[0])
-    updated = vaulttool(vault, "tiers", ".")
+    updated = run(vault, "tiers", ".")
     changed = [stub for stub in stubs if stub.read_bytes() != before[stub]]
     if read_only_kept:
         assert changed == stubs[1:], updated.stdout + updated.stderr
@@ -163,16 +162,16 @@ def test_every_writing_command_on_a_pooled_vault_with_read_only_notes(place: Pat
         # name of its own, and says it was not moved.
         renames.pop()
     for old, new in renames:
-        moved = vaulttool(vault, "mv", f"_Standards/Many/{old}.md", f"_Standards/Many/{new}.md")
+        moved = run(vault, "mv", f"_Standards/Many/{old}.md", f"_Standards/Many/{new}.md")
         assert moved.returncode == 0, moved.stdout + moved.stderr
         assert f"{new}.md" in os.listdir(vault / "_Standards" / "Many")
         assert len(stubs_of(vault, new)) == 6 and (old.lower() == new.lower() or not stubs_of(vault, old))
 
     # and the vault is whole: sync settles it, a second sync writes nothing, no temporary file is left
-    vaulttool(vault, "sync", "--offline", ".")
+    run(vault, "sync", "--offline", ".")
     settled = fingerprint(vault)
-    final = vaulttool(vault, "sync", "--offline", ".")
+    final = run(vault, "sync", "--offline", ".")
     assert final.returncode == 0 and fingerprint(vault) == settled, final.stdout + final.stderr
-    checked = vaulttool(vault, "check", ".")
+    checked = run(vault, "check", ".")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert not [path for path in vault.rglob("*") if path.name.endswith(fileio.TEMP_SUFFIX)]
