@@ -17,7 +17,7 @@ from pytest_httpserver import HTTPServer
 from wikidata_server import FakeWikidata
 
 # Windows has no POSIX permission bits (chmod only sets the read-only flag), signals or mounts: tests
-# of those semantics run where they exist. CI runs the suite on Windows too (.github/workflows/ci.yml).
+# of those semantics run where they exist. CI runs the suite on Windows CPython too (tests/windows/run).
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX modes, signals, links, fifos or byte names")
 # Windows makes a symlink only with a privilege (or developer mode), and wine shows Linux's as the files
 # they point to: a test of how symlinks are refused needs a system where anyone can make one.
