@@ -16,7 +16,6 @@ unsafe URLs) never loses its key.
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -194,10 +193,19 @@ def _wikidata_values(note: NoteData, property_id: str, labels: Mapping[str, Labe
 
 
 def _holds(values: Mapping[str, Any], key: str, wikidata: list[Any]) -> bool:
-    """Whether a note's values of `key` are `wikidata`'s (not none), in any order."""
+    """Whether a note's values of `key` are `wikidata`'s (not none), in any order. The note's may be
+    of any shape another tool wrote (a mapping, a list of them): compared, never hashed."""
     old = values.get(key)
     old_list = old if isinstance(old, list) else [old]
-    return bool(wikidata) and Counter(map(_tag, old_list)) == Counter(map(_tag, wikidata))
+    if not wikidata or len(old_list) != len(wikidata):
+        return False
+    remaining = [_tag(value) for value in wikidata]
+    for value in old_list:
+        tagged = _tag(value)
+        if tagged not in remaining:  # (`in` compares with ==)
+            return False
+        remaining.remove(tagged)
+    return True
 
 
 def _drifted_key(property_id: str, notes: Iterable[NoteData], labels: Mapping[str, Label],
@@ -317,11 +325,16 @@ def _shape(schema: Schema, key: str) -> str:
 
 def _tag(value: Any) -> tuple[str, Any]:
     """A value as a YAML reader of the note would compare it: `1` is not `True` nor `1.0`, a
-    date-time is the string it reads as, and an exact decimal the float the note gives back."""
+    date-time is the string it reads as, and an exact decimal the float the note gives back; inside
+    lists and mappings too. Compare tags with ==: one of a list or mapping is not hashable."""
     if isinstance(value, Decimal):
         return "float", float(value)
     if isinstance(value, str):
         return "str", str(value)
+    if isinstance(value, list):
+        return "list", [_tag(item) for item in value]
+    if isinstance(value, dict):
+        return "dict", {key: _tag(item) for key, item in value.items()}
     return type(value).__name__, value
 
 
@@ -339,10 +352,13 @@ def _merge(old: Any, new: list[Any], duplicates: str, shape: str, plan: Plan, ke
             merged.append(remaining.pop(match))
     merged += remaining
     if duplicates == "drop":
-        unique: dict[tuple[str, Any], Any] = {}
+        seen: list[tuple[str, Any]] = []
+        unique: list[Any] = []
         for value in merged:
-            unique.setdefault(_tag(value), value)
-        merged = list(unique.values())
+            if (tagged := _tag(value)) not in seen:
+                seen.append(tagged)
+                unique.append(value)
+        merged = unique
     if shape == "list":
         return merged
     if len(merged) == 1:
