@@ -245,6 +245,74 @@ def test_two_sections_are_a_finding_and_neither_changes(example_vault: Path, mon
     assert note.read_bytes() == data
 
 
+
+# --- a line of the person's in the links section is theirs --------------------------------------
+
+THEIR_LINE = b"### #is_/same_as :: [[Organisation internationale pour les migrations]]"
+SECRET_END = b".secret.md)\n"
+
+
+def their_line_warning(data: bytes) -> str:
+    line = data[:data.index(THEIR_LINE)].count(b"\n") + 1
+    return (f"{REFERENCE_PATH}:{line}:1: VT420 warning: this link line in the links section links none of the note's tiers: "
+            "not vaulttool's, kept as it is\n")
+
+
+@pytest.mark.parametrize("where", ["after", "between"])
+def test_a_line_of_theirs_in_a_current_section_is_kept_and_reported(example_vault: Path, where: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    note = example_vault / REFERENCE_PATH
+    if where == "after":
+        data = REFERENCE.replace(SECRET_END, SECRET_END + b"\n" + THEIR_LINE + b"\n")
+    else:
+        data = REFERENCE.replace(b"### #is_/same_as :: [IOM(International_Organization_for_Migration).secret]",
+                                 THEIR_LINE + b" \n\n### #is_/same_as :: [IOM(International_Organization_for_Migration).secret]")
+    note.write_bytes(data)
+    monkeypatch.chdir(example_vault)
+    result = run("tiers", ".")
+    assert result.exit_code == 0
+    assert their_line_warning(data) in result.stdout
+    assert note.read_bytes() == data
+    assert run("tiers", "--check", ".").exit_code == 0  # a warning: the commit goes on
+
+
+def test_a_line_of_theirs_survives_the_rewrite_of_a_stale_section(example_vault: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    note = example_vault / REFERENCE_PATH
+    stale = STALE.replace(b".personal.md)\n\n", b".personal.md) \n\n" + THEIR_LINE + b"\n\n")
+    assert THEIR_LINE in stale
+    note.write_bytes(stale + b"Text after the section.\n")
+    monkeypatch.chdir(example_vault)
+    result = run("tiers", ".")
+    assert result.exit_code == 0
+    assert their_line_warning(stale) in result.stdout
+    # vaulttool's lines, complete, then theirs, byte for byte, then what followed the section.
+    assert note.read_bytes() == REFERENCE[:-2] + b" \n\n" + THEIR_LINE + b"\n\nText after the section.\n"
+
+
+def test_a_heading_written_otherwise_is_the_section_not_a_reason_for_a_second(example_vault: Path) -> None:
+    note = example_vault / REFERENCE_PATH
+    theirs = b"### Confidential links &  embeds"
+    note.write_bytes(STALE.replace(HEADING, theirs))
+    assert run("tiers", str(example_vault)).exit_code == 0
+    assert note.read_bytes() == REFERENCE.replace(HEADING, theirs)
+    assert note.read_bytes().count(b"### #is_/same_as") == 7
+
+
+
+def test_refresh_says_which_values_it_removes_from_a_key_wikidata_owns(example_vault: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    note = example_vault / REFERENCE_PATH
+    note.write_bytes(STALE_COUNTRY.replace(b'country: "[[_Standards/WikiData/WD~France,142]]"',
+                                           b'country: "[[_Standards/WikiData/WD~France,142]]"  # as of 2024'))
+    monkeypatch.chdir(example_vault)
+    result = run("refresh", "--offline", ".")
+    assert (f"{REFERENCE_PATH}: note: country: removed \"[[_Standards/WikiData/WD~France,142]]\", which Wikidata "
+            "does not have\n") in result.output
+    assert note.read_bytes() == REFERENCE.replace(b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"',
+                                                  b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"  # as of 2024')
+
+
 # --- edit only notes that read cleanly ---------------------------------------------------------
 
 CORPUS = {

@@ -123,3 +123,16 @@ def test_edit_of_a_note_without_frontmatter_is_refused() -> None:
 
 def test_new_key_in_empty_frontmatter() -> None:
     assert Note.parse(b"---\n---\nbody\n").edit({"a": "x"}).render() == b"---\na: x\n---\nbody\n"
+
+
+@pytest.mark.parametrize(("line", "kept"), [
+    ('country: "[[WD~France,142]]" # checked by me in 2024\n', " # checked by me in 2024"),
+    ("country: France   #  why\r\n", "   #  why"),
+    ("country: 'a # not a comment'\n", ""),
+    ('country: "a # not a comment"  # but this is\n', "  # but this is"),
+])
+def test_a_comment_closing_a_changed_line_is_kept(line: str, kept: str) -> None:
+    newline = "\r\n" if line.endswith("\r\n") else "\n"
+    note = Note.parse(f"---\ntitle: x\n{line}---\nbody\n".encode())
+    edited = note.edit({"country": "Switzerland"}).render().decode()
+    assert edited == f"---\ntitle: x\ncountry: Switzerland{kept}{newline}---\nbody\n"

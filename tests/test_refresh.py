@@ -130,7 +130,8 @@ def test_request_counts_cold_and_warm(wikidata: FakeWikidata, vault: Path) -> No
     wikidata.requests.clear()
     result = refresh(str(vault))
     assert result.stdout.replace(display_path(vault) + "/", "") == \
-        "_Standards/Many/N007.md: changed: X_Twitter_username\n"
+        "_Standards/Many/N007.md: changed: X_Twitter_username\n" \
+        '_Standards/Many/N007.md: note: X_Twitter_username: removed "UNmigration", which Wikidata does not have\n'
     assert [r["props"] for r in wikidata.requests] == ["info"] * 3 + ["info|claims"]
     assert wikidata.requests[-1]["ids"] == "Q5007"
 

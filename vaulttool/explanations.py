@@ -230,6 +230,13 @@ EXPLANATIONS: dict[str, Explanation] = {
         "`tiers`: a note with more than one links section; neither is changed",
         "vaulttool cannot tell which section is meant, and Obsidian shows both, whose links may disagree.",
         "Delete one of the sections (the message gives the line of the second), then run `vaulttool tiers`."),
+    "VT420": Explanation(
+        "`tiers`: a link line in the links section links none of the note's tiers; kept as it is",
+        "vaulttool writes one line for the note itself and one for each tier; a line linking anything else "
+        "(a Dataview field such as `### #is_/same_as :: [[Other note]]`) is yours. vaulttool never deletes it: "
+        "when it rewrites the section, your line follows its lines, byte for byte.",
+        "Nothing, if the line is meant to be there; to keep the section vaulttool's alone, move the line "
+        "below the section, after a line of text, or delete it."),
     "VT501": Explanation(
         "`refresh`: the note's own key has the name a Wikidata property's label gives; it is not written",
         "vaulttool writes only the keys it owns: this key is yours, so refresh leaves it, and the property is "

@@ -47,6 +47,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VT417": (ERROR, "tier file not written"),
     "VT418": (WARNING, "conflict copy of a sync client: no tiers"),
     "VT419": (ERROR, "more than one links section"),
+    "VT420": (WARNING, "a line in the links section that is not vaulttool's: kept"),
     "VT501": (WARNING, "the note's own key, named like a Wikidata property: not refreshed"),
     "VT510": (ERROR, "unresolved link"),
     "VT520": (WARNING, "entity note edited by hand and out of date"),

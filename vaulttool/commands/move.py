@@ -221,7 +221,8 @@ def _plan_note(config: Config, read_at: str, source_before: str, source_after: s
     if is_standard:
         relinked = Note.parse(data) if edits else note
         head = relinked.text[: relinked.body_start] if relinked.has_frontmatter else ""
-        planned = section.plan(relinked.body, source_after, config.tiers, section.line_ending_before(head, len(head)))
+        planned = section.plan(relinked.body, source_after, config.tiers, section.line_ending_before(head, len(head)),
+                               formerly=source_before)
         if planned.body is not None and len(planned.sections) == 1:
             data = (BOM if note.bom else b"") + (head + planned.body).encode("utf-8")
             what.append("links section")

@@ -410,6 +410,7 @@ def _apply(note: _Note, data: NoteData, previous: dict[str, Any] | None, labels:
     before, after = note.values, edited.values()
     outcome.keys = [key for key in plan.changes
                     if (key in before) != (key in after) or not same_value(before.get(key), after.get(key))]
+    outcome.messages += [plan.dropped[key] for key in outcome.keys if key in plan.dropped]
     if diff:
         outcome.diff = unified_diff(note.snapshot.data, new, note.file.vault_path)
     if keep_data:

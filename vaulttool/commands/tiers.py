@@ -409,6 +409,10 @@ def _plan_standard(config: Config, check_settings: checks.CheckSettings, known: 
     planned = section.plan(note.body, file.vault_path, settings, section.line_ending_before(head, len(head)), siblings)
     # A missing section is appended after the body's last line: that is where `--check` points.
     line = _last_line(note.text) if planned.section is None else line_of(planned.section)
+    for offset in planned.foreign:
+        findings.append(_finding(file, "VT420", "this link line in the links section links none of the note's "
+                                                "tiers: not vaulttool's, kept as it is",
+                                 note.text.count("\n", 0, len(head) + offset) + 1))
     if len(planned.sections) > 1:
         second = line_of(planned.sections[1])
         findings.append(_finding(file, "VT419", f"a second links section on line {second}; vaulttool "

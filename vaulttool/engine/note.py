@@ -167,7 +167,9 @@ class Note:
                 start, end = _content_span(self.text, entries[key])
                 newline = newline_at(self.text, start)
                 new_text = _splice_list_items(self.text, start, end, entries[key].value_node, value, style, newline)
-                edits.append((start, end, new_text if new_text is not None else emit.entry(key, value, style, newline)))
+                if new_text is None:
+                    new_text = _with_comment(emit.entry(key, value, style, newline), _line_comment(self.text, start, end))
+                edits.append((start, end, new_text))
             else:
                 new_keys.setdefault(_anchor(key, after or {}, entries, changes), []).append(key)
         if not edits and not new_keys:
@@ -307,6 +309,38 @@ def _content_span(text: str, entry: Entry) -> tuple[int, int]:
             break
         end = line_start
     return entry.start, end
+
+
+def _line_comment(text: str, start: int, end: int) -> str:
+    """The comment closing a one-line entry (`key: value  # why`), with the spaces before it; "" if none.
+    A `#` counts only where the line without it still reads as the same value (not one inside quotes)."""
+    line = text[start:end].rstrip("\r\n")
+    if "\n" in line or "#" not in line:
+        return ""
+    whole = _one_entry_value(line)
+    position = line.find(" #")
+    while position >= 0:
+        if whole is not None and _one_entry_value(line[:position]) == whole:
+            cut = len(line[:position].rstrip())
+            return line[cut:]
+        position = line.find(" #", position + 1)
+    return ""
+
+
+def _one_entry_value(line: str) -> tuple[str, Any] | None:
+    try:
+        values = Note.parse(f"---\n{line}\n---\n".encode("utf-8")).values()
+    except NoteError:
+        return None
+    return next(iter(values.items()), None) if len(values) == 1 else None
+
+
+def _with_comment(entry_text: str, comment: str) -> str:
+    """A new one-line entry with the old line's comment kept at its end."""
+    if not comment or entry_text.count("\n") != 1:
+        return entry_text
+    body = entry_text.rstrip("\r\n")
+    return body + comment + entry_text[len(body):]
 
 
 def _splice_list_items(text: str, start: int, end: int, node: Node, new: Any, style: emit.Style,

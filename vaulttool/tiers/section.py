@@ -2,10 +2,15 @@
 
 The section is its heading and the consecutive link lines after it (`### #is_/same_as :: …`, one link
 each, blank lines between them allowed), and nothing more: whatever follows the last link line (text,
-embeds, tags, callouts, headings) is the person's and is never touched. A section whose lines already
-link the right notes, in any supported style (Markdown links or wikilinks, with or without an alias,
-absolute, relative or bare names), is current and stays as it is. Lines vaulttool writes take the line
-ending of the lines around them.
+embeds, tags, callouts, headings) is the person's and is never touched. The heading is recognised in any
+level, case and spacing, with or without its colon, as people wrote it before vaulttool came.
+
+A link line is vaulttool's when it links one of the notes the section is for (the note itself, each of
+its tiers; a second line linking one of them is rewritten away, as it says nothing the others do not);
+any other link line in the section (a Dataview field the person added) is theirs: it is kept, byte for
+byte, after vaulttool's lines when the section is rewritten, and reported (`Plan.foreign`). A section whose lines already link the right notes, in any
+supported style (Markdown links or wikilinks, with or without an alias, absolute, relative or bare
+names), is current and stays as it is. Lines vaulttool writes take the line ending of the lines around them.
 """
 
 from __future__ import annotations
@@ -26,13 +31,17 @@ class Section(NamedTuple):
     end: int  # offset just past the last line of the section, before that line's ending
     targets: tuple[str, ...]  # the link target of each link line, as written
     newline: str  # the line ending of the heading line ("" at the very end of a note)
+    heading_end: int = 0  # offset just past the heading's text, before its line ending
+    lines: tuple[tuple[int, int], ...] = ()  # (start, end) of each link line, as `targets`
 
 
 class Plan(NamedTuple):
-    """What a note's links section needs: the new body (None: leave it), and where the section is."""
+    """What a note's links section needs: the new body (None: leave it), where the section is, and
+    the offsets (in the body given) of its link lines that are not vaulttool's: kept, and reported."""
 
     body: str | None
     sections: tuple[Section, ...]  # the sections found; more than one is left alone
+    foreign: tuple[int, ...] = ()
 
     @property
     def section(self) -> Section | None:
@@ -83,27 +92,38 @@ def _sole_link(text: str) -> str | None:
     return None
 
 
+def _heading_words(text: str) -> str | None:
+    """A heading as compared: its words, case folded, without its `#`s or a final colon; None for a
+    line that is no heading when `heading` is one (and the other way round)."""
+    stripped = text.strip()
+    words = " ".join(stripped.lstrip("#").split()).rstrip(":").rstrip().casefold()
+    return ("#" if stripped.startswith("#") else "") + words
+
+
 def find_sections(body: str, config: TiersConfig) -> list[Section]:
     """Every links section in a note's body, in order. Code fences do not count."""
-    heading = config.section_heading.rstrip()
+    heading = _heading_words(config.section_heading)
     lead = link_lead(config)
     found: list[Section] = []
-    current: tuple[int, int, list[str], str] | None = None  # start, end, targets, newline
+    current: Section | None = None
     for offset, line, fenced in markdown_lines(body):
         content = line.rstrip("\r\n")
         if current is not None:
             target = None if fenced or not content.startswith(lead) else _sole_link(content[len(lead):])
             if target is not None:
-                current = (current[0], offset + len(content), [*current[2], target], current[3])
+                end = offset + len(content)
+                current = current._replace(end=end, targets=(*current.targets, target),
+                                           lines=(*current.lines, (offset, end)))
                 continue
             if not fenced and not content.strip():
                 continue  # blank lines between link lines belong to the section
-            found.append(Section(current[0], current[1], tuple(current[2]), current[3]))
+            found.append(current)
             current = None
-        if not fenced and content.rstrip() == heading:
-            current = (offset, offset + len(content), [], line[len(content):])
+        if not fenced and not content.startswith(lead) and _heading_words(content) == heading:
+            end = offset + len(content)
+            current = Section(offset, end, (), line[len(content):], end, ())
     if current is not None:
-        found.append(Section(current[0], current[1], tuple(current[2]), current[3]))
+        found.append(current)
     return found
 
 
@@ -120,18 +140,19 @@ def _resolves(target: str, folder: str, wanted: str) -> bool:
     return path == wanted or posixpath.normpath(posixpath.join(folder, path)) == wanted
 
 
-def _current(section: Section, vault_path: str, wanted: list[str]) -> bool:
-    """Whether the section's lines link exactly the notes `wanted`, each once, in any style."""
-    if len(section.targets) != len(wanted):
-        return False
+def _theirs(section: Section, vault_path: str, wanted: list[str], former: list[str]) -> tuple[list[int], bool]:
+    """The indexes of the section's link lines that are not vaulttool's (they link none of `wanted`,
+    nor of the `former` names of a note just moved), and whether the others link every note `wanted`,
+    each at least once, in any style."""
     folder = posixpath.dirname(vault_path)
-    remaining = list(wanted)
-    for target in section.targets:
-        match = next((path for path in remaining if _resolves(target, folder, path)), None)
-        if match is None:
-            return False
-        remaining.remove(match)
-    return True
+    unlinked = set(wanted)
+    theirs: list[int] = []
+    for index, target in enumerate(section.targets):
+        linked = [path for path in wanted if _resolves(target, folder, path)]
+        if not linked and not any(_resolves(target, folder, path) for path in former):
+            theirs.append(index)
+        unlinked.difference_update(linked)
+    return theirs, not unlinked
 
 
 def line_ending_before(text: str, end: int) -> str:
@@ -143,12 +164,13 @@ def line_ending_before(text: str, end: int) -> str:
 
 
 def plan(body: str, vault_path: str, config: TiersConfig, head_newline: str = "",
-         siblings: Sequence[layout.Sibling] | None = None) -> Plan:
+         siblings: Sequence[layout.Sibling] | None = None, formerly: str | None = None) -> Plan:
     """The body with its links section brought up to date, touching nothing outside the section.
 
     A missing section is appended after a blank line, in the body's line endings (`head_newline`, the
     frontmatter's, when the body has none). A note with two sections is left alone: which one is
-    meant is the person's to say.
+    meant is the person's to say. `formerly`: the note's vault path before a move, whose section lines
+    (linking its old names) are vaulttool's too.
     """
     sections = find_sections(body, config)
     if len(sections) > 1:
@@ -156,11 +178,20 @@ def plan(body: str, vault_path: str, config: TiersConfig, head_newline: str = ""
     notes = linked_notes(vault_path, config, siblings)
     if sections:
         found = sections[0]
-        if _current(found, vault_path, [path for _, path in notes]):
-            return Plan(None, (found,))
+        wanted = [path for _, path in notes]
+        was_standard = formerly is not None and layout.standard_parts(formerly, config) is not None
+        former = [path for _, path in linked_notes(formerly, config)] if formerly and was_standard else []
+        theirs, complete = _theirs(found, vault_path, wanted, former)
+        foreign = tuple(found.lines[index][0] for index in theirs)
+        if complete and len(found.targets) == len(notes) + len(theirs):  # (a note linked twice: rewritten)
+            return Plan(None, (found,), foreign)
         newline = found.newline or line_ending_before(body, found.start) or head_newline or "\n"
-        new = body[:found.start] + _render(notes, config, newline, end=False) + body[found.end:]
-        return Plan(new, (found,))
+        rendered = _render(notes, config, newline, end=False)
+        rendered = body[found.start:found.heading_end] + rendered[len(config.section_heading):]  # their heading
+        kept = "".join(config.link_separator.replace("\n", newline) + body[start:end]
+                       for start, end in (found.lines[index] for index in theirs))
+        new = body[:found.start] + rendered + kept + body[found.end:]
+        return Plan(new, (found,), foreign)
     newline = line_ending_before(body, len(body)) or head_newline or "\n"
     if body and not body.endswith("\n"):
         body += newline

@@ -85,6 +85,7 @@ class Plan:
     changes: dict[str, Any] = field(default_factory=dict)  # key -> new value, or DELETE
     after: dict[str, str | None] = field(default_factory=dict)  # new key -> the key it follows
     messages: list[str] = field(default_factory=list)  # what the user should know about this note
+    dropped: dict[str, str] = field(default_factory=dict)  # key -> what to say of its values the change removes
     removed: int = 0  # Wikidata keys of the note this plan deletes
     held: int = 0  # Wikidata keys the note holds
 
@@ -263,6 +264,9 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
                 _delete(plan, key)
             continue
         plan.changes[key] = _merge(values.get(key), new, config.duplicates, _shape(schema, key), plan, key)
+        dropped = _dropped(values.get(key), new)
+        if dropped:  # the key is Wikidata's; still, say what goes, as someone may have written it
+            plan.dropped[key] = f"{key}: removed {', '.join(map(_quoted, dropped))}, which Wikidata does not have"
         if key not in values:
             plan.after[key] = previous_key
         previous_key = key
@@ -309,6 +313,17 @@ def _place_leading_new_keys(plan: Plan, written: list[str], note_keys: list[str]
         following = next((k for k in written[index + 1:] if k in note_keys), None)
         if following is not None and note_keys.index(following) > 0:
             plan.after[key] = note_keys[note_keys.index(following) - 1]
+
+
+def _dropped(old: Any, new: list[Any]) -> list[Any]:
+    """The note's values of a key that Wikidata's values `new` do not hold."""
+    known = [_tag(value) for value in new]
+    return [value for value in (old if isinstance(old, list) else [] if old is None else [old])
+            if _tag(value) not in known]
+
+
+def _quoted(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 def _kept_links(old: Any, unresolved: list[str]) -> list[str]:
