@@ -658,3 +658,97 @@ def test_a_reused_anchor_is_a_finding_and_no_python_warning(tmp_path: Path) -> N
     result = vaulttool("validate", ".", cwd=vault)
     assert result.returncode == 1 and "VT108" in result.stdout
     assert "Warning" not in result.stderr, result.stderr
+
+
+# --- two writers at once ------------------------------------------------------------------------
+
+
+@posix_only
+def test_a_second_tiers_waits_for_the_first_before_it_reads_the_vault(tmp_path: Path) -> None:
+    """The second run waits, saying so, before it discovers or plans anything: it never sees the first
+    one's writes half done (which once gave it thousands of false VT414 and exit 1)."""
+    vault = bare_many(tmp_path, 300)
+    holder = vault / ".vaulttool" / "cache" / "lock.holder"
+    command = [sys.executable, "-m", "vaulttool", "tiers", "--lock-timeout", "20", "."]
+    first = subprocess.Popen(command, cwd=vault, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not holder.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    os.kill(first.pid, signal.SIGSTOP)  # the first writer, frozen while it holds the lock
+    try:
+        second = subprocess.Popen(command, cwd=vault, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert second.stderr is not None
+        said = second.stderr.readline()
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    first_out, first_err = first.communicate(timeout=60)
+    second_out, second_err = second.communicate(timeout=60)
+    assert said.startswith(f"vaulttool: another vaulttool is writing this vault (pid {first.pid} on ")
+    assert said.endswith("`vaulttool tiers` since " + said.split(" since ", 1)[1].split(")", 1)[0]
+                         + "); waiting up to 20 s for it to finish\n")
+    assert first.returncode == 0 and "VT414" not in first_out, first_err
+    notes = len([path for path in vault.rglob("*.md") if ".vaulttool" not in path.parts])
+    assert (second.returncode, second_out, second_err) == (0, "", f"{notes} notes checked: wrote 0 files; 0 errors, "
+                                                                  "0 warnings\n")
+
+
+@posix_only
+def test_sigterm_at_any_moment_of_a_tiers_run_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """A SIGTERM is raised wherever the run stands: inside mkstemp, or between a temporary file's
+    creation and the code that would remove it. Each run, stopped at another moment, leaves every
+    file old or new, and no temporary file of its own, beside the notes or under .vaulttool/."""
+    finished = bare_many(tmp_path / "finished", 300)
+    assert vaulttool("tiers", ".", cwd=finished).returncode == 0
+    final = snapshot_of(finished)
+    template = bare_many(tmp_path / "template", 300)
+    initial = snapshot_of(template)
+    for seed in range(6):
+        vault = tmp_path / f"run{seed}"
+        shutil.copytree(template, vault)
+        process = subprocess.Popen([sys.executable, "-m", "vaulttool", "tiers", "."], cwd=vault,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(random.Random(seed).uniform(0.3, 1.5))
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode in (0, 143) and "Traceback" not in stderr, stderr
+        assert [str(path.relative_to(vault)) for path in vault.rglob(TEMP_GLOB)] == [], (seed, stderr)
+        for name, data in snapshot_of(vault).items():
+            assert data in (initial.get(name), final.get(name)), name
+
+
+STOPPED_WHILE_WRITING = """
+import os, signal, sys
+from vaulttool.commands import pool
+from vaulttool.errors import Terminated
+
+def stop(signum, frame):
+    raise Terminated()
+
+signal.signal(signal.SIGTERM, stop)
+print("started", flush=True)
+try:
+    while True:  # results of a megabyte each: a worker is nearly always writing one to the pipe
+        pool.parallel_map(os.urandom, [1_000_000] * 200, 2)
+except Terminated:
+    sys.exit(143)
+"""
+
+
+@LINUX_PROCESSES
+def test_a_sigterm_while_workers_send_their_results_ends_the_run(tmp_path: Path) -> None:
+    """A worker stopped half way through writing its result left the pool's thread waiting for the
+    rest of that message for ever, and the run with it (the run itself holds a copy of the pipe's
+    writing end, so the read never ended)."""
+    for seed in range(6):
+        process = subprocess.Popen([sys.executable, "-c", STOPPED_WHILE_WRITING], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+        assert process.stdout is not None and process.stdout.readline() == "started\n"
+        time.sleep(random.Random(seed).uniform(0.3, 1.2))
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            pytest.fail(f"run {seed}: still waiting 30 s after its SIGTERM")
+        assert (process.returncode, stderr) == (143, ""), seed

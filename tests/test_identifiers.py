@@ -94,9 +94,9 @@ def test_an_id_ending_in_x_is_text() -> None:
     assert check(b"---\nisni: 000000012146438X\n---\n", Schema(fields={"isni": FieldRule(type="external_id")})) == []
 
 
-def test_typed_keys_are_those_with_a_declared_type() -> None:
+def test_typed_keys_are_those_with_a_declared_type_any_too() -> None:
     schema = Schema(fields={"isni": FieldRule(type="external_id"), "loose": FieldRule(), "n": FieldRule(type="any")})
-    assert typed_keys(schema, ["isni", "loose", "n", "other", "has_id_wikidata"]) == {"isni", "has_id_wikidata"}
+    assert typed_keys(schema, ["isni", "loose", "n", "other", "has_id_wikidata"]) == {"isni", "n", "has_id_wikidata"}
 
 
 @given(numbers=st.integers(1, 50), texts=st.integers(1, 50), dates=st.integers(0, 5))

@@ -76,7 +76,7 @@ def writer(config: Config, command: str, write: bool = True, debris: Sequence[st
     from vaulttool.disk import fileio
     from vaulttool.disk.lock import VaultLock
 
-    with VaultLock(cache_folder(config.root), command, config.lock_timeout) as lock:
+    with VaultLock(cache_folder(config.root), command, config.lock_timeout, waiting=_say_waiting) as lock:
         stale = lock.stale_message()
         if stale:
             click.echo(f"vaulttool: {stale}", err=True)
@@ -85,6 +85,23 @@ def writer(config: Config, command: str, write: bool = True, debris: Sequence[st
             click.echo(f"vaulttool: removed {plural(removed, 'temporary file')} left by a run that was killed",
                        err=True)
         yield
+
+
+def _say_waiting(message: str) -> None:
+    click.echo(f"vaulttool: {message}", err=True)
+
+
+def wait_for_writer(config: Config, command: str) -> None:
+    """Before a command that may write reads the vault: wait while another vaulttool writes it (saying
+    so), so that its plan never sees that writer's work half done. Takes no lock, and costs one stat
+    when no one writes (the pre-commit hook's usual run)."""
+    folder = cache_folder(config.root)
+    # A holder leaves its record (lock.HOLDER_NAME) while it holds the lock: without one, no writer is
+    # at work, and the lock library need not even be imported.
+    if (folder / "lock.holder").exists():
+        from vaulttool.disk.lock import VaultLock
+
+        VaultLock(folder, command, config.lock_timeout, waiting=_say_waiting).wait()
 
 
 @contextlib.contextmanager
@@ -120,14 +137,28 @@ class _Group(click.Group):
         _escaping_output()  # before anything is printed, click's usage errors too
         return super().main(*args, **kwargs)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands, each with the whole first sentence of its help, wrapped (click's own list cuts
+        it to the width left on the line and ends it in "...")."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
         previous = signal.signal(signal.SIGTERM, _terminated) if hasattr(signal, "SIGTERM") else None
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
+            _stopping()
             click.echo("vaulttool: interrupted; notes not yet written are as they were", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except Terminated:
+            _stopping()
             click.echo("vaulttool: terminated; notes not yet written are as they were", err=True)
             sys.exit(EXIT_TERMINATED)
         finally:
@@ -152,6 +183,20 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 def _terminated(signum: int, frame: object) -> None:
     raise Terminated()
+
+
+def _stopping() -> None:
+    """A run stopped by a signal: the temporary files it left where the signal struck are removed,
+    with a second signal held off meanwhile (SIGTERM stays ignored until `invoke` puts its handler back)."""
+    from vaulttool.disk import fileio
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        fileio.remove_own_temps()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from typing import Iterator
 
 import click
@@ -53,4 +54,16 @@ def _bar(phase: str, total: int) -> Iterator[Advance | None]:
     # click redraws on each update that changes the line, and on leaving ends the line, so the
     # last frame (100% once every step is counted) stays on the screen above what follows.
     with click.progressbar(length=total, label=LABELS.get(phase, phase).ljust(_WIDTH), file=sys.stderr) as bar:
-        yield bar.update
+        started = False
+
+        def advance(steps: int) -> None:
+            nonlocal started
+            if not started:
+                # The ETA is the time a step took so far times the steps left: timed from the first
+                # step, not from the bar's start, as what comes before it (worker processes starting,
+                # the stubs of renamed notes looked for) is no step's and does not come again.
+                started = True
+                bar.start = bar.last_eta = time.time()
+            bar.update(steps)
+
+        yield advance

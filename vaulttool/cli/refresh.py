@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ import click
 from vaulttool.cli.base import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
+    EXIT_USAGE,
     fail,
     is_whole_vault,
     load_vault,
@@ -43,11 +45,19 @@ def refresh_files(report: RefreshReport) -> list[FileRecord]:
             if o.status in (refresh_command.CHANGED, refresh_command.WOULD_CHANGE)]
 
 
+# An item id in a reason: reasons that differ only there are one reason (`Q12 is not in the offline
+# cache; run without --offline once`, said of each note of an offline run without stored answers).
+_ITEM_ID = re.compile(r"\b[QPL][1-9][0-9]*\b")
+
+
 def echo_refresh(report: RefreshReport, reporter: Reporter, check: bool = False) -> None:
     """What refresh did, a line a note (the findings are printed with the others). A failed note, and
-    with `check` a note that would change, is printed even with --quiet: it is why the run fails."""
+    with `check` a note that would change, is printed even with --quiet: it is why the run fails. Of
+    the notes that failed for one reason, the first is named and the others counted (--verbose names
+    each; the JSON document holds each)."""
     from vaulttool.commands import refresh as refresh_command
 
+    alike: dict[tuple[str, str], list[str]] = {}  # (status, reason but its ids) -> the lines of its notes
     for outcome in report.outcomes:
         if outcome.diff:
             reporter.line(outcome.diff, nl=False)
@@ -57,9 +67,19 @@ def echo_refresh(report: RefreshReport, reporter: Reporter, check: bool = False)
         elif outcome.status == refresh_command.UNCHANGED:
             reporter.detail(f"{outcome.display}: {outcome.status}")
         elif outcome.finding is None:  # (a note with a finding is named by it)
-            reporter.essential(f"{outcome.display}: {outcome.status}: {outcome.reason}")
+            line = f"{outcome.display}: {outcome.status}: {outcome.reason}"
+            same = alike.setdefault((outcome.status, _ITEM_ID.sub("Q", outcome.reason)), [])
+            same.append(line)
+            if len(same) == 1:
+                reporter.essential(line)
+            else:
+                reporter.detail(line)
         for message in outcome.messages:
             reporter.line(f"{outcome.display}: note: {message}")
+    for (status, _), lines in alike.items():
+        if len(lines) > 1 and not reporter.verbose:
+            reporter.essential(f"and {plural(len(lines) - 1, 'more note')} {status} the same way as "
+                               f"{lines[0].split(': ', 1)[0]}; --verbose names each")
     for notice in report.warnings + report.errors:
         reporter.notice(notice)
 
@@ -117,6 +137,11 @@ def refresh(paths: tuple[Path, ...], qids: tuple[str, ...], dry_run: bool, check
     counts["files"] = len(files)
     outcome = Outcome(report.findings + notes.problems, files, counts, refresh_records(report), ignored=report.ignored)
     failed = counts["failed"] or (check and counts["changed"])
+    # A --qid that names no note of the run is a mistake in the command (a typo, or a note outside
+    # PATHS), not a clean run: said, and exit 2, after what the other items' notes got.
+    unnamed = sorted(wanted - {outcome.entity_id for outcome in report.outcomes}) if wanted else []
+    for qid in unnamed:
+        click.echo(f"vaulttool: --qid {qid}: no note in this run names that item ({config.schema.id_key})", err=True)
     reporter.finish(outcome, lambda counts: refresh_summary(counts, write),
-                    lambda failing: EXIT_FINDINGS if failing or failed else EXIT_CLEAN)
+                    lambda failing: EXIT_USAGE if unnamed else EXIT_FINDINGS if failing or failed else EXIT_CLEAN)
 

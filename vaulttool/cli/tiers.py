@@ -12,14 +12,16 @@ from vaulttool.cli.base import (
     EXIT_FINDINGS,
     fail,
     is_whole_vault,
-    load_vault,
     lock_option,
     main,
+    open_config,
     paths_argument,
     saying_on_interrupt,
+    wait_for_writer,
     writer,
 )
 from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
+from vaulttool.disk import vault
 from vaulttool.errors import VaultToolError
 from vaulttool.findings import plural
 
@@ -44,15 +46,18 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
 
     write = not (check or dry_run)
     try:
-        config, notes = load_vault(paths, lock_timeout=lock_timeout)
+        config = open_config(paths, lock_timeout=lock_timeout)
+        if write:  # (readers never wait)
+            wait_for_writer(config, "tiers")
+        notes = vault.discover(config, list(paths))
         reporter = Reporter("tiers", out, config)
         whole_vault = is_whole_vault(config, paths)
         progress = reporter.progress()
         report = tiers_command.plan(config, notes, progress=progress, whole_vault=whole_vault)
-        # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock, and
-        # neither wait for another writer nor pay for the lock library. One that writes plans again
-        # under the lock, as another writer may have changed the vault in between (the notes none of
-        # whose files changed keep their plans).
+        # Most runs (a pre-commit hook on every commit) have nothing to write: they need no lock (nor
+        # the lock library), but wait above while another writer is at work, so that they never read
+        # its writes half done. One that writes plans again under the lock, as another writer may have
+        # started in between (the notes none of whose files changed keep their plans).
         if write and (report.actions or report.moves or notes.debris):
             with writer(config, "tiers", write, notes.debris):
                 report = tiers_command.plan(config, notes, progress=progress, whole_vault=whole_vault,

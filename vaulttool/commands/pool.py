@@ -79,6 +79,12 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], jobs
             # then finds itself broken, fails the chunks left and releases its queues, at once.
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
+            # A worker stopped half way through writing its result leaves the pool's thread waiting for
+            # the rest of that message, which the pipe never ends while this process holds its writing
+            # end too (never used here: the workers write): closed, the read ends once they are gone.
+            writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+            if writer is not None:
+                writer.close()
         # Waiting even then: the pool's thread must be done before the interpreter's exit wakes it, or
         # the two race over its closing pipe (an OSError traceback at exit on CPython 3.11).
         pool.shutdown(wait=True)

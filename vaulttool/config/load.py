@@ -140,7 +140,7 @@ def _schema(reader: tomlcheck.Reader, table: dict[str, Any], base: Schema) -> Sc
         pattern = reader.get(rule, (*where, "pattern"), tomlcheck.regex, None)
         enum = reader.get(rule, (*where, "enum"), tomlcheck.scalar_list, None)
         fields[name] = FieldRule(
-            type=reader.get(rule, (*where, "type"), tomlcheck.one_of(FIELD_TYPES), "any"),
+            type=reader.get(rule, (*where, "type"), tomlcheck.one_of(FIELD_TYPES), None),
             shape=reader.get(rule, (*where, "shape"), tomlcheck.one_of(SHAPES), "either"),
             required=reader.get(rule, (*where, "required"), tomlcheck.boolean, False),
             pattern=pattern,

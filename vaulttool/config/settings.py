@@ -23,7 +23,8 @@ OUTPUT_FORMATS = ("text", "json", "github")
 
 @dataclass(frozen=True, slots=True)
 class FieldRule:
-    type: str = "any"
+    # None: no type given (any kind, and the notes' kinds vote, VT306); "any": any kind, and no vote.
+    type: str | None = None
     shape: str = "either"
     required: bool = False
     pattern: str | None = None

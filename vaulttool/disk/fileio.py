@@ -355,6 +355,30 @@ def temp_owner(name: str) -> int | None:
     return int(match.group(1)) if match and int(match.group(1)) < 2 ** 31 else None
 
 
+# Every folder this process has made a temporary file in, noted before the file is made: a SIGTERM or
+# Ctrl-C is raised wherever the run stands (inside mkstemp, between a function's return and the
+# caller's noting its result), where no `finally` knows the name yet. remove_own_temps sweeps them.
+_TEMP_FOLDERS: set[str] = set()
+
+
+def remove_own_temps() -> int:
+    """Remove every temporary file of this process's (its id in the name) in the folders it made any
+    in: what an interruption left half way. Returns how many were removed."""
+    pid, removed = os.getpid(), 0
+    for folder in sorted(_TEMP_FOLDERS):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if temp_owner(name) == pid:
+                try:
+                    removed += remove_temp(os.path.join(folder, name))
+                except OSError:
+                    pass  # (the next writer's remove_debris tries again)
+    return removed
+
+
 def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[int, int] | None = None,
                 durable: bool = True) -> str:
     """Write `data` to a new temporary file beside `name` in `folder`, on disk, with `mode` (and the
@@ -364,6 +388,7 @@ def _write_temp(folder: Path, name: str, data: bytes, mode: int, owner: tuple[in
     import tempfile  # (a write's: the pre-commit hook's `check` never writes)
 
     short = os.fsdecode(os.fsencode(name)[:120])
+    _TEMP_FOLDERS.add(os.fspath(folder))
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{short}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -529,11 +554,39 @@ def _respell(old: Path, new: Path) -> None:
     _fsync_folder(new.parent)
 
 
+def unreadable_folder(root: Path, vault_path: str) -> tuple[str, OSError] | None:
+    """The vault path of the folder on the way to the file `vault_path` that cannot be searched (no
+    permission, an I/O error; "" for the root itself), with the error; None when nothing on the way
+    stops a stat, be the file there or not. One stat when all is well."""
+    try:
+        os.stat(root / vault_path)
+        return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        failed = error
+    parts = vault_path.split("/")
+    for depth in range(1, len(parts)):
+        try:
+            os.stat(root.joinpath(*parts[:depth]))
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as error:
+            return "/".join(parts[:depth - 1]), error
+    return "/".join(parts[:-1]), failed
+
+
 def exists_in_any_spelling(root: Path, vault_path: str) -> bool:
     """Whether a file exists at `vault_path`, its names in this spelling or any other Unicode
-    normalisation of it (a stub's name is NFC; its standard note may be spelt NFD)."""
-    if (root / vault_path).is_file():
-        return True  # the spelling given: one stat, as for nearly every note
+    normalisation of it (a stub's name is NFC; its standard note may be spelt NFD). A file behind a
+    folder that cannot be read counts as there: nothing is then called missing, or made in its place."""
+    try:
+        if stat.S_ISREG(os.stat(root / vault_path).st_mode):
+            return True  # the spelling given: one stat, as for nearly every note
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError:
+        return True
     folder = root
     for part in vault_path.split("/"):
         if not (folder / part).exists():

@@ -6,8 +6,9 @@ lock on Windows; the system releases it when its holder exits or is killed, so a
 process never blocks. The holder's record (pid, host, command, start time) is kept beside it in
 `.vaulttool/cache/lock.holder`, since on Windows a locked file cannot be read by anyone else; a clean release
 removes it, so a record found by the next writer was left by a holder that is gone: it says so and goes
-on. A second writer waits up to a timeout, then stops with a message naming the holder. Both live in
-the cache folder, which ignores itself in git (store.ensure_cache_folder).
+on. A second writer says it waits, naming the holder, and waits up to a timeout, then stops with a
+message naming the holder. Both live in the cache folder, which ignores itself in git
+(store.ensure_cache_folder).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 import warnings
 from pathlib import Path
 from types import TracebackType
+from typing import Callable
 
 from vaulttool.disk.fileio import process_running, retry_denied, write_file
 from vaulttool.disk.store import ensure_cache_folder
@@ -40,8 +42,11 @@ class LockBusyError(VaultToolError):
 
 
 class VaultLock:
-    def __init__(self, folder: Path, command: str, timeout: float, poll: float = 0.1) -> None:
-        """`folder` is the vault's cache folder (store.cache_folder), made with its `.gitignore` if missing."""
+    def __init__(self, folder: Path, command: str, timeout: float, poll: float = 0.1,
+                 waiting: Callable[[str], None] | None = None) -> None:
+        """`folder` is the vault's cache folder (store.cache_folder), made with its `.gitignore` if missing.
+        `waiting` is told, once, that another writer holds the lock and this one waits for it."""
+        self.waiting = waiting
         self.path = folder / LOCK_NAME
         self.holder_path = folder / HOLDER_NAME
         self.command = command
@@ -51,10 +56,16 @@ class VaultLock:
         self._lock = filelock.FileLock(self.path, timeout=timeout, poll_interval=poll, thread_local=False)
         self.started = 0.0  # when the lock was taken (time.time())
 
-    def __enter__(self) -> VaultLock:
+    def _acquire(self) -> None:
         try:
             ensure_cache_folder(self.path.parent)
-            self._lock.acquire()
+            try:
+                self._lock.acquire(blocking=False)
+            except filelock.Timeout:
+                if self.waiting is not None and self.timeout > 0:
+                    self.waiting(f"another vaulttool is writing this vault ({_describe(self._read())}); waiting "
+                                 f"up to {self.timeout:g} s for it to finish")
+                self._lock.acquire()
         except filelock.Timeout:
             raise LockBusyError(
                 f"another vaulttool is writing this vault ({_describe(self._read())}); waited {self.timeout:g} s. "
@@ -62,6 +73,16 @@ class VaultLock:
             ) from None
         except OSError as error:
             raise StateWriteError(f"cannot take the writer lock {self.path}: {error.strerror}; nothing written") from None
+
+    def wait(self) -> None:
+        """Wait until no other writer holds the lock, then leave it free (no record written): for a run
+        that reads the vault before it knows whether it writes, so it never reads another's writes half
+        done. Raises LockBusyError after the timeout."""
+        self._acquire()
+        self._lock.release()
+
+    def __enter__(self) -> VaultLock:
+        self._acquire()
         previous = self._read()
         if previous and previous.get("pid") != os.getpid():
             pid = previous.get("pid")

@@ -40,7 +40,7 @@ class NoteFile:
 def open_vault(start: Path, root: Path | None = None) -> Config:
     """The config of the vault that holds `start` (defaults when there is no vaulttool.toml), or of
     the folder `root` the user names as the vault (`--root`). Raises UsageError when there is none."""
-    if not start.exists() and not start.is_symlink():
+    if not os.path.lexists(start) and _unreadable(start) is None:
         raise UsageError(f"{start}: no such file or folder")
     if root is not None:
         if not root.is_dir():
@@ -56,6 +56,18 @@ def open_vault(start: Path, root: Path | None = None) -> Config:
     return config_load.load(root, text, _obsidian_types(root), _obsidian_templates(root), os.environ)
 
 
+def _unreadable(path: str | Path) -> OSError | None:
+    """Why `path` cannot be looked at (a folder on the way that cannot be searched), or None when it
+    can, there or not."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        return error
+    return None
+
+
 def find_root(start: Path) -> Path | None:
     """The vault root above `start`: the nearest folder holding vaulttool.toml or .obsidian/.
 
@@ -64,10 +76,11 @@ def find_root(start: Path) -> Path | None:
     it), so a link inside the vault to another vault elsewhere belongs to this vault, and is then
     refused as leaving it."""
     here = Path(os.path.abspath(start))
-    if not here.is_dir():
+    if not os.path.isdir(here):
         here = here.parent
+    # (os.path's tests, not Path's: a folder on the way that cannot be read holds no marker we can see)
     candidates = [folder for folder in (here, *here.parents)
-                  if (folder / CONFIG_NAME).is_file() or (folder / ".obsidian").is_dir()]
+                  if os.path.isfile(folder / CONFIG_NAME) or os.path.isdir(folder / ".obsidian")]
     return next((folder for folder in candidates if not folder.is_symlink()), candidates[0] if candidates else None)
 
 
@@ -124,7 +137,11 @@ def discover(config: Config, paths: Sequence[Path]) -> Discovered:
     for given in paths or [Path(root)]:
         resolved = os.path.realpath(given)
         if not os.path.exists(resolved):
-            raise UsageError(f"{given}: no such file or folder")
+            error = _unreadable(resolved)
+            if error is None:
+                raise UsageError(f"{given}: no such file or folder")
+            problems.append(Finding(display_path(given, cwd), 1, 1, "VT110", f"cannot read: {error.strerror}"))
+            continue
         if not is_inside(resolved, root):
             raise UsageError(f"{given}: is outside the vault at {root}")
         if os.path.isfile(resolved):

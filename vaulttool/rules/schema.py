@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from vaulttool.config.settings import FieldRule, Schema
 from vaulttool.engine.ids import is_item_id
 from vaulttool.engine.links import WIKILINK_VALUE
-from vaulttool.engine.scalars import ISO_DATE, ISO_DATETIME
+from vaulttool.engine.scalars import ISO_DATE, ISO_DATETIME, DateText
 from vaulttool.findings import plural
 from vaulttool.rules.suppress import IGNORE_KEY
 from vaulttool.tiers.templates import MARKER_KEY as STUB_MARKER_KEY
@@ -62,7 +62,7 @@ def check_element(rule: FieldRule, value: Any) -> tuple[str, str] | None:
     """(code, message) when one scalar value breaks the rule's type, pattern or enum; else None."""
     if value is None:
         return None  # an empty property: Obsidian's way of saying "not filled in yet"
-    if not TYPE_CHECKS[rule.type](value):
+    if not TYPE_CHECKS[rule.type or "any"](value):
         if rule.type == "wikidata_id":
             return "VT301", (f"{describe(value)} is not a Wikidata item id (Q followed by digits, no leading 0, "
                             "at most 2147483647)")
@@ -89,8 +89,10 @@ def describe(value: Any) -> str:
         return f"boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
         return f"number {value!r}"
+    if isinstance(value, DateText):  # (unquoted in the note, as it is shown; not the class's repr)
+        return f"date {value!s}"
     if isinstance(value, str):
-        return f"text {value!r}"
+        return f"text {str(value)!r}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -158,9 +160,10 @@ def compatible(kind: str, property_kind: str) -> bool:
 
 
 def typed_keys(schema: Schema, keys: Iterable[str]) -> frozenset[str]:
-    """The keys among `keys` whose schema rule declares a type: their declaration judges their values
-    (VT301, VT302), so they take no part in the one-type vote. A rule of type `any` declares none."""
-    return frozenset(key for key in keys if (rule := rule_for(schema, key)) is not None and rule.type != "any")
+    """The keys among `keys` whose schema rule gives a type: it judges their values (VT301, VT302), or
+    with `type = "any"` takes every kind, so they take no part in the one-type vote (VT306). A rule
+    without a type (`{ shape = "list" }`) leaves the vote to the notes."""
+    return frozenset(key for key in keys if (rule := rule_for(schema, key)) is not None and rule.type is not None)
 
 
 @dataclass(frozen=True, slots=True)
