@@ -185,7 +185,8 @@ def test_the_local_snippet_has_each_hook_exactly_as_defined() -> None:
     release, local = precommit_snippets((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"), "9.8.7")
     release_hooks = YAML(typ="safe").load(release)["repos"][0]
     assert release_hooks["repo"] == "https://github.com/OWNER/vaulttool" and release_hooks["rev"] == "v9.8.7"
-    assert [h["id"] for h in release_hooks["hooks"]] == ["vaulttool-fix", "vaulttool-tiers", "vaulttool-check"]
+    assert [h["id"] for h in release_hooks["hooks"]] == ["vaulttool-fix", "vaulttool-tiers", "vaulttool-check",
+                                                         "vaulttool-tiers-complete"]
     local_repo = YAML(typ="safe").load(local)["repos"][0]
     assert local_repo["repo"] == "local"
     expected = {h["id"]: {k: v for k, v in h.items() if k != "description"} | {"language": "system"} for h in defined

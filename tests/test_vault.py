@@ -107,10 +107,10 @@ def test_inside_means_under_the_folder_not_beside_it(tmp_path: Path) -> None:
 
 
 def test_mv_finds_a_note_of_a_vault_at_a_drive_root(tmp_path: Path) -> None:
-    from vaulttool.cli.mv import _vault_path
+    from vaulttool.cli.mv import note_vault_path
     from vaulttool.config.settings import Config
 
     note = make(tmp_path, "Notes/a.md")
     config = Config(root=Path(FILE_SYSTEM_ROOT))
     expected = Path(os.path.relpath(os.path.realpath(note), FILE_SYSTEM_ROOT)).as_posix()
-    assert _vault_path(config, note, must_exist=True) == expected
+    assert note_vault_path(config, note, must_exist=True) == expected

@@ -194,11 +194,13 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Run `vaulttool tiers`: it appends a missing section after the note's last line (where the finding "
         "points), or rewrites an out-of-date one at its heading; nothing else in the note changes."),
     "VT413": Explanation(
-        "`tiers`: orphaned tier note (its standard note is gone)",
+        "`tiers`: orphaned tier note (its standard note is gone, and no renamed note claims it)",
         "The standard note was moved, renamed or deleted: the tier note's links point nowhere, and its text is "
-        "easily forgotten.",
-        "Move or rename the tier note after its standard note, or delete it if it is no longer wanted; "
-        "vaulttool never deletes it for you."),
+        "easily forgotten. A rename is recognised, and the stubs moved after the note (VT530), when every stub "
+        "left behind links the renamed note in its `source` (Obsidian rewrites links on a rename) or carries "
+        "the `has_id_wikidata` of exactly one note that lacks stubs; this stub matched neither.",
+        "Renamed: `vaulttool mv OLD NEW` (or point the stub's `source` at the note's new name and run "
+        "`vaulttool tiers`). Deleted on purpose: `vaulttool rm OLD` removes the stubs it left behind."),
     "VT414": Explanation(
         "`tiers`, `entities`: unsafe path or name refused; nothing written for that note",
         "A name that would lead outside the vault, be one file with another on a case- or Unicode-folding file "

@@ -7,7 +7,7 @@ Commands that write take the vault's writer lock first. Network code is imported
 that need it, so the pre-commit hook starts fast.
 """
 
-from vaulttool.cli import entities, explain, links, mv, new, notes, refresh, sync, tiers  # noqa: F401  (each registers its commands)
+from vaulttool.cli import baseline, entities, explain, links, mv, new, notes, refresh, rm, sync, tiers  # noqa: F401  (each registers its commands)
 from vaulttool.cli.base import main
 
 __all__ = ["main"]

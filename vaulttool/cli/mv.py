@@ -15,7 +15,7 @@ from vaulttool.errors import UsageError, VaultToolError
 from vaulttool.findings import plural
 
 
-def _vault_path(config: Config, path: Path, must_exist: bool) -> str:
+def note_vault_path(config: Config, path: Path, must_exist: bool) -> str:
     """A PATH as a vault path: relative to the working folder, else to the vault's root."""
     root = os.path.realpath(config.root)
     # Only the folder is made absolute (and relative again); the name stays as typed, for the name checks
@@ -52,7 +52,7 @@ def mv(old: Path, new: Path, dry_run: bool, out: OutputOptions, lock_timeout: fl
     try:
         config = open_config([old], lock_timeout=lock_timeout)
         reporter = Reporter("mv", out, config)
-        source, target = _vault_path(config, old, True), _vault_path(config, new, False)
+        source, target = note_vault_path(config, old, True), note_vault_path(config, new, False)
         moves = move.standard_moves(config, source, target)
         report = move.plan(config, moves)
         if not dry_run:

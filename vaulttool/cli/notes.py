@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from vaulttool.cli.base import (
     is_whole_vault,
     jobs_option,
     load_vault,
+    open_config,
     lock_option,
     main,
     paths_argument,
@@ -27,8 +29,10 @@ from vaulttool.cli.output import (
     findings_summary,
     output_options,
 )
+from vaulttool.commands import baseline as baseline_command
 from vaulttool.commands import validate as validate_command
 from vaulttool.commands.writes import UPDATE
+from vaulttool.config.settings import Config
 from vaulttool.disk import vault
 from vaulttool.errors import StateWriteError, UsageError, VaultToolError
 from vaulttool.findings import Finding, new_to, plural
@@ -37,15 +41,17 @@ from vaulttool.findings import Finding, new_to, plural
 @main.command()
 @click.argument("folder", required=False, default=".",
                 type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--nested", is_flag=True, help="Make FOLDER a vault of its own even inside another vault's root "
+                                             "(whose commands and hooks then no longer check its notes).")
 @output_options(("text", "json"), findings=False)
-def init(folder: Path, out: OutputOptions) -> None:
+def init(folder: Path, nested: bool, out: OutputOptions) -> None:
     """Make FOLDER (default: here) a vault: a commented vaulttool.toml, the .gitignore lines vaulttool
     needs, and the .pre-commit-config.yaml snippet. Never overwrites a file."""
     from vaulttool.commands import init as init_command
 
     reporter = Reporter("init", out)
     try:
-        report = init_command.run(folder, vault.precommit_hooks_text())
+        report = init_command.run(folder, vault.precommit_hooks_text(), nested)
     except OSError as error:
         fail(StateWriteError(f"{error.filename}: {error.strerror}"))
     except VaultToolError as error:
@@ -84,6 +90,7 @@ def validate(paths: tuple[Path, ...], out: OutputOptions, no_cache: bool, fix: b
     try:
         config, notes = load_vault(paths, jobs=jobs, lock_timeout=lock_timeout)
         reporter = Reporter("validate", out, config)
+        reporter.use_baseline(paths, baseline_command.validate_reports)
         whole_vault = is_whole_vault(config, paths)
         progress = reporter.progress()
         with writer(config, "validate --fix", fix and not dry_run, notes.debris):
@@ -171,25 +178,42 @@ def roundtrip(paths: tuple[Path, ...], check: bool, out: OutputOptions, jobs: in
 @main.command()
 @paths_argument
 @output_options()
-def check(paths: tuple[Path, ...], out: OutputOptions) -> None:
+@click.option("--skip-missing", is_flag=True,
+              help="Skip PATHS that no longer exist (a hook before this one moved or removed them); with every "
+                   "one gone, check nothing.")
+def check(paths: tuple[Path, ...], out: OutputOptions, skip_missing: bool) -> None:
     """Validate, round-trip and tiers-check notes, writing nothing: the `vaulttool-check` pre-commit hook.
 
     Reads only the notes given (and the validate cache, for the one-type-per-property rule); never
-    touches the network.
+    touches the network. Findings vaulttool-baseline.json accepts (`vaulttool baseline`) are counted,
+    not reported.
     """
-    from vaulttool.commands import tiers as tiers_command
-
+    # pre-commit passes the names staged when the commit began; the tiers hook may have moved some since.
+    existing = tuple(path for path in paths if not skip_missing or os.path.lexists(path))
     try:
-        config, notes = load_vault(paths)
-        reporter = Reporter("check", out, config)
-        whole_vault = is_whole_vault(config, paths)
-        result = validate_command.run(config, notes, whole_vault=whole_vault, prove_round_trip=True)
-        planned = tiers_command.plan(config, notes, validated=result.findings, whole_vault=whole_vault)
-        # Each problem once: tiers' findings at a place and code validate's shown ones name are left out.
-        shown, _ = reporter.shown(result.findings, result.ignored)
-        findings = result.findings + new_to(tiers_command.check_findings(planned), shown) + notes.problems
+        if paths and not existing:  # (not the whole vault: none of the notes asked for is left)
+            config, notes = open_config(()), vault.Discovered([], [], [])
+            reporter = Reporter("check", out, config)
+            findings, ignored = [], {}
+        else:
+            config, notes = load_vault(existing)
+            reporter = Reporter("check", out, config)
+            reporter.use_baseline(existing, baseline_command.every_code)
+            findings, ignored = check_findings(config, notes, reporter, is_whole_vault(config, existing))
     except VaultToolError as error:
         fail(error)
-    reporter.finish(Outcome(findings, counts={"notes": len(notes), "files": 0}, ignored=result.ignored),
+    reporter.finish(Outcome(findings, counts={"notes": len(notes), "files": 0}, ignored=ignored),
                     lambda counts: f"{plural(counts['notes'], 'note')} checked: {findings_summary(counts)}",
                     lambda failing: EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+def check_findings(config: Config, notes: vault.Discovered, reporter: Reporter,
+                   whole_vault: bool) -> tuple[list[Finding], dict[str, frozenset[str]]]:
+    """What `check` finds in `notes` (and `baseline` records), and each note's `vaulttool_ignore` codes."""
+    from vaulttool.commands import tiers as tiers_command
+
+    result = validate_command.run(config, notes, whole_vault=whole_vault, prove_round_trip=True)
+    planned = tiers_command.plan(config, notes, validated=result.findings, whole_vault=whole_vault)
+    # Each problem once: tiers' findings at a place and code validate's shown ones name are left out.
+    shown, _ = reporter.shown(result.findings, result.ignored)
+    return result.findings + new_to(tiers_command.check_findings(planned), shown) + notes.problems, result.ignored

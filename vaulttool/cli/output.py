@@ -5,6 +5,9 @@ Every JSON document has the same top level (`vaulttool/schemas/output.schema.jso
 `exit_code`, `findings` (each with its severity and code), `files` (written, or that would be),
 `summary` (counts: `errors`, `warnings` and `suppressed` always), and for some commands `notes` (one
 record a note) and `fixed`. Text goes to standard output, the summary line to standard error.
+
+`check`, `validate` and `baseline` honour the vault's baseline (`rules.baseline`): the findings it
+accepts are counted (`baselined`), not printed, and in JSON listed with `"baselined": true`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import functools
 import json
 import os
 import sys
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NoReturn, Sequence
@@ -26,6 +30,7 @@ from vaulttool.commands.progress import Progress
 from vaulttool.config.settings import OUTPUT_FORMATS, Config
 from vaulttool.disk.vault import is_inside, vault_path_of
 from vaulttool.findings import ERROR, Finding, code_selectors, error_count, plural, render
+from vaulttool.rules.baseline import BASELINE_FILE, Key, match
 from vaulttool.rules.suppress import Suppressions
 
 SCHEMA_VERSION = 1
@@ -121,6 +126,9 @@ class Reporter:
         self.verbose = out.verbose
         self.suppressions = Suppressions(tuple(config.ignore.items()) if config else (), out.select, out.ignore)
         self._root = str(config.root.resolve()) if config else None
+        self._config = config
+        self._baseline: Counter[Key] | None = None  # the baseline's entries, where the command honours one
+        self._judged: Callable[[Key], bool] = lambda key: False
         _on_failure(self.format)
 
     @property
@@ -153,7 +161,8 @@ class Reporter:
         if not self.quiet:
             click.echo(f"vaulttool: {text}", err=True)
 
-    def _vault_path(self, display: str) -> str | None:
+    def vault_path(self, display: str) -> str | None:
+        """The vault path of a file as findings name it (None: not in the vault)."""
         if self._root is None:
             return None
         path = os.path.abspath(display)
@@ -161,7 +170,7 @@ class Reporter:
 
     def shown(self, findings: Iterable[Finding], ignored: Mapping[str, frozenset[str]]) -> tuple[list[Finding], int]:
         """The findings not suppressed, sorted, and how many were."""
-        shown, suppressed = self.suppressions.apply(findings, ignored, self._vault_path)
+        shown, suppressed = self.suppressions.apply(findings, ignored, self.vault_path)
         return sorted(shown), suppressed
 
     def counted(self, findings: Iterable[Finding], ignored: Mapping[str, frozenset[str]]
@@ -170,6 +179,36 @@ class Reporter:
         shown, suppressed = self.shown(findings, ignored)
         errors = error_count(shown)
         return shown, {"errors": errors, "warnings": len(shown) - errors, "suppressed": suppressed}
+
+    def use_baseline(self, paths: Sequence[Path], codes: Callable[[str], bool]) -> None:
+        """Have `finish` report only the findings the vault's baseline file (`vaulttool baseline`) does
+        not accept, counting the others, and say how many of its entries no longer occur: of those this
+        run judges, of the notes under PATHS (the whole vault when none) and the `codes` the command
+        reports, less those --select/--ignore hide. Without the file, nothing changes (nor do the
+        counts). ConfigError for a file that is no baseline."""
+        from vaulttool.commands import baseline
+
+        assert self._config is not None
+        self._baseline = baseline.load(self._config.root)
+        in_scope = baseline.scope(self._config.root, paths)
+        select, ignore = self.suppressions.select, self.suppressions.ignore
+        self._judged = lambda key: (in_scope(key.path) and codes(key.code) and not key.code.startswith(ignore)
+                                    and (not select or key.code.startswith(select)))
+
+    def _baselined(self, shown: list[Finding], counts: dict[str, int]) -> tuple[list[Finding], list[Finding]]:
+        """The findings shown that the baseline does not accept, and those it does; `counts` made to
+        count the first as errors and warnings, with `baselined` and `baseline_unused` besides."""
+        if self._baseline is None or self._config is None:
+            return shown, []
+        from vaulttool.commands import baseline
+
+        named = {(key.path, key.code) for key in self._baseline}  # only their notes are read for fingerprints
+        keyed = baseline.keyed(shown, self._config.root, self.vault_path, lambda path, code: (path, code) in named)
+        matched = match(keyed, self._baseline, self._judged)
+        errors = error_count(matched.reported)
+        counts.update(errors=errors, warnings=len(matched.reported) - errors, baselined=len(matched.baselined),
+                      baseline_unused=matched.unused)
+        return matched.reported, matched.baselined
 
     def failing(self, shown: Iterable[Finding]) -> bool:
         """Whether these findings fail the run: errors, or warnings with --strict."""
@@ -181,12 +220,14 @@ class Reporter:
         `exit_code` gives the exit code from whether the findings shown fail the run (errors, or
         warnings with --strict)."""
         shown, common = self.counted(outcome.findings, outcome.ignored)
+        shown, baselined = self._baselined(shown, common)
         code = exit_code(self.failing(shown))  # (which may add to the counts, as sync its status)
         counts = {**outcome.counts, **common}
         suppressed = common["suppressed"]
         if self.format == "json":
-            document = _document(self.command, code, [finding.record() for finding in shown],
-                                 [asdict(record) for record in outcome.files], counts)
+            records = [{**finding.record(), **({"baselined": True} if accepted else {})}
+                       for finding, accepted in sorted([(f, False) for f in shown] + [(f, True) for f in baselined])]
+            document = _document(self.command, code, records, [asdict(record) for record in outcome.files], counts)
             if outcome.notes is not None:
                 document["notes"] = outcome.notes
             if outcome.fixed is not None:
@@ -202,9 +243,15 @@ class Reporter:
             click.echo(render(shown, self.format), nl=False)
             if summary is not None and not self.quiet:
                 line = summary(counts)
-                if suppressed:
-                    line += f" ({suppressed} suppressed)"
+                hidden = [f"{suppressed} suppressed"] if suppressed else []
+                hidden += [f"{len(baselined)} baselined"] if baselined else []
+                if hidden:
+                    line += f" ({', '.join(hidden)})"
                 click.echo(line, err=True)
+        if counts.get("baseline_unused"):
+            self.notice(f"{plural(counts['baseline_unused'], 'baseline entry', 'baseline entries')} no longer "
+                        f"{'occurs' if counts['baseline_unused'] == 1 else 'occur'}: run `vaulttool baseline` "
+                        f"to shrink {BASELINE_FILE}")
         sys.exit(code)
 
 

@@ -51,6 +51,7 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
             wait_for_writer(config, "tiers")
         notes = vault.discover(config, list(paths))
         reporter = Reporter("tiers", out, config)
+        reporter.use_baseline(paths, lambda code: False)  # (accepts; which entries are stale, `check` says)
         whole_vault = is_whole_vault(config, paths)
         progress = reporter.progress()
         report = tiers_command.plan(config, notes, progress=progress, whole_vault=whole_vault)

@@ -10,6 +10,7 @@ is planned by pure functions (`config_text`, `gitignore_plan`, `precommit_snippe
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +22,15 @@ from vaulttool.config.settings import CONFIG_NAME, Config, Schema, TiersConfig, 
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.store import CACHE_FOLDER, STATE_FOLDER
 from vaulttool.engine import scalars, values, yamlnodes
-from vaulttool.errors import ConcurrentChangeError
+from vaulttool.errors import ConcurrentChangeError, UsageError
 
 RELEASE_REPO = "https://github.com/OWNER/vaulttool"
 # What a vault's .gitignore needs: the caches and the lock (the folder ignores itself too, but a vault
 # may be used with an older vaulttool), and the temporary files a killed run leaves beside notes.
 GITIGNORE_LINES = (f"{STATE_FOLDER}/{CACHE_FOLDER}/", f"*{fileio.TEMP_SUFFIX}")
-# The order the README gives: fix first, then the stubs, then the check of the result.
-HOOK_ORDER = ("vaulttool-fix", "vaulttool-tiers", "vaulttool-check")
+# The order the README gives: fix first, then the stubs, then the check of the result, then the vault-wide
+# check that no deleted note or stub is left half removed.
+HOOK_ORDER = ("vaulttool-fix", "vaulttool-tiers", "vaulttool-check", "vaulttool-tiers-complete")
 # Hooks a vault adds by hand (the README says when): left out of the snippet.
 OPT_IN_HOOKS = frozenset({"vaulttool-links"})
 
@@ -182,8 +184,16 @@ class InitReport:
     local: str = ""
 
 
-def run(folder: Path, hooks_text: str) -> InitReport:
-    """Set up the vault at `folder` (an existing folder); never replace a file."""
+def run(folder: Path, hooks_text: str, nested: bool = False) -> InitReport:
+    """Set up the vault at `folder` (an existing folder); never replace a file. Raises UsageError when
+    `folder` is inside another vault's root, unless `nested`."""
+    here, outer = Path(os.path.abspath(folder)), vault.find_root(folder)
+    if not nested and outer is not None and outer != here:
+        # A root there would take its notes out of the outer vault: its hooks, run from the outer
+        # root's git work tree, would then judge them against a vault of their own.
+        raise UsageError(f"{here}: is inside the vault at {outer}; a {CONFIG_NAME} here would make a second "
+                         f"vault root in it. Run init at {outer}, or pass --nested to make this folder a vault "
+                         "of its own")
     report = InitReport()
     config = folder / CONFIG_NAME
     try:

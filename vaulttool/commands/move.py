@@ -24,7 +24,7 @@ from vaulttool.commands.writes import UPDATE, write_planned
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.engine.ids import is_item_id
-from vaulttool.engine.links import NoteLink, markdown_target, note_links
+from vaulttool.engine.links import NoteLink, links_in, markdown_target, note_links
 from vaulttool.engine.note import BOM, Note, unified_diff
 from vaulttool.engine.paths import check_vault_path
 from vaulttool.engine.relink import rewrite, written_path
@@ -223,7 +223,7 @@ def _plan_note(config: Config, read_at: str, source_before: str, source_after: s
         head = relinked.text[: relinked.body_start] if relinked.has_frontmatter else ""
         planned = section.plan(relinked.body, source_after, config.tiers, section.line_ending_before(head, len(head)),
                                formerly=source_before)
-        if planned.body is not None and len(planned.sections) == 1:
+        if planned.body is not None and len(planned.sections) <= 1:  # (a missing one too, as tiers would)
             data = (BOM if note.bom else b"") + (head + planned.body).encode("utf-8")
             what.append("links section")
     located = layout.standard_of(source_before, config.tiers) if moved else None
@@ -307,6 +307,9 @@ def standard_moves(config: Config, old: str, new: str) -> dict[str, str]:
         raise MoveRefused(f"refused: {error}; nothing moved") from None
     moves = {old: new}
     for before, after in zip(old_siblings, new_siblings):
+        blocked = fileio.unreadable_folder(config.root, before.vault_path)
+        if blocked is not None:  # (its stub, there or not, would be left behind)
+            raise MoveRefused(f"cannot read the folder {blocked[0] or '.'}: {blocked[1].strerror}; nothing moved")
         if (config.root / before.vault_path).is_file():
             moves[before.vault_path] = after.vault_path
     return moves
@@ -326,51 +329,96 @@ def _wikidata_id(config: Config, path: Path) -> str | None:
 
 
 def recover(config: Config, standards: Sequence[str]) -> tuple[list[MoveReport], list[Finding]]:
-    """For standard notes someone renamed without their stubs (`git mv`, a file manager): the moves of
-    the stubs left behind, and of every link to the old names. A standard note missing stubs gets the
-    orphaned stubs (their standard note gone) of exactly one old note whose stubs all carry its
-    `has_id_wikidata`, when it is the only standard note with that id. Only stubs whose standard note is
-    gone are read; the standard notes are read only when such stubs share an id with a candidate."""
+    """For standard notes someone renamed without their stubs (`git mv`, a file manager, Obsidian):
+    the moves of the stubs left behind, and of every link to the old names. A standard note missing
+    stubs gets the orphaned stubs (their standard note gone) of exactly one old note when either
+
+    - every one of those stubs links, in its `source`, this very note: Obsidian renamed it and
+      rewrote the stubs' links (with or without an id); or
+    - every one of those stubs carries its `has_id_wikidata`, and it is the only standard note with
+      that id.
+
+    Only stubs whose standard note is gone are read; the standard notes are read only when such stubs
+    share an id with a candidate."""
     root, settings = config.root, config.tiers
     wanting = [path for path in standards
                if any(not (root / s.vault_path).is_file() for s in _siblings_or_none(path, config))]
     if not wanting:
         return [], []
-    orphans: dict[str, list[tuple[str, str, str | None]]] = {}  # old standard -> (tier, stub, id)
+    orphans: dict[str, list[_Orphan]] = {}  # old standard -> its stubs left behind
     for stub in _tier_stubs(config):
         located = layout.standard_of(stub, settings)
         if located is None or fileio.exists_in_any_spelling(root, located[1]):
             continue
-        orphans.setdefault(located[1], []).append((located[0], stub, _wikidata_id(config, root / stub)))
+        orphans.setdefault(located[1], []).append(_orphan(config, located[0], stub))
+    if not orphans:
+        return [], []
+    claimed = _claimed_by_their_links(config, orphans, set(wanting))
     by_id: dict[str, list[str]] = {}
     for old, stubs in orphans.items():
-        ids = {wikidata_id for _, _, wikidata_id in stubs}
+        ids = {orphan.wikidata_id for orphan in stubs}
         if len(ids) == 1 and None not in ids:
             by_id.setdefault(next(iter(ids)) or "", []).append(old)
-    if not by_id:
-        return [], []
     reports: list[MoveReport] = []
     findings: list[Finding] = []
     holders: dict[str, list[str]] | None = None
     for path in wanting:
-        wikidata_id = _wikidata_id(config, root / path)
-        if wikidata_id is None or len(by_id.get(wikidata_id, [])) != 1:
-            continue
-        if holders is None:
-            holders = _standards_by_id(config, set(by_id))
-        if holders.get(wikidata_id) != [path]:
-            continue
-        old = by_id[wikidata_id][0]
+        old = claimed.get(path)
+        if old is None:
+            wikidata_id = _wikidata_id(config, root / path)
+            if wikidata_id is None or len(by_id.get(wikidata_id, [])) != 1:
+                continue
+            if holders is None:
+                holders = _standards_by_id(config, set(by_id))
+            if holders.get(wikidata_id) != [path]:
+                continue
+            old = by_id[wikidata_id][0]
         new_siblings = {s.tier: s.vault_path for s in layout.siblings(path, settings)}
         moves = {old: path}
-        for tier, stub, _ in orphans[old]:
-            if not (root / new_siblings[tier]).exists():
-                moves[stub] = new_siblings[tier]
+        for orphan in orphans[old]:
+            if not (root / new_siblings[orphan.tier]).exists():
+                moves[orphan.stub] = new_siblings[orphan.tier]
         try:
             reports.append(plan(config, moves, done={old}))
         except MoveRefused as error:
             findings.append(Finding(vault.display_path(root / path), 1, 1, "VT414", f"stubs not moved: {error}"))
     return reports, findings
+
+
+@dataclass(frozen=True, slots=True)
+class _Orphan:
+    """A tier stub whose standard note is gone, with what it says of that note."""
+
+    tier: str
+    stub: str  # its vault path
+    wikidata_id: str | None
+    source: str | None  # the path of the link in its `source`, as written
+
+
+def _orphan(config: Config, tier: str, stub: str) -> _Orphan:
+    try:
+        values = Note.parse(fileio.read_bytes(config.root / stub)).values()
+    except (OSError, NoteError):
+        return _Orphan(tier, stub, None, None)
+    wikidata_id = values.get(config.schema.id_key)
+    source = values.get("source")
+    links = list(links_in(source)) if isinstance(source, str) else []
+    return _Orphan(tier, stub, wikidata_id if is_item_id(wikidata_id) else None,
+                   unquote(links[0].target) if len(links) == 1 else None)
+
+
+def _claimed_by_their_links(config: Config, orphans: Mapping[str, list[_Orphan]], wanting: set[str]) -> dict[str, str]:
+    """new standard note -> the old one, where every stub the old note left behind links the new note
+    in its `source` (as Obsidian rewrites links on a rename), and no other old note's stubs do."""
+    if not any(orphan.source for stubs in orphans.values() for orphan in stubs):
+        return {}
+    index = VaultIndex(vault.vault_files(config.root))
+    claims: dict[str, list[str]] = {}
+    for old, stubs in orphans.items():
+        opened = {index.resolve(orphan.source, orphan.stub) if orphan.source else None for orphan in stubs}
+        if len(opened) == 1 and (new := next(iter(opened))) in wanting:
+            claims.setdefault(new, []).append(old)
+    return {new: olds[0] for new, olds in claims.items() if len(olds) == 1}
 
 
 def _siblings_or_none(path: str, config: Config) -> list[layout.Sibling]:
