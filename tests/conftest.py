@@ -46,8 +46,9 @@ REFERENCE_NOTE = DATA / "roundtrip" / "reference_note.md"
 
 
 def fingerprint(folder: Path, pattern: str = "*") -> dict[str, str]:
-    """The hash of every file matching `pattern` under `folder`, but vaulttool's own state (lock, caches)."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+    """The hash of every file matching `pattern` under `folder`, but vaulttool's own state (lock, caches),
+    by its path from `folder` with `/` (as vault paths are written, on Windows too)."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob(pattern)) if p.is_file() and ".vaulttool" not in p.parts}
 
 

@@ -125,7 +125,7 @@ def test_rm_refuses_a_path_outside_the_vault(removing: Path) -> None:
     (removing.parent / "elsewhere.md").write_text("# not the vault's\n", encoding="utf-8")
     result = run("--root", ".", "rm", "../elsewhere.md")
     assert result.exit_code == 2
-    assert result.output == "vaulttool: ../elsewhere.md: not inside the vault\n"
+    assert result.output == f"vaulttool: {Path('../elsewhere.md')}: not inside the vault\n"  # (as Windows spells it there)
     assert (removing.parent / "elsewhere.md").is_file()
 
 
