@@ -169,3 +169,12 @@ def test_git_mv_then_the_hooks_move_the_stubs(repo: Path) -> None:  # noqa: F811
                              text=True, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert not list(repo.glob(f"_*/UN(United_Nations)/{OLD_STEM}.*.md"))
+
+
+def test_mv_gives_a_note_without_a_links_section_one(moving: Path) -> None:
+    note = moving / OLD
+    data = note.read_bytes()
+    note.write_bytes(data[:data.index(b"## Confidential Links & Embeds: ")])
+    assert run("mv", OLD, NEW).exit_code == 0
+    assert (moving / NEW).read_bytes().count(b"### #is_/same_as :: [") == 7  # the note itself and its six tiers
+    assert run("tiers", "--check").exit_code == 0
