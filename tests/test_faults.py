@@ -710,7 +710,9 @@ def test_sigterm_at_any_moment_of_a_tiers_run_leaves_no_temporary_file(tmp_path:
         time.sleep(random.Random(seed).uniform(0.3, 1.5))
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
-        assert process.returncode in (0, 143) and "Traceback" not in stderr, stderr
+        # 143: stopped by vaulttool's handler; -SIGTERM: struck before Python ran it (starting up) or after
+        # the run ended (shutting down, the default action back), as a loaded CI machine's timing gives.
+        assert process.returncode in (0, 143, -signal.SIGTERM) and "Traceback" not in stderr, stderr
         assert [str(path.relative_to(vault)) for path in vault.rglob(TEMP_GLOB)] == [], (seed, stderr)
         for name, data in snapshot_of(vault).items():
             assert data in (initial.get(name), final.get(name)), name
