@@ -125,3 +125,10 @@ def test_a_path_named_inside_the_folder_is_a_finding(user: OrdinaryUser) -> None
     code, lines, error = run_as(user, "validate", f"{HIDDEN}/UN(United_Nations).private.md", UN)
     assert "Traceback" not in error
     assert (code, lines) == (1, [f"{HIDDEN}/UN(United_Nations).private.md:1:1: VT110 cannot read: Permission denied"])
+
+
+@pytest.mark.parametrize("command", ["mv", "rm"])
+def test_a_note_named_inside_the_folder_is_refused_clearly(user: OrdinaryUser, command: str) -> None:
+    named = f"{HIDDEN}/UN(United_Nations).private.md"
+    code, lines, error = run_as(user, command, named, *([f"{UN}/UNO(United_Nations).md"] if command == "mv" else []))
+    assert (code, lines, error) == (2, [], f"vaulttool: {named}: cannot read: Permission denied\n")

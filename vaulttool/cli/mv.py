@@ -27,9 +27,20 @@ def note_vault_path(config: Config, path: Path, must_exist: bool) -> str:
         folder = os.path.realpath(candidate.parent)
         if not is_inside(folder, root):
             continue
-        if candidate.exists() or not must_exist:
+        if _exists(path, candidate) or not must_exist:
             return (Path(os.path.relpath(folder, root)) / candidate.name).as_posix()
     raise UsageError(f"{path}: {'no such note' if must_exist else 'not inside the vault'}")
+
+
+def _exists(path: Path, candidate: Path) -> bool:
+    """Whether `candidate` exists; UsageError when that cannot be told (a folder on the way unreadable)."""
+    try:
+        os.lstat(candidate)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
+    return True
 
 
 @main.command()

@@ -3,6 +3,7 @@ pre-commit hook's vault-wide check that no removal was left half done."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from vaulttool.findings import plural
 def _existing(path: Path) -> Path:
     """`path`, or the nearest folder above it that exists (a standard note already deleted is named to
     remove its stubs left behind): where to look for the vault."""
-    return next((candidate for candidate in (path, *path.parents) if candidate.exists()), Path.cwd())
+    return next((candidate for candidate in (path, *path.parents) if os.path.lexists(candidate)), Path.cwd())
 
 
 @main.command()
