@@ -92,9 +92,9 @@ def _sole_link(text: str) -> str | None:
     return None
 
 
-def _heading_words(text: str) -> str | None:
-    """A heading as compared: its words, case folded, without its `#`s or a final colon; None for a
-    line that is no heading when `heading` is one (and the other way round)."""
+def _heading_words(text: str) -> str:
+    """A line as headings are compared: its words, case folded, without its `#`s or a final colon,
+    marked `#` when it is a Markdown heading (so a paragraph never matches a heading, nor the reverse)."""
     stripped = text.strip()
     words = " ".join(stripped.lstrip("#").split()).rstrip(":").rstrip().casefold()
     return ("#" if stripped.startswith("#") else "") + words
