@@ -139,13 +139,14 @@ def test_a_finding_on_what_cannot_be_read_as_a_note_is_keyed_by_an_empty_line(tm
     findings = [Finding("folder", 1, 1, "VT110", "cannot read the folder"), Finding("gone.md", 1, 1, "VT110", "gone"),
                 Finding("note.md", 2, 6, "VT201", "unquoted wikilink"), Finding("note.md", 2, 6, "VT120", "a bug")]
     assert keyed(findings, tmp_path, lambda path: path) == [
-        (findings[0], Key("folder", "VT110", fingerprint("VT110", ""))),
-        (findings[1], Key("gone.md", "VT110", fingerprint("VT110", ""))),
+        (findings[0], Key("folder", "VT110", fingerprint("VT110", "", "cannot read the folder"))),
+        (findings[1], Key("gone.md", "VT110", fingerprint("VT110", "", "gone"))),
         (findings[2], Key("note.md", "VT201", fingerprint("VT201", "key: [[x]]"))), (findings[3], None)]
 
 
 @pytest.mark.parametrize(("text", "reason"), [
     ("<<<<<<< HEAD\n{}\n", "not JSON (line 1, column 1: Expecting value)"),
+    ('{"vaulttool_baseline": 1, "entries": ' + "[" * 200_000 + "]" * 200_000 + "}", "nested too deep to be a baseline"),
     ('{"entries": []}', 'not a vaulttool baseline of format 1 (no "vaulttool_baseline": 1)'),
     ('{"vaulttool_baseline": 1}', '"entries" is not a list'),
     ('{"vaulttool_baseline": 1, "entries": [{"path": "a.md", "code": "VT201"}]}',
@@ -350,3 +351,22 @@ def test_the_tiers_hooks_accept_an_orphaned_stub_the_baseline_holds(example_vaul
         assert result.exit_code == 0, (command, result.output)
         assert "VT413" not in result.stdout, command
         assert "(1 baselined)" in result.output or command != ["check"], command  # (the others are silent when clean)
+
+
+def test_a_note_level_finding_is_told_apart_by_what_it_is_about(example_vault: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Findings about a whole note stand at its first line (`---`): a missing private stub is not the
+    missing secret stub the baseline accepted."""
+    monkeypatch.chdir(example_vault)
+    note = "_Standards/UN(United_Nations)/UN(United_Nations).md"
+    secret, private = (example_vault / f"_{tier}/UN(United_Nations)/UN(United_Nations).{tier}.md"
+                       for tier in ("secret", "private"))
+    kept = secret.read_bytes()
+    secret.unlink()
+    assert run("baseline").exit_code == 0
+    secret.write_bytes(kept)
+    private.unlink()
+    result = run("check", note)
+    assert result.exit_code == 1
+    assert result.stdout == (f"{note}:1:1: VT411 missing tier stub _private/UN(United_Nations)/"
+                             "UN(United_Nations).private.md\n")

@@ -15,7 +15,17 @@ from vaulttool.disk import fileio
 from vaulttool.disk.vault import is_inside, vault_path_of
 from vaulttool.errors import ConfigError, StateWriteError
 from vaulttool.findings import Finding
-from vaulttool.rules.baseline import BASELINE_FILE, Key, baselinable, dump, fingerprint, line_text, merged, parse
+from vaulttool.rules.baseline import (
+    BASELINE_FILE,
+    Key,
+    baselinable,
+    dump,
+    fingerprint,
+    line_text,
+    merged,
+    parse,
+    subject_of,
+)
 
 VaultPathOf = Callable[[str], "str | None"]  # a finding's path -> its vault path (None: outside the vault)
 
@@ -78,7 +88,7 @@ def keyed(findings: Iterable[Finding], root: Path, vault_path_of_finding: VaultP
             except OSError:  # (a folder that could not be read, a note gone or unreadable: VT110)
                 texts[vault_path] = b""
         text = line_text(texts[vault_path], finding.line)
-        pairs.append((finding, Key(vault_path, finding.code, fingerprint(finding.code, text))))
+        pairs.append((finding, Key(vault_path, finding.code, fingerprint(finding.code, text, subject_of(finding)))))
     return pairs
 
 

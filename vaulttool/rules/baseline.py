@@ -46,10 +46,19 @@ def line_text(data: bytes, line: int) -> str:
     return lines[line - 1].decode("utf-8", "replace").lstrip(_BOM).strip()
 
 
-def fingerprint(code: str, text: str) -> str:
+def fingerprint(code: str, text: str, subject: str = "") -> str:
     """The fingerprint of a finding of `code` on a line reading `text` (stripped): 16 hex digits of its
-    SHA-256, ample to tell apart the findings of one note and code."""
-    return hashlib.sha256(f"{code}\n{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    SHA-256, ample to tell apart the findings of one note and code. `subject`: for a finding about the
+    whole note rather than a line of it (see `subject_of`), what it is about."""
+    return hashlib.sha256(f"{code}\n{text}\n{subject}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def subject_of(finding: Finding) -> str:
+    """What tells apart findings of one code about a whole note (put at 1:1, its first line): the
+    message, which names the stub missing (VT411) or the key required (VT305). Empty for a finding on a
+    line of its own, whose line's text does, so that its wording may change (VT306's when a field is
+    declared) without making it new."""
+    return finding.message if (finding.line, finding.col) == (1, 1) else ""
 
 
 def baselinable(finding: Finding) -> bool:
@@ -66,6 +75,8 @@ def parse(text: str) -> Counter[Key]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not JSON (line {error.lineno}, column {error.colno}: {error.msg})") from None
+    except RecursionError:
+        raise ValueError("nested too deep to be a baseline") from None
     if not isinstance(document, dict) or document.get(_FORMAT_KEY) != FORMAT:
         raise ValueError(f'not a vaulttool baseline of format {FORMAT} (no "{_FORMAT_KEY}": {FORMAT})')
     entries = document.get("entries")
