@@ -290,13 +290,43 @@ def test_a_line_of_theirs_survives_the_rewrite_of_a_stale_section(example_vault:
     assert note.read_bytes() == REFERENCE[:-2] + b" \n\n" + THEIR_LINE + b"\n\nText after the section.\n"
 
 
-def test_a_heading_written_otherwise_is_the_section_not_a_reason_for_a_second(example_vault: Path) -> None:
+@pytest.mark.parametrize("theirs", [b"## Confidential links &  embeds", b" ##   CONFIDENTIAL LINKS & EMBEDS: ##"])
+def test_a_heading_written_otherwise_is_the_section_not_a_reason_for_a_second(example_vault: Path,
+                                                                             theirs: bytes) -> None:
     note = example_vault / REFERENCE_PATH
-    theirs = b"### Confidential links &  embeds"
     note.write_bytes(STALE.replace(HEADING, theirs))
     assert run("tiers", str(example_vault)).exit_code == 0
     assert note.read_bytes() == REFERENCE.replace(HEADING, theirs)
     assert note.read_bytes().count(b"### #is_/same_as") == 7
+
+
+@pytest.mark.parametrize("lookalike", [b"# Confidential links & embeds", b"    ## Confidential Links & Embeds: ",
+                                       b"#Confidential Links & Embeds:"], ids=["other-level", "indented-code", "tag"])
+def test_a_line_like_the_heading_that_is_no_such_heading_is_left_alone(example_vault: Path, lookalike: bytes,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a Markdown heading of the configured level is the section's: not another level, not code
+    indented four spaces, not a tag."""
+    note = example_vault / REFERENCE_PATH
+    at = STALE.index(HEADING)
+    data = STALE[:at] + lookalike + b"\n\nWho may see what: ask Ana.\n\n" + STALE[at:]
+    note.write_bytes(data)
+    monkeypatch.chdir(example_vault)
+    assert run("tiers", ".").exit_code == 0
+    at = REFERENCE.index(HEADING)
+    assert note.read_bytes() == REFERENCE[:at] + lookalike + b"\n\nWho may see what: ask Ana.\n\n" + REFERENCE[at:]
+
+
+@pytest.mark.parametrize("line", [
+    b"### #is_/same_as :: ![[_public/UN(United_Nations)/IOM(International_Organization_for_Migration).public#Summary]]",
+    b"### #is_/same_as :: [[_private/UN(United_Nations)/IOM(International_Organization_for_Migration).private|My dossier]]",
+], ids=["embed-with-heading", "their-alias"])
+def test_a_line_of_theirs_linking_one_of_the_notes_is_theirs_too(example_vault: Path, line: bytes) -> None:
+    note = example_vault / REFERENCE_PATH
+    note.write_bytes(STALE.replace(b".personal.md)\n\n", b".personal.md) \n\n" + line + b"\n\n"))
+    result = run("tiers", str(example_vault))
+    assert result.exit_code == 0
+    assert "VT420" in result.stdout
+    assert note.read_bytes() == REFERENCE[:-2] + b" \n\n" + line + b"\n\n"
 
 
 

@@ -2,12 +2,15 @@
 
 The section is its heading and the consecutive link lines after it (`### #is_/same_as :: …`, one link
 each, blank lines between them allowed), and nothing more: whatever follows the last link line (text,
-embeds, tags, callouts, headings) is the person's and is never touched. The heading is recognised in any
-level, case and spacing, with or without its colon, as people wrote it before vaulttool came.
+embeds, tags, callouts, headings) is the person's and is never touched. The heading is a Markdown
+heading of the configured level, recognised in any case and spacing, with or without its colon, as
+people wrote it before vaulttool came.
 
 A link line is vaulttool's when it links one of the notes the section is for (the note itself, each of
-its tiers; a second line linking one of them is rewritten away, as it says nothing the others do not);
-any other link line in the section (a Dataview field the person added) is theirs: it is kept, byte for
+its tiers; a second line linking one of them is rewritten away, as it says nothing the others do not)
+as vaulttool could have written it: no embed, no `#heading`, no alias but a name vaulttool writes
+there. Any other link line in the section (a Dataview field the person added, an embed, a link with an
+alias of theirs) is theirs: it is kept, byte for
 byte, after vaulttool's lines when the section is rewritten, and reported (`Plan.foreign`). A section whose lines already link the right notes, in any
 supported style (Markdown links or wikilinks, with or without an alias, absolute, relative or bare
 names), is current and stays as it is. Lines vaulttool writes take the line ending of the lines around them.
@@ -16,11 +19,12 @@ names), is current and stays as it is. Lines vaulttool writes take the line endi
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import NamedTuple, Sequence
 from urllib.parse import unquote
 
 from vaulttool.config.settings import TiersConfig
-from vaulttool.engine.links import links_in, markdown_lines, markdown_target
+from vaulttool.engine.links import Link, links_in, markdown_lines, markdown_target
 from vaulttool.tiers import layout
 
 
@@ -33,6 +37,7 @@ class Section(NamedTuple):
     newline: str  # the line ending of the heading line ("" at the very end of a note)
     heading_end: int = 0  # offset just past the heading's text, before its line ending
     lines: tuple[tuple[int, int], ...] = ()  # (start, end) of each link line, as `targets`
+    aliases: tuple[str | None, ...] = ()  # each line's alias ("" none; None: an embed or a #heading link)
 
 
 class Plan(NamedTuple):
@@ -83,45 +88,64 @@ def link_lead(config: TiersConfig) -> str:
     return before[:opening] if opening >= 0 else before
 
 
-def _sole_link(text: str) -> str | None:
-    """The target of the one link that is all of `text` (spaces around it aside), else None."""
+def _sole_link(text: str) -> Link | None:
+    """The one link that is all of `text` (spaces around it aside), else None."""
     stripped = text.strip()
     links = list(links_in(stripped))
     if len(links) == 1 and links[0].offset == 0 and links[0].end == len(stripped):
-        return links[0].target
+        return links[0]
     return None
 
 
-def _heading_words(text: str) -> str:
-    """A line as headings are compared: its words, case folded, without its `#`s or a final colon,
-    marked `#` when it is a Markdown heading (so a paragraph never matches a heading, nor the reverse)."""
-    stripped = text.strip()
-    words = " ".join(stripped.lstrip("#").split()).rstrip(":").rstrip().casefold()
-    return ("#" if stripped.startswith("#") else "") + words
+def _written_as(link: Link) -> str | None:
+    """The alias a link line shows ("" for none), or None for a link vaulttool never writes: an embed,
+    or one to a `#heading`."""
+    return None if link.embed or link.subpath else link.alias or ""
+
+
+def _name(vault_path: str) -> str:
+    return posixpath.basename(vault_path)[:-3]
+
+
+# An ATX heading (CommonMark): up to three spaces, one to six `#`s, then a space or the line's end; a
+# closing run of `#`s is not part of its text. Indented four spaces it is code; `#tag` is a tag.
+_ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))??(?:[ \t]+#+)?[ \t]*")
+
+
+def _heading_key(line: str) -> tuple[int, str] | str:
+    """How a line is compared with the configured heading: an ATX heading as (its level, its words case
+    folded and without a final colon), so that people's spellings from before vaulttool count; any
+    other line as its text without trailing spaces."""
+    match = _ATX_HEADING.fullmatch(line)
+    if match is None:
+        return line.rstrip()
+    words = " ".join((match.group(2) or "").split()).rstrip(":").rstrip().casefold()
+    return len(match.group(1)), words
 
 
 def find_sections(body: str, config: TiersConfig) -> list[Section]:
     """Every links section in a note's body, in order. Code fences do not count."""
-    heading = _heading_words(config.section_heading)
+    heading = _heading_key(config.section_heading)
     lead = link_lead(config)
     found: list[Section] = []
     current: Section | None = None
     for offset, line, fenced in markdown_lines(body):
         content = line.rstrip("\r\n")
         if current is not None:
-            target = None if fenced or not content.startswith(lead) else _sole_link(content[len(lead):])
-            if target is not None:
+            link = None if fenced or not content.startswith(lead) else _sole_link(content[len(lead):])
+            if link is not None:
                 end = offset + len(content)
-                current = current._replace(end=end, targets=(*current.targets, target),
-                                           lines=(*current.lines, (offset, end)))
+                current = current._replace(end=end, targets=(*current.targets, link.target),
+                                           lines=(*current.lines, (offset, end)),
+                                           aliases=(*current.aliases, _written_as(link)))
                 continue
             if not fenced and not content.strip():
                 continue  # blank lines between link lines belong to the section
             found.append(current)
             current = None
-        if not fenced and not content.startswith(lead) and _heading_words(content) == heading:
+        if not fenced and not content.startswith(lead) and _heading_key(content) == heading:
             end = offset + len(content)
-            current = Section(offset, end, (), line[len(content):], end, ())
+            current = Section(offset, end, (), line[len(content):], end, (), ())
     if current is not None:
         found.append(current)
     return found
@@ -141,15 +165,18 @@ def _resolves(target: str, folder: str, wanted: str) -> bool:
 
 
 def _theirs(section: Section, vault_path: str, wanted: list[str], former: list[str]) -> tuple[list[int], bool]:
-    """The indexes of the section's link lines that are not vaulttool's (they link none of `wanted`,
-    nor of the `former` names of a note just moved), and whether the others link every note `wanted`,
-    each at least once, in any style."""
+    """The indexes of the section's link lines that are not vaulttool's, and whether the others link
+    every note `wanted`, each at least once, in any style. A line is vaulttool's when it links one of
+    `wanted` (or of the `former` names of a note just moved) as vaulttool could have written it: not
+    an embed nor to a `#heading`, and with no alias but the name of one of those notes."""
     folder = posixpath.dirname(vault_path)
+    names = {"", *map(_name, wanted), *map(_name, former)}
     unlinked = set(wanted)
     theirs: list[int] = []
-    for index, target in enumerate(section.targets):
-        linked = [path for path in wanted if _resolves(target, folder, path)]
-        if not linked and not any(_resolves(target, folder, path) for path in former):
+    for index, (target, alias) in enumerate(zip(section.targets, section.aliases)):
+        ours = alias in names
+        linked = [path for path in wanted if _resolves(target, folder, path)] if ours else []
+        if not linked and not (ours and any(_resolves(target, folder, path) for path in former)):
             theirs.append(index)
         unlinked.difference_update(linked)
     return theirs, not unlinked
