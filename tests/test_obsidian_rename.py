@@ -122,3 +122,21 @@ def test_check_skips_only_with_skip_missing_the_paths_that_are_gone(example_vaul
     here = "_Standards/UN(United_Nations)/UN(United_Nations).md"
     result = run(example_vault, "check", "--skip-missing", gone, here)
     assert (result.exit_code, result.output) == (0, "1 note checked: 0 errors, 0 warnings\n")
+
+
+def test_a_note_of_theirs_in_a_tier_folder_is_never_moved_by_its_source_link(example_vault: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only stubs vaulttool made are claimed by their link: a note of the person's in a tier folder,
+    whose own `source` links a new standard note, stays where it is (an orphan, VT413)."""
+    monkeypatch.chdir(example_vault)
+    make_note(example_vault, "")
+    alice = example_vault / "_private/People/Alice.private.md"
+    alice.parent.mkdir(parents=True)
+    alice.write_text(f'---\ntier: private\nsource: "[[_Standards/Notes/{OLD}]]"\n---\n\nWhat I know of Alice.\n',
+                     encoding="utf-8")
+    result = run(example_vault, "tiers")
+    assert result.exit_code == 1  # (the orphan is an error)
+    assert alice.read_text(encoding="utf-8").endswith("What I know of Alice.\n")
+    assert ("_private/People/Alice.private.md:1:1: VT413 orphaned private note: its standard note "
+            "_Standards/People/Alice.md does not exist") in result.output
+    assert all((example_vault / stub(OLD, tier)).is_file() for tier in TIERS)  # the new note got stubs of its own

@@ -362,6 +362,7 @@ def recover(config: Config, standards: Sequence[str]) -> tuple[list[MoveReport],
     reports: list[MoveReport] = []
     findings: list[Finding] = []
     holders: dict[str, list[str]] | None = None
+    taken: set[str] = set()  # old notes whose stubs a new one has
     for path in wanting:
         old = claimed.get(path)
         if old is None:
@@ -373,6 +374,9 @@ def recover(config: Config, standards: Sequence[str]) -> tuple[list[MoveReport],
             if holders.get(wikidata_id) != [path]:
                 continue
             old = by_id[wikidata_id][0]
+        if old in taken:
+            continue
+        taken.add(old)
         new_siblings = {s.tier: s.vault_path for s in layout.siblings(path, settings)}
         moves = {old: path}
         for orphan in orphans[old]:
@@ -392,7 +396,7 @@ class _Orphan:
     tier: str
     stub: str  # its vault path
     wikidata_id: str | None
-    source: str | None  # the path of the link in its `source`, as written
+    source: str | None  # the path of the link in its `source`, as Obsidian reads it; None unless vaulttool made it
 
 
 def _orphan(config: Config, tier: str, stub: str) -> _Orphan:
@@ -403,8 +407,11 @@ def _orphan(config: Config, tier: str, stub: str) -> _Orphan:
     wikidata_id = values.get(config.schema.id_key)
     source = values.get("source")
     links = list(links_in(source)) if isinstance(source, str) else []
+    # Only a stub vaulttool made (its marker, however stale since Obsidian rewrote a link) is claimed by
+    # its link: a note of the person's in a tier folder may link any note in a `source` of its own.
+    made = templates.MARKER_KEY in values and values.get("tier") == tier
     return _Orphan(tier, stub, wikidata_id if is_item_id(wikidata_id) else None,
-                   unquote(links[0].target) if len(links) == 1 else None)
+                   links[0].path if made and len(links) == 1 else None)
 
 
 def _claimed_by_their_links(config: Config, orphans: Mapping[str, list[_Orphan]], wanting: set[str]) -> dict[str, str]:
