@@ -140,3 +140,11 @@ def test_a_note_of_theirs_in_a_tier_folder_is_never_moved_by_its_source_link(exa
     assert ("_private/People/Alice.private.md:1:1: VT413 orphaned private note: its standard note "
             "_Standards/People/Alice.md does not exist") in result.output
     assert all((example_vault / stub(OLD, tier)).is_file() for tier in TIERS)  # the new note got stubs of its own
+
+
+def test_check_skip_missing_finds_the_vault_of_paths_all_gone_from_outside_it(example_vault: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A vault in a folder of the repository: pre-commit runs from the repository's root."""
+    monkeypatch.chdir(example_vault.parent)
+    result = CliRunner().invoke(main, ["check", "--skip-missing", "vault/_public/Notes/gone.public.md"])
+    assert (result.exit_code, result.output) == (0, "0 notes checked: 0 errors, 0 warnings\n")

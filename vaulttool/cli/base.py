@@ -10,6 +10,7 @@ that need it, so the pre-commit hook starts fast.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
@@ -38,6 +39,12 @@ def open_config(paths: Sequence[Path], **flags: object) -> Config:
     """The config of the vault PATHS (or --root, or the working folder) are in, with the flags given."""
     root = (click.get_current_context().find_root().obj or {}).get("root")
     return vault.open_vault(paths[0] if paths else (root or Path.cwd()), root).override(**flags)
+
+
+def nearest_existing(path: Path) -> Path:
+    """`path`, or the nearest folder above it that exists (a note already deleted or moved, named
+    anyway): where to look for the vault it was in."""
+    return next((candidate for candidate in (path, *path.parents) if os.path.lexists(candidate)), Path.cwd())
 
 
 def load_vault(paths: Sequence[Path], **flags: object) -> tuple[Config, vault.Discovered]:

@@ -15,6 +15,7 @@ from vaulttool.cli.base import (
     is_whole_vault,
     jobs_option,
     load_vault,
+    nearest_existing,
     open_config,
     lock_option,
     main,
@@ -192,7 +193,7 @@ def check(paths: tuple[Path, ...], out: OutputOptions, skip_missing: bool) -> No
     existing = tuple(path for path in paths if not skip_missing or os.path.lexists(path))
     try:
         if paths and not existing:  # (not the whole vault: none of the notes asked for is left)
-            config, notes = open_config(()), vault.Discovered([], [], [])
+            config, notes = open_config((nearest_existing(paths[0]),)), vault.Discovered([], [], [])
             reporter = Reporter("check", out, config)
             findings, ignored = [], {}
         else:

@@ -3,23 +3,26 @@ pre-commit hook's vault-wide check that no removal was left half done."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from vaulttool.cli.base import EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS, fail, lock_option, main, open_config, writer
+from vaulttool.cli.base import (
+    EXIT_CLEAN,
+    EXIT_FAILED,
+    EXIT_FINDINGS,
+    fail,
+    lock_option,
+    main,
+    nearest_existing,
+    open_config,
+    writer,
+)
 from vaulttool.cli.mv import note_vault_path
 from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
 from vaulttool.errors import VaultToolError
 from vaulttool.findings import plural
-
-
-def _existing(path: Path) -> Path:
-    """`path`, or the nearest folder above it that exists (a standard note already deleted is named to
-    remove its stubs left behind): where to look for the vault."""
-    return next((candidate for candidate in (path, *path.parents) if os.path.lexists(candidate)), Path.cwd())
 
 
 @main.command()
@@ -44,7 +47,7 @@ def rm(notes: tuple[Path, ...], force: bool, dry_run: bool, out: OutputOptions, 
     from vaulttool.commands import remove
 
     try:
-        config = open_config([_existing(notes[0])], lock_timeout=lock_timeout)
+        config = open_config([nearest_existing(notes[0])], lock_timeout=lock_timeout)
         reporter = Reporter("rm", out, config)
         standards = [note_vault_path(config, note, False) for note in notes]
         report = remove.plan(config, standards, force)
