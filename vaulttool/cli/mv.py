@@ -10,6 +10,7 @@ import click
 from vaulttool.cli.base import EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS, fail, lock_option, main, open_config, writer
 from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
 from vaulttool.config.settings import Config
+from vaulttool.disk.fileio import unreadable
 from vaulttool.disk.vault import is_inside
 from vaulttool.errors import UsageError, VaultToolError
 from vaulttool.findings import plural
@@ -27,20 +28,12 @@ def note_vault_path(config: Config, path: Path, must_exist: bool) -> str:
         folder = os.path.realpath(candidate.parent)
         if not is_inside(folder, root):
             continue
-        if _exists(path, candidate) or not must_exist:
+        error = unreadable(candidate)  # (whether the note is there cannot be told)
+        if error is not None:
+            raise UsageError(f"{path}: cannot read: {error.strerror}")
+        if os.path.lexists(candidate) or not must_exist:
             return (Path(os.path.relpath(folder, root)) / candidate.name).as_posix()
     raise UsageError(f"{path}: {'no such note' if must_exist else 'not inside the vault'}")
-
-
-def _exists(path: Path, candidate: Path) -> bool:
-    """Whether `candidate` exists; UsageError when that cannot be told (a folder on the way unreadable)."""
-    try:
-        os.lstat(candidate)
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror}") from None
-    return True
 
 
 @main.command()

@@ -554,17 +554,25 @@ def _respell(old: Path, new: Path) -> None:
     _fsync_folder(new.parent)
 
 
+def unreadable(path: str | Path) -> OSError | None:
+    """Why `path` cannot be looked at (a folder on the way that cannot be searched, an I/O error), or
+    None when it can, be it there or not. One lstat."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        return error
+    return None
+
+
 def unreadable_folder(root: Path, vault_path: str) -> tuple[str, OSError] | None:
     """The vault path of the folder on the way to the file `vault_path` that cannot be searched (no
     permission, an I/O error; "" for the root itself), with the error; None when nothing on the way
     stops a stat, be the file there or not. One stat when all is well."""
-    try:
-        os.stat(root / vault_path)
+    failed = unreadable(root / vault_path)
+    if failed is None:
         return None
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        failed = error
     parts = vault_path.split("/")
     for depth in range(1, len(parts)):
         try:

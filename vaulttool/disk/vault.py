@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from vaulttool.config import load as config_load
 from vaulttool.config.settings import CONFIG_NAME, Config
-from vaulttool.disk.fileio import temp_owner
+from vaulttool.disk.fileio import temp_owner, unreadable
 from vaulttool.disk.store import STATE_FOLDER
 from vaulttool.errors import (
     ConfigError,
@@ -40,7 +40,7 @@ class NoteFile:
 def open_vault(start: Path, root: Path | None = None) -> Config:
     """The config of the vault that holds `start` (defaults when there is no vaulttool.toml), or of
     the folder `root` the user names as the vault (`--root`). Raises UsageError when there is none."""
-    if not os.path.lexists(start) and _unreadable(start) is None:
+    if not os.path.lexists(start) and unreadable(start) is None:
         raise UsageError(f"{start}: no such file or folder")
     if root is not None:
         if not root.is_dir():
@@ -54,18 +54,6 @@ def open_vault(start: Path, root: Path | None = None) -> Config:
     toml_path = root / CONFIG_NAME
     text = _read_text(toml_path) if toml_path.is_file() else None
     return config_load.load(root, text, _obsidian_types(root), _obsidian_templates(root), os.environ)
-
-
-def _unreadable(path: str | Path) -> OSError | None:
-    """Why `path` cannot be looked at (a folder on the way that cannot be searched), or None when it
-    can, there or not."""
-    try:
-        os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        return error
-    return None
 
 
 def find_root(start: Path) -> Path | None:
@@ -137,7 +125,7 @@ def discover(config: Config, paths: Sequence[Path]) -> Discovered:
     for given in paths or [Path(root)]:
         resolved = os.path.realpath(given)
         if not os.path.exists(resolved):
-            error = _unreadable(resolved)
+            error = unreadable(resolved)
             if error is None:
                 raise UsageError(f"{given}: no such file or folder")
             problems.append(Finding(display_path(given, cwd), 1, 1, "VT110", f"cannot read: {error.strerror}"))
