@@ -21,7 +21,7 @@ import click
 from vaulttool import DISTRIBUTION, __version__
 from vaulttool.config.settings import Config
 from vaulttool.disk import vault
-from vaulttool.disk.store import cache_folder
+from vaulttool.disk.store import HOLDER_NAME, cache_folder
 from vaulttool.errors import ConfigError, Terminated, UsageError, VaultToolError
 from vaulttool.findings import plural
 
@@ -47,8 +47,12 @@ def nearest_existing(path: Path) -> Path:
     return next((candidate for candidate in (path, *path.parents) if os.path.lexists(candidate)), Path.cwd())
 
 
-def load_vault(paths: Sequence[Path], **flags: object) -> tuple[Config, vault.Discovered]:
+def load_vault(paths: Sequence[Path], writing: str | None = None, **flags: object) -> tuple[Config, vault.Discovered]:
+    """The vault's config and the notes under PATHS. `writing`: the command, when it may write: it first
+    waits while another vaulttool writes (see wait_for_writer)."""
     config = open_config(paths, **flags)
+    if writing is not None:
+        wait_for_writer(config, writing)
     return config, vault.discover(config, list(paths))
 
 
@@ -103,9 +107,9 @@ def wait_for_writer(config: Config, command: str) -> None:
     so), so that its plan never sees that writer's work half done. Takes no lock, and costs one stat
     when no one writes (the pre-commit hook's usual run)."""
     folder = cache_folder(config.root)
-    # A holder leaves its record (lock.HOLDER_NAME) while it holds the lock: without one, no writer is
-    # at work, and the lock library need not even be imported.
-    if (folder / "lock.holder").exists():
+    # A holder leaves its record while it holds the lock: without one, no writer is at work, and the
+    # lock library need not even be imported.
+    if (folder / HOLDER_NAME).exists():
         from vaulttool.disk.lock import VaultLock
 
         VaultLock(folder, command, config.lock_timeout, waiting=_say_waiting).wait()

@@ -13,17 +13,15 @@ from vaulttool.cli.base import (
     EXIT_FAILED,
     EXIT_FINDINGS,
     fail,
+    load_vault,
     lock_option,
     main,
-    open_config,
     saying_on_interrupt,
-    wait_for_writer,
     writer,
 )
 from vaulttool.cli.entities import echo_entities, entities_summary, entity_files
 from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
 from vaulttool.cli.refresh import echo_refresh, refresh_files, refresh_records, refresh_summary
-from vaulttool.disk import vault
 from vaulttool.errors import StateWriteError, VaultToolError
 from vaulttool.findings import new_to, plural
 
@@ -52,10 +50,8 @@ def sync(vault_path: Path | None, offline: bool, dry_run: bool, out: OutputOptio
     from vaulttool.commands import tiers as tiers_command
 
     try:
-        config = open_config([vault_path] if vault_path else [], lock_timeout=lock_timeout)
-        if not dry_run:  # (as tiers: never read another writer's work half done; see wait_for_writer)
-            wait_for_writer(config, "sync")
-        notes = vault.discover(config, [vault_path] if vault_path else [])
+        config, notes = load_vault([vault_path] if vault_path else [], None if dry_run else "sync",
+                                   lock_timeout=lock_timeout)
         reporter = Reporter("sync", out, config)
         with writer(config, "sync", not dry_run, notes.debris):
             written: list[str] = []

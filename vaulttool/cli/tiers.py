@@ -12,16 +12,14 @@ from vaulttool.cli.base import (
     EXIT_FINDINGS,
     fail,
     is_whole_vault,
+    load_vault,
     lock_option,
     main,
-    open_config,
     paths_argument,
     saying_on_interrupt,
-    wait_for_writer,
     writer,
 )
 from vaulttool.cli.output import FileRecord, Outcome, OutputOptions, Reporter, findings_summary, output_options
-from vaulttool.disk import vault
 from vaulttool.errors import VaultToolError
 from vaulttool.findings import plural
 
@@ -46,10 +44,7 @@ def tiers(paths: tuple[Path, ...], check: bool, dry_run: bool, fail_on_change: b
 
     write = not (check or dry_run)
     try:
-        config = open_config(paths, lock_timeout=lock_timeout)
-        if write:  # (readers never wait)
-            wait_for_writer(config, "tiers")
-        notes = vault.discover(config, list(paths))
+        config, notes = load_vault(paths, "tiers" if write else None, lock_timeout=lock_timeout)  # (readers never wait)
         reporter = Reporter("tiers", out, config)
         reporter.use_baseline(paths, lambda code: False)  # (accepts; which entries are stale, `check` says)
         whole_vault = is_whole_vault(config, paths)

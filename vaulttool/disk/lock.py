@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Callable
 
 from vaulttool.disk.fileio import process_running, retry_denied, write_file
-from vaulttool.disk.store import ensure_cache_folder
+from vaulttool.disk.store import HOLDER_NAME, LOCK_NAME, ensure_cache_folder
 from vaulttool.errors import StateWriteError, VaultToolError
 
 with warnings.catch_warnings():
@@ -32,9 +32,6 @@ with warnings.catch_warnings():
     # for the person running vaulttool.
     warnings.filterwarnings("ignore", "only soft file lock is available", UserWarning)
     import filelock
-
-LOCK_NAME = "lock"
-HOLDER_NAME = "lock.holder"  # (not `lock.json`: nothing in .vaulttool/cache/ is meant for git)
 
 
 class LockBusyError(VaultToolError):

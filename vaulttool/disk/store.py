@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 STATE_FOLDER = ".vaulttool"
 CACHE_FOLDER = "cache"  # inside STATE_FOLDER: what is never meant for git
+# The writer lock (disk/lock.py) and its holder's record, in the cache folder. Here, not there, so that
+# a reader can see whether a writer is at work without importing the lock library.
+LOCK_NAME = "lock"
+HOLDER_NAME = "lock.holder"  # (not `lock.json`: nothing in .vaulttool/cache/ is meant for git)
 CACHE_GITIGNORE = b"# Made by vaulttool: nothing in this folder belongs in git.\n*\n"
 
 
