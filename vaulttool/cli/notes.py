@@ -15,10 +15,10 @@ from vaulttool.cli.base import (
     is_whole_vault,
     jobs_option,
     load_vault,
-    nearest_existing,
-    open_config,
     lock_option,
     main,
+    nearest_existing,
+    open_config,
     paths_argument,
     writer,
 )
@@ -191,14 +191,16 @@ def check(paths: tuple[Path, ...], out: OutputOptions, skip_missing: bool) -> No
     """
     # pre-commit passes the names staged when the commit began; the tiers hook may have moved some since.
     existing = tuple(path for path in paths if not skip_missing or os.path.lexists(path))
+    gone = bool(paths) and not existing  # (then nothing to check: not the whole vault)
+    findings: list[Finding] = []
+    ignored: dict[str, frozenset[str]] = {}
     try:
-        if paths and not existing:  # (not the whole vault: none of the notes asked for is left)
+        if gone:
             config, notes = open_config((nearest_existing(paths[0]),)), vault.Discovered([], [], [])
-            reporter = Reporter("check", out, config)
-            findings, ignored = [], {}
         else:
             config, notes = load_vault(existing)
-            reporter = Reporter("check", out, config)
+        reporter = Reporter("check", out, config)
+        if not gone:
             reporter.use_baseline(existing, baseline_command.every_code)
             findings, ignored = check_findings(config, notes, reporter, is_whole_vault(config, existing))
     except VaultToolError as error:
