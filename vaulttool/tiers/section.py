@@ -28,16 +28,23 @@ from vaulttool.engine.links import Link, links_in, markdown_lines, markdown_targ
 from vaulttool.tiers import layout
 
 
+class LinkLine(NamedTuple):
+    """A link line of a section."""
+
+    start: int  # its offset in the body
+    end: int  # just past its text, before its line ending
+    target: str  # its link's target, as written
+    alias: str | None  # its link's alias ("" none; None: an embed, or a link to a #heading)
+
+
 class Section(NamedTuple):
     """A links section found in a note's body."""
 
     start: int  # offset of the heading line in the body
     end: int  # offset just past the last line of the section, before that line's ending
-    targets: tuple[str, ...]  # the link target of each link line, as written
     newline: str  # the line ending of the heading line ("" at the very end of a note)
-    heading_end: int = 0  # offset just past the heading's text, before its line ending
-    lines: tuple[tuple[int, int], ...] = ()  # (start, end) of each link line, as `targets`
-    aliases: tuple[str | None, ...] = ()  # each line's alias ("" none; None: an embed or a #heading link)
+    heading_end: int  # offset just past the heading's text, before its line ending
+    lines: tuple[LinkLine, ...] = ()
 
 
 class Plan(NamedTuple):
@@ -135,9 +142,8 @@ def find_sections(body: str, config: TiersConfig) -> list[Section]:
             link = None if fenced or not content.startswith(lead) else _sole_link(content[len(lead):])
             if link is not None:
                 end = offset + len(content)
-                current = current._replace(end=end, targets=(*current.targets, link.target),
-                                           lines=(*current.lines, (offset, end)),
-                                           aliases=(*current.aliases, _written_as(link)))
+                current = current._replace(end=end, lines=(*current.lines,
+                                                           LinkLine(offset, end, link.target, _written_as(link))))
                 continue
             if not fenced and not content.strip():
                 continue  # blank lines between link lines belong to the section
@@ -145,7 +151,7 @@ def find_sections(body: str, config: TiersConfig) -> list[Section]:
             current = None
         if not fenced and not content.startswith(lead) and _heading_key(content) == heading:
             end = offset + len(content)
-            current = Section(offset, end, (), line[len(content):], end, (), ())
+            current = Section(offset, end, line[len(content):], end)
     if current is not None:
         found.append(current)
     return found
@@ -173,10 +179,10 @@ def _theirs(section: Section, vault_path: str, wanted: list[str], former: list[s
     names = {"", *map(_name, wanted), *map(_name, former)}
     unlinked = set(wanted)
     theirs: list[int] = []
-    for index, (target, alias) in enumerate(zip(section.targets, section.aliases)):
-        ours = alias in names
-        linked = [path for path in wanted if _resolves(target, folder, path)] if ours else []
-        if not linked and not (ours and any(_resolves(target, folder, path) for path in former)):
+    for index, line in enumerate(section.lines):
+        ours = line.alias in names
+        linked = [path for path in wanted if _resolves(line.target, folder, path)] if ours else []
+        if not linked and not (ours and any(_resolves(line.target, folder, path) for path in former)):
             theirs.append(index)
         unlinked.difference_update(linked)
     return theirs, not unlinked
@@ -209,14 +215,14 @@ def plan(body: str, vault_path: str, config: TiersConfig, head_newline: str = ""
         was_standard = formerly is not None and layout.standard_parts(formerly, config) is not None
         former = [path for _, path in linked_notes(formerly, config)] if formerly and was_standard else []
         theirs, complete = _theirs(found, vault_path, wanted, former)
-        foreign = tuple(found.lines[index][0] for index in theirs)
-        if complete and len(found.targets) == len(notes) + len(theirs):  # (a note linked twice: rewritten)
+        foreign = tuple(found.lines[index].start for index in theirs)
+        if complete and len(found.lines) == len(notes) + len(theirs):  # (a note linked twice: rewritten)
             return Plan(None, (found,), foreign)
         newline = found.newline or line_ending_before(body, found.start) or head_newline or "\n"
         rendered = _render(notes, config, newline, end=False)
         rendered = body[found.start:found.heading_end] + rendered[len(config.section_heading):]  # their heading
         kept = "".join(config.link_separator.replace("\n", newline) + body[start:end]
-                       for start, end in (found.lines[index] for index in theirs))
+                       for start, end, _, _ in (found.lines[index] for index in theirs))
         new = body[:found.start] + rendered + kept + body[found.end:]
         return Plan(new, (found,), foreign)
     newline = line_ending_before(body, len(body)) or head_newline or "\n"
