@@ -83,12 +83,16 @@ def links_in(text: str) -> Iterator[Link]:
 
 
 def _links_in_line(line: str, offset: int) -> Iterator[Link]:
+    wikilinks: list[tuple[int, int]] = []
     for match in _WIKILINK.finditer(line):
+        wikilinks.append(match.span())
         raw = match.group(1)
         start = match.start(1) + len(raw) - len(raw.lstrip())
         yield Link(raw.strip(), offset + match.start(), match.group(0).startswith("!"), offset + match.end(),
                    False, offset + start, offset + start + len(raw.strip()), match.group(2) or "", match.group(3))
     for match in _MARKDOWN_LINK.finditer(line):
+        if any(start < match.end() and match.start() < end for start, end in wikilinks):
+            continue  # brackets of wikilinks (`[[a]]([[b]])`): Obsidian reads the wikilinks, not a Markdown link
         destination = match.group(2)
         if "://" in destination or destination.startswith(("mailto:", "#")):
             continue
