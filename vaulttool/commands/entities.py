@@ -87,8 +87,12 @@ class Item:
 
     @property
     def moved(self) -> bool:
-        wanted = fileio.folded(self.wanted) if self.wanted else None
-        return bool(self.existing) and wanted is not None and all(fileio.folded(p) != wanted for p in self.existing)
+        """Whether the note is to be renamed: no note of the item has the wanted name, spelt as the
+        links spell it (a label whose letter case changed renames its note, even where the file
+        system takes both spellings for one name)."""
+        wanted = self.wanted
+        return bool(self.existing) and wanted is not None and not any(fileio.same_spelling(p, wanted)
+                                                                       for p in self.existing)
 
 
 @dataclass
@@ -266,7 +270,7 @@ def _links_of(config: Config, file: NoteFile, needle: bytes, matcher: linkpatter
         report.findings.append(Finding(file.display, error.line, error.col, error.code, error.message)
                                .then("its links are not read"))
         return None
-    return list(matcher.links(note))
+    return list(matcher.links(note, file.vault_path))
 
 
 def _facts(config: Config, ids: list[str], client: Client | None, report: EntitiesReport
@@ -341,10 +345,11 @@ def _plan_item(config: Config, matcher: linkpattern.EntityLinks, item: Item, lab
     facts, data = entitynote.render(config, template, item.item, label, terms[item.item], wanted, tiered)
     item.data = data
     wanted_folded = fileio.folded(wanted)
-    here = next((path for path in item.existing if fileio.folded(path) == wanted_folded), None)
+    here = next((path for path in item.existing if fileio.same_spelling(path, wanted)), None)
+    respelt = here is None and any(fileio.folded(path) == wanted_folded for path in item.existing)
     if here is not None:
         target = config.root / here
-    elif not (target.exists() or target.is_symlink()):
+    elif respelt or not (target.exists() or target.is_symlink()):
         if item.existing:
             item.state = ELSEWHERE  # renamed to `wanted` by `relink`, when there is one such note
             if len(item.existing) > 1:

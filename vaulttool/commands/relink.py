@@ -11,6 +11,7 @@ and written by `move.apply` under the caller's writer lock.
 
 from __future__ import annotations
 
+import posixpath
 from typing import Iterable, Protocol, Sequence
 
 from vaulttool.commands import move
@@ -85,7 +86,7 @@ def plan(config: Config, items: Iterable[Item], created: Iterable[str], findings
     # Only the notes holding a link that will not open its item's note are read again: `entities`
     # read every link already, with the path each opens.
     linking = sorted({link.vault_path for item in items if item.wanted is not None for link in item.links
-                      if after.resolve(link.path, moves.get(link.vault_path, link.vault_path)) != item.wanted}
+                      if _stale(link.path, moves.get(link.vault_path, link.vault_path), item, after)}
                      | set(items_by_path))
     for source in linking:
         _plan_note(config, matcher, source, moves.get(source, source), by_linked, after, items_by_path.get(source),
@@ -93,6 +94,19 @@ def plan(config: Config, items: Iterable[Item], created: Iterable[str], findings
     relinked.renames = [move.Rename(old, new, config.root / old, config.root / new,
                                     layout.standard_of(old, config.tiers) is not None) for old, new in moves.items()]
     return relinked
+
+
+def _stale(link_path: str, source: str, item: Item, after: VaultIndex) -> bool:
+    """Whether a link to `item` must be rewritten: it does not open the item's note once the renames
+    are made, or it spells the old name of a note renamed only in letter case (which it would still
+    open, as Obsidian compares names case-blind, but the name it shows is the one Wikidata dropped)."""
+    if after.resolve(link_path, source) != item.wanted:
+        return True
+    return item.state == MOVED and fileio.same_spelling(_stem(link_path), _stem(item.existing[0]))
+
+
+def _stem(path: str) -> str:
+    return posixpath.basename(path).removesuffix(".md")
 
 
 def _plan_note(config: Config, matcher: linkpattern.EntityLinks, source: str, source_after: str,
@@ -113,9 +127,9 @@ def _plan_note(config: Config, matcher: linkpattern.EntityLinks, source: str, so
     edits: list[tuple[NoteLink, str]] = []
     for found in note_links(note):
         link = found.link
-        linked = matcher.item_of(link.path)
+        linked = matcher.item_of(link.path, source)
         item = by_linked.get(linked) if linked is not None else None
-        if item is None or item.wanted is None or after.resolve(link.path, source_after) == item.wanted:
+        if item is None or item.wanted is None or not _stale(link.path, source_after, item, after):
             continue
         written, why = move.rewritten_path(found, item.wanted, source_after, after)
         if why is not None:

@@ -513,6 +513,12 @@ def folded(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
+def same_spelling(name: str, other: str) -> bool:
+    """Whether two names are spelt alike, letter case included: Unicode NFC, as macOS may hand a name
+    back in another normalisation than it was given in (HFS+ stores NFD), and that is no respelling."""
+    return unicodedata.normalize("NFC", name) == unicodedata.normalize("NFC", other)
+
+
 def folded_names(folder: Path) -> dict[str, list[str]]:
     """The names in a folder by their folded form, each with every spelling of it there (none when
     the folder does not exist yet, or cannot be read)."""

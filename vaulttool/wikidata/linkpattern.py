@@ -12,6 +12,7 @@ in the note file, as findings give them.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import string
 from dataclasses import dataclass
@@ -54,10 +55,17 @@ class EntityLinks:
         self._name = name
         self.prefix = prefix  # a text every link target of the pattern holds (for a quick search), or ""
 
-    def item_of(self, target: str) -> str | None:
+    def item_of(self, target: str, source: str = "") -> str | None:
         """The item id a link target names, or None: `_Standards/WikiData/WD~Geneva,71.md#History`
-        and `WD~Geneva,71` both name Q71."""
-        target = normal_target(target)
+        and `WD~Geneva,71` both name Q71, and so does `../../_Standards/WikiData/WD~Geneva,71.md`
+        from a note two folders down (`source`, the linking note's vault path: relative targets are
+        read from its folder, as Obsidian reads them)."""
+        path = target.split("|", 1)[0].split("#", 1)[0].strip()
+        if path.startswith(("./", "../")):
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+            if path == ".." or path.startswith("../"):
+                return None  # (outside the vault)
+        target = normal_target(path)
         match = self._full.fullmatch(target) or (self._name.fullmatch(target) if "/" not in target else None)
         return _item(match) if match else None
 
@@ -76,11 +84,11 @@ class EntityLinks:
         """The vault path of the note a link of this pattern (as `values.item_link` writes it) names."""
         return link_target(link) + ".md"
 
-    def links(self, note: Note) -> Iterator[EntityLink]:
+    def links(self, note: Note, source: str = "") -> Iterator[EntityLink]:
         """The note's links to entity notes (the engine's links: frontmatter string values, nested
-        ones too, then the body), each where it stands."""
+        ones too, then the body), each where it stands; `source` is the note's vault path."""
         for found in note_links(note):
-            item = self.item_of(found.link.path)
+            item = self.item_of(found.link.path, source)
             if item is not None:
                 yield EntityLink(item, found.link.target, found.link.path, found.line, found.col)
 

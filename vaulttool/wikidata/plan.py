@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vaulttool.config.settings import Schema, WikidataConfig
 from vaulttool.engine.note import DELETE
+from vaulttool.wikidata import linkpattern
 from vaulttool.wikidata.mapping import derived_key, is_id_property, property_values
 from vaulttool.wikidata.values import Label
 
@@ -264,7 +265,7 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
                 _delete(plan, key)
             continue
         plan.changes[key] = _merge(values.get(key), new, config.duplicates, _shape(schema, key), plan, key)
-        dropped = _dropped(values.get(key), new)
+        dropped = _dropped(values.get(key), new, config.link_pattern)
         if dropped:  # the key is Wikidata's; still, say what goes, as someone may have written it
             plan.dropped[key] = f"{key}: removed {', '.join(map(_quoted, dropped))}, which Wikidata does not have"
         if key not in values:
@@ -315,11 +316,23 @@ def _place_leading_new_keys(plan: Plan, written: list[str], note_keys: list[str]
             plan.after[key] = note_keys[note_keys.index(following) - 1]
 
 
-def _dropped(old: Any, new: list[Any]) -> list[Any]:
-    """The note's values of a key that Wikidata's values `new` do not hold."""
+def _dropped(old: Any, new: list[Any], link_pattern: str) -> list[Any]:
+    """The note's values of a key that Wikidata's values `new` do not hold. A link to an item that a
+    new value links to under another label is not dropped: the item is the same, its label drifted."""
     known = [_tag(value) for value in new]
+    items = {_item_linked(value, link_pattern) for value in new} - {None}
     return [value for value in (old if isinstance(old, list) else [] if old is None else [old])
-            if _tag(value) not in known]
+            if _tag(value) not in known and _item_linked(value, link_pattern) not in items]
+
+
+def _item_linked(value: Any, link_pattern: str) -> str | None:
+    """The item a value of the link pattern's form links to (`[[…/WD~Geneva,71]]` -> `Q71`), or None."""
+    if not (isinstance(value, str) and value.startswith("[[") and value.endswith("]]")):
+        return None
+    try:
+        return linkpattern.entity_links(link_pattern).item_of(linkpattern.link_target(value))
+    except linkpattern.LinkPatternError:  # (a pattern entity notes cannot follow: links are compared as text)
+        return None
 
 
 def _quoted(value: Any) -> str:

@@ -1,0 +1,86 @@
+"""A weekly refresh left alone for months: the Wikidata edge cases that made it stop or fight itself,
+each end to end through the CLI against the local Wikidata stand-in (tests/wikidata_server.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import fingerprint
+from test_entities import WIKIDATA_FOLDER, _relabel, note_file, run
+from wikidata_server import FakeWikidata
+
+from vaulttool.engine.note import Note
+
+POPE = "Q123397878"
+OLD_POPE = f"{WIKIDATA_FOLDER}/WD~Amy_E._Pope,123397878.md"
+
+
+# --- a label whose letter case changes ------------------------------------------------------------
+
+@pytest.fixture(params=["folder", "exFAT"])
+def vault_at(request: pytest.FixtureRequest, example_vault: Path) -> Path:
+    """The example vault in a folder of the test's file system, or on exFAT, which takes names that
+    differ only in letter case for one name (as macOS and Windows do)."""
+    if request.param == "folder":
+        return example_vault
+    place = request.getfixturevalue("exfat_folder") / "vault"
+    shutil.copytree(example_vault, place)
+    return place
+
+
+def test_a_label_whose_case_changes_renames_the_entity_note_and_relinks(wikidata: FakeWikidata,
+                                                                       vault_at: Path) -> None:
+    vault = vault_at
+    leaders = note_file(vault, "Notes/Leaders.md", "See [[WD~Amy_E._Pope,123397878|Amy]].\n")
+    _relabel(wikidata, vault, POPE, "Amy e. pope")
+    new = f"{WIKIDATA_FOLDER}/WD~Amy_e._pope,123397878.md"
+    result = run("sync", str(vault))
+    assert result.exit_code == 3, result.output
+    assert "VT531" not in result.stdout and "removed" not in result.stdout, result.stdout  # (the same item)
+    assert f"moved {OLD_POPE} -> {new}\n" in result.stdout
+    assert [path.name for path in (vault / WIKIDATA_FOLDER).glob("WD~Amy*")] == ["WD~Amy_e._pope,123397878.md"]
+    assert leaders.read_bytes() == b"See [[WD~Amy_e._pope,123397878|Amy]].\n"
+    assert Note.parse((vault / new).read_bytes()).values()["aliases"][0] == "Amy e. pope"
+    checked = run("links", "--check", str(vault))
+    assert (checked.exit_code, checked.stdout) == (0, "")
+    settled = fingerprint(vault)
+    again = run("sync", str(vault))
+    assert again.exit_code == 0, again.output
+    assert fingerprint(vault) == settled
+
+
+# --- every link form is relinked on drift and merge -----------------------------------------------
+
+FORMS = ("Relative: [Amy](../../_Standards/WikiData/WD~Amy_E._Pope,123397878.md), "
+         "[again](<../../_Standards/WikiData/WD~Amy_E._Pope,123397878.md#Career>), "
+         "[escaped](../../_Standards/WikiData/WD~Amy_E._Pope%2C123397878.md).\n"
+         "Wikilinks: [[../../_Standards/WikiData/WD~Amy_E._Pope,123397878|Amy]], "
+         "![[WD~Amy_E._Pope,123397878#^block]], [[/_Standards/WikiData/WD~Amy_E._Pope,123397878.md]].\n")
+
+
+def test_every_link_form_is_relinked_when_a_label_drifts(wikidata: FakeWikidata, example_vault: Path) -> None:
+    vault = example_vault
+    deep = note_file(vault, "Notes/Deep/Leaders.md", FORMS)
+    _relabel(wikidata, vault, POPE, "Amy Pope")
+    result = run("sync", str(vault))
+    assert result.exit_code == 3, result.output
+    assert "VT531" not in result.stdout, result.stdout
+    # Each link keeps its form, folder part, `#…` and `|…`; a new name is percent-encoded only where a
+    # Markdown link needs it, as `mv` writes it (`%2C` was a choice of the writer's, not needed).
+    assert deep.read_bytes() == FORMS.replace("Amy_E._Pope%2C", "Amy_Pope,").replace(
+        "Amy_E._Pope", "Amy_Pope").encode()
+    checked = run("links", "--check", str(vault))
+    assert (checked.exit_code, checked.stdout) == (0, "")
+
+
+def test_a_relative_link_to_a_merged_item_is_relinked(wikidata: FakeWikidata, example_vault: Path) -> None:
+    """Q999999904 was merged into Q999999905 (the stand-in answers with a redirect)."""
+    text = "Gone: [it](../../_Standards/WikiData/WD~Redirect_source,999999904.md#Top) and [[./Local]].\n"
+    deep = note_file(example_vault, "Notes/Deep/Merged.md", text)
+    result = run("entities", str(example_vault))
+    assert "Notes/Deep/Merged.md:1:7: VT523 warning: Q999999904 was merged into Q999999905" in result.stdout, repr(result.stdout)
+    assert deep.read_bytes() == text.replace("WD~Redirect_source,999999904",
+                                             "WD~Redirect_target_item,999999905").encode()
+    assert (example_vault / WIKIDATA_FOLDER / "WD~Redirect_target_item,999999905.md").is_file()
