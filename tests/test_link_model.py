@@ -138,3 +138,8 @@ def test_relinking_changes_no_byte_outside_the_links_it_rewrote(parts: list[tupl
         out += len(new)
         cursor = f.link.target_end
     assert result[out:] == note.text[cursor:]
+
+
+def test_inline_code_holds_no_link_but_an_unclosed_backtick_does_not_hide_one() -> None:
+    text = "`[[a]]` ``x [[b]] y`` [[c]] ``[[d]]` [[e]]\n```\n[[f]]\n```\n"
+    assert [link.target for link in links_in(text)] == ["c", "d", "e"]

@@ -84,3 +84,15 @@ def test_a_relative_link_to_a_merged_item_is_relinked(wikidata: FakeWikidata, ex
     assert deep.read_bytes() == text.replace("WD~Redirect_source,999999904",
                                              "WD~Redirect_target_item,999999905").encode()
     assert (example_vault / WIKIDATA_FOLDER / "WD~Redirect_target_item,999999905.md").is_file()
+
+
+# --- relinking is per link, and leaves code alone -------------------------------------------------
+
+def test_inline_code_is_left_alone_when_a_label_drifts(wikidata: FakeWikidata, example_vault: Path) -> None:
+    text = ("Write `[[WD~Amy_E._Pope,123397878]]` to link her, or ``a [[WD~Amy_E._Pope,123397878]] b``;\n"
+            "this one is a link: [[WD~Amy_E._Pope,123397878]].\n")
+    code = note_file(example_vault, "Notes/Code.md", text)
+    _relabel(wikidata, example_vault, POPE, "Amy Pope")
+    result = run("entities", str(example_vault))
+    assert result.exit_code == 0, result.output
+    assert code.read_bytes() == text.replace("a link: [[WD~Amy_E._Pope", "a link: [[WD~Amy_Pope").encode()

@@ -285,9 +285,10 @@ EXPLANATIONS: dict[str, Explanation] = {
         "Run `vaulttool tiers` (the pre-commit hook does): it moves the stubs after the note and rewrites "
         "every link to the old names. Next time, rename with `vaulttool mv OLD NEW`."),
     "VT531": Explanation(
-        "`mv`, `tiers`: a link to a moved note could not be rewritten; its note is left as it was",
+        "`mv`, `tiers`, `entities`: a link to a moved note could not be rewritten; that link is left as it was",
         "The link is in a frontmatter value written with escapes or over several lines (or no link of its "
-        "form can open the new name), so it cannot be rewritten without touching other bytes.",
+        "form can open the new name), so it cannot be rewritten without touching other bytes. The note's "
+        "other links are rewritten.",
         "Rewrite the link by hand to the new name (the finding says which), or write the value on one line "
         "without escapes and move again."),
 }

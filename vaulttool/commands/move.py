@@ -161,7 +161,7 @@ def rewritten_path(found: NoteLink, new_target: str, source: str, after: VaultIn
 def not_rewritten(display: str, found: NoteLink, what: str, why: str) -> Finding:
     """VT531 at a link that cannot be rewritten: `what` it opens or names, and `why` not."""
     return Finding(display, found.line, found.col, "VT531", f"link not rewritten: {found.link.target!r} {what}, but "
-                                                            f"{why}; this note is left as it was, edit it by hand")
+                                                            f"{why}; this link is left as it was, edit it by hand")
 
 
 def _plan_note(config: Config, read_at: str, source_before: str, source_after: str, before_index: VaultIndex,
@@ -194,7 +194,6 @@ def _plan_note(config: Config, read_at: str, source_before: str, source_after: s
         if len(found) == 1:
             skip = (body_start + found[0].start, body_start + found[0].end)
     edits: list[tuple[NoteLink, str]] = []
-    blocked = False
     for found_link in note_links(note):
         link = found_link.link
         if found_link.exact and skip[0] <= link.offset < skip[1]:
@@ -208,11 +207,8 @@ def _plan_note(config: Config, read_at: str, source_before: str, source_after: s
         written, why = rewritten_path(found_link, new_target, source_after, after_index)
         if why is not None:
             report.findings.append(not_rewritten(display, found_link, f"opens {target}, moved to {new_target}", why))
-            blocked = True
-            continue
+            continue  # this link only: the note's other links are rewritten
         edits.append((found_link, written))
-    if blocked:
-        return
     what: list[str] = []
     text = rewrite(note.text, edits) if edits else note.text
     if edits:

@@ -134,7 +134,7 @@ def _plan_note(config: Config, matcher: linkpattern.EntityLinks, source: str, so
         written, why = move.rewritten_path(found, item.wanted, source_after, after)
         if why is not None:
             findings.append(move.not_rewritten(display, found, f"names {item.item}, whose note is {item.wanted}", why))
-            return
+            continue  # this link only: the note's other links are rewritten
         edits.append((found, written))
     if edits:
         data = (BOM if note.bom else b"") + rewrite(note.text, edits).encode("utf-8")

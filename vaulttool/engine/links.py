@@ -1,7 +1,8 @@
 """Obsidian link syntax in Markdown text: the one place vaulttool reads or writes it. Pure.
 
 Wikilinks and embeds (`[[target#heading|alias]]`, `![[target]]`, block references `[[target#^id]]`)
-and Markdown links (`[text](target)`, `![alt](target)`), found line by line outside code fences. The
+and Markdown links (`[text](target)`, `![alt](target)`), found line by line outside code fences and
+inline code. The
 leak check, the links section and everything else that reads links go through this module.
 """
 
@@ -22,6 +23,7 @@ _WIKILINK = re.compile(r"!?\[\[([^\[\]|#^\n]*)([#^][^\[\]|\n]*)?(?:\|([^\[\]\n]*
 # Groups: the text, the destination (path and `#…`, percent-encoded as written).
 _MARKDOWN_LINK = re.compile(r"!?\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^()<>\s]*(?:\([^()\s]*\)[^()<>\s]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_BACKTICKS = re.compile(r"`+")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
 
 
@@ -73,13 +75,35 @@ def markdown_lines(text: str) -> Iterator[tuple[int, str, bool]]:
 
 
 def links_in(text: str) -> Iterator[Link]:
-    """Wikilinks, embeds, block references and Markdown links in Markdown text, outside code fences."""
+    """Wikilinks, embeds, block references and Markdown links in Markdown text, outside code fences
+    and inline code (`` `[[a]]` `` shows the text, it opens nothing)."""
     if "[" not in text:
         return
     for offset, line, fenced in markdown_lines(text):
         if fenced or "[" not in line:
             continue
-        yield from _links_in_line(line, offset)
+        spans = code_spans(line) if "`" in line else []
+        for link in _links_in_line(line, offset):
+            if not any(start <= link.offset - offset < end for start, end in spans):
+                yield link
+
+
+def code_spans(line: str) -> list[tuple[int, int]]:
+    """The inline code spans of a line, as CommonMark reads them: a run of backticks opens one, and the
+    next run of the same length closes it (a run that nothing closes is literal backticks)."""
+    spans: list[tuple[int, int]] = []
+    runs = list(_BACKTICKS.finditer(line))
+    index = 0
+    while index < len(runs):
+        opener = runs[index]
+        closer = next((later for later in range(index + 1, len(runs))
+                       if len(runs[later].group()) == len(opener.group())), None)
+        if closer is None:
+            index += 1
+            continue
+        spans.append((opener.start(), runs[closer].end()))
+        index = closer + 1
+    return spans
 
 
 def _links_in_line(line: str, offset: int) -> Iterator[Link]:
