@@ -37,7 +37,7 @@ def test_amounts_and_date_like_strings_are_written_exactly(wikidata: FakeWikidat
     assert result.exit_code == 0, result.output
     assert note.read_bytes() == (b"---\naliases:\n  - Thing\nhas_id_wikidata: Q900100\n"
                                  b'series_ordinal: "2024-01-01"\n'
-                                 b"mass:\n  - 0.12345678901234567890123\n  - 12345678901234567890000\n---\n\nText.\n")
+                                 b"mass:\n  - 0.12345678901234567890123\n  - \"12345678901234567890000\"\n---\n\nText.\n")
     assert "0 changed" in refresh(str(vault)).stderr  # and it stays so
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import fingerprint
 from test_entities import WIKIDATA_FOLDER, _relabel, note_file, run
+from test_refresh_keys import label
+from test_refresh_values import NOTE, quantity, thing
 from wikidata_server import FakeWikidata
 
 from vaulttool.engine.note import Note
@@ -96,3 +98,33 @@ def test_inline_code_is_left_alone_when_a_label_drifts(wikidata: FakeWikidata, e
     result = run("entities", str(example_vault))
     assert result.exit_code == 0, result.output
     assert code.read_bytes() == text.replace("a link: [[WD~Amy_E._Pope", "a link: [[WD~Amy_Pope").encode()
+
+
+# --- numbers: refresh and `validate --fix` agree ---------------------------------------------------
+
+def population(amount: str) -> dict:
+    made = quantity(amount)
+    made["mainsnak"]["property"] = "P1082"
+    return made
+
+
+def test_an_integer_beyond_2_53_is_written_as_fix_writes_it_and_sync_settles(wikidata: FakeWikidata,
+                                                                            vault: Path) -> None:
+    label(wikidata, "P2067", "mass", "quantity")
+    label(wikidata, "P1082", "population", "quantity")
+    config = vault / "vaulttool.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[schema.fields.population]\ntype = "integer"\n',
+                      encoding="utf-8")
+    note = thing(wikidata, vault, {"P2067": [quantity("+123456789012345678901")],
+                                   "P1082": [population("+9007199254740993"), population("+9007199254740991")]})
+    result = run("refresh", str(vault))
+    assert result.exit_code == 0, result.output
+    written = note.read_bytes()
+    assert b'mass: "123456789012345678901"\n' in written  # quoted: Obsidian would round the number
+    # Declared an integer: a number still (quoting breaks the declaration), and VT204 says what to do.
+    assert b"population:\n  - 9007199254740993\n  - 9007199254740991\n" in written
+    checked = run("validate", "--fix", str(vault / NOTE))
+    assert "VT204" in checked.stdout and "population is declared integer in [schema.fields]" in checked.stdout
+    assert checked.stdout.count("VT204") == 1 and note.read_bytes() == written  # --fix changes nothing either
+    again = run("refresh", str(vault))
+    assert "0 changed" in again.stderr and note.read_bytes() == written

@@ -39,6 +39,15 @@ class Schema:
     id_key: str = "has_id_wikidata"
     obsidian_types: Mapping[str, str] = field(default_factory=dict)  # from .obsidian/types.json
 
+    def declared_number(self, key: str) -> str | None:
+        """Where `key` is declared a number (`integer in [schema.fields]`), or None."""
+        rule = self.fields.get(key)
+        if rule is not None and rule.type in ("integer", "number"):
+            return f"{rule.type} in [schema.fields]"
+        if self.obsidian_types.get(key) == "number":
+            return "number in .obsidian/types.json"
+        return None
+
 
 DEFAULT_ENDPOINT = "https://www.wikidata.org/w/api.php"
 DEFAULT_LINK_PATTERN = "[[_Standards/WikiData/WD~{label},{numeric_id}]]"

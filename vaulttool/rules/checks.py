@@ -226,21 +226,11 @@ def _too_large(text: str, key: str | None = None, declared: str | None = None) -
     return f'{text} is an integer {limit}, which Obsidian cannot hold exactly; quote it: "{text}"'
 
 
-def declared_number(schema: Schema, key: str) -> str | None:
-    """Where `key` is declared a number (`integer in [schema.fields]`), or None."""
-    rule = schema.fields.get(key)
-    if rule is not None and rule.type in ("integer", "number"):
-        return f"{rule.type} in [schema.fields]"
-    if schema.obsidian_types.get(key) == "number":
-        return "number in .obsidian/types.json"
-    return None
-
-
 def number_positions(entries: Iterable[Entry], schema: Schema) -> dict[tuple[int, int], tuple[str, str, Node]]:
     """The file positions of the values of keys declared numbers: (key, where it is declared, node)."""
     positions: dict[tuple[int, int], tuple[str, str, Node]] = {}
     for entry in entries:
-        declared = declared_number(schema, entry.key)
+        declared = schema.declared_number(entry.key)
         if declared is not None:
             node = entry.value_node
             for item in node.items if isinstance(node, SeqN) else [node]:

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from vaulttool.config.settings import Schema, WikidataConfig
 from vaulttool.engine.note import DELETE
+from vaulttool.engine.scalars import MAX_SAFE_INTEGER
 from vaulttool.wikidata import linkpattern
 from vaulttool.wikidata.mapping import derived_key, is_id_property, property_values
 from vaulttool.wikidata.values import Label
@@ -252,7 +253,8 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
     for property_id, key in sorted(keyed, key=lambda pair: _place(pair, schema)):
         rendered = property_values(property_id, claims[property_id], labels, config, as_of)
         plan.messages += [f"{key}: {reason}" for reason in rendered.skipped]
-        new = list(rendered.values)
+        declared = schema.declared_number(key)
+        new = [_exact_in_obsidian(value, declared) for value in rendered.values]
         if rendered.unresolved:
             kept = _kept_links(values.get(key), rendered.unresolved)
             plan.messages.append(f"{key}: {', '.join(rendered.unresolved)} not found on Wikidata; "
@@ -280,6 +282,15 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
         if key and key in values and _allowed(property_id, key, config):
             _delete(plan, key)
     return plan
+
+
+def _exact_in_obsidian(value: Any, declared: str | None) -> Any:
+    """An integer beyond 2^53 - 1 as the text of its digits, as `validate --fix` quotes it (VT204):
+    Obsidian's numbers are doubles and would round it. In a key declared a number it stays a number,
+    as `--fix` leaves it there too (VT204 then says to declare the key text): the two never undo each other."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER and declared is None:
+        return str(value)
+    return value
 
 
 def _why_unbound(property_id: str, labels: Mapping[str, Label], bindings: Bindings) -> list[str]:
