@@ -16,7 +16,7 @@ from vaulttool.config.settings import WikidataConfig
 from vaulttool.engine.note import Note
 from vaulttool.engine.scalars import DateText, format_scalar, format_string, reads_differently, resolve_plain
 from vaulttool.tiers import templates
-from vaulttool.wikidata.values import Label, Skip, item_link, render_value, safe_label, unit_item
+from vaulttool.wikidata.values import Label, Skip, item_link, php_number, render_value, safe_label, unit_item
 
 CONFIG = WikidataConfig()
 LINKED_UNITS = WikidataConfig(units="link")
@@ -117,9 +117,19 @@ def point(latitude: Any, longitude: Any, globe: Any = "http://www.wikidata.org/e
     return {"latitude": latitude, "longitude": longitude, "globe": globe}
 
 
-@pytest.mark.parametrize(("latitude", "longitude"), [(90, 360), (-90, -360), (90.0, 0), (0, -360.0)])
-def test_coordinates_at_the_limits_are_written(latitude: float, longitude: float) -> None:
-    assert render("globe-coordinate", point(latitude, longitude)) == f"Point({longitude!r} {latitude!r})"
+@pytest.mark.parametrize(("latitude", "longitude", "written"), [
+    (90, 360, "Point(360 90)"), (-90, -360, "Point(-360 -90)"), (90.0, 0, "Point(0 90)"), (0, -360.0, "Point(-360 0)")])
+def test_coordinates_at_the_limits_are_written(latitude: float, longitude: float, written: str) -> None:
+    assert render("globe-coordinate", point(latitude, longitude)) == written
+
+
+@pytest.mark.parametrize(("number", "written"), [
+    (7.0, "7"), (45.5, "45.5"), (-33.856784, "-33.856784"), (0.1 + 0.2, "0.3"), (123.456789012345678, "123.45678901235"),
+    (1e-05, "1.0E-5"), (-1.5e-07, "-1.5E-7"), (0.0001, "0.0001"), (0.00012, "0.00012"), (0.5, "0.5"), (0.0, "0"),
+    (-0.0, "-0"), (1e14, "1.0E+14"), (99999999999999.0, "99999999999999"), (1.25e20, "1.25E+20")])
+def test_coordinates_are_numbers_as_the_query_service_writes_them(number: float, written: str) -> None:
+    """PHP's string of a float (precision 14), which Wikibase's RDF export puts in the WKT literal."""
+    assert php_number(number) == written
 
 
 @pytest.mark.parametrize(("latitude", "longitude"), [(90.000001, 0), (-90.000001, 0), (0, 360.000001),
@@ -139,6 +149,9 @@ def test_coordinates_that_are_not_finite_numbers_are_skipped(bad: Any) -> None:
 def test_another_globe_is_named_and_a_hostile_one_skipped() -> None:
     assert render("globe-coordinate", point(1, 2, "http://www.wikidata.org/entity/Q405")) == (
         "<http://www.wikidata.org/entity/Q405> Point(2 1)")
+    # Earth is Wikidata's own Q2, not any entity URI ending in /Q2
+    assert render("globe-coordinate", point(1, 2, "https://example.org/entity/Q2")) == (
+        "<https://example.org/entity/Q2> Point(2 1)")
     assert render("globe-coordinate", point(1, 2, "x> Point(0 0) <y")) == Skip(
         "a coordinate whose globe is not an entity URI is not written")
     assert render("globe-coordinate", [1, 2]) == Skip("a coordinate that is not an object is not written")

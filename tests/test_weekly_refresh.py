@@ -128,3 +128,21 @@ def test_an_integer_beyond_2_53_is_written_as_fix_writes_it_and_sync_settles(wik
     assert checked.stdout.count("VT204") == 1 and note.read_bytes() == written  # --fix changes nothing either
     again = run("refresh", str(vault))
     assert "0 changed" in again.stderr and note.read_bytes() == written
+
+
+# --- values as the Query Service renders them -----------------------------------------------------
+
+def coordinate(latitude: float, longitude: float, globe: str = "http://www.wikidata.org/entity/Q2") -> dict:
+    value = {"latitude": latitude, "longitude": longitude, "altitude": None, "precision": 1e-05, "globe": globe}
+    return {"mainsnak": {"snaktype": "value", "property": "P625", "datatype": "globe-coordinate",
+                         "datavalue": {"type": "globecoordinate", "value": value}}, "type": "statement", "rank": "normal"}
+
+
+def test_coordinates_are_written_as_the_query_service_writes_them(wikidata: FakeWikidata, vault: Path) -> None:
+    label(wikidata, "P625", "coordinate location", "globe-coordinate")
+    note = thing(wikidata, vault, {"P625": [coordinate(45.0, 7.0), coordinate(1e-05, -0.5),
+                                            coordinate(1.0, 2.0, "https://example.org/entity/Q2")]})
+    result = run("refresh", str(vault))
+    assert result.exit_code == 0, result.output
+    assert (b"coordinate_location:\n  - Point(7 45)\n  - Point(-0.5 1.0E-5)\n"
+            b"  - <https://example.org/entity/Q2> Point(2 1)\n") in note.read_bytes()

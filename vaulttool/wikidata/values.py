@@ -236,8 +236,25 @@ def _point(value: Any) -> str | Skip:
     globe = value.get("globe") or EARTH
     if not isinstance(globe, str) or not _GLOBE.fullmatch(globe):
         return Skip("a coordinate whose globe is not an entity URI is not written")
-    point = f"Point({longitude!r} {latitude!r})"
-    return point if globe.endswith("/Q2") else f"<{globe}> {point}"
+    point = f"Point({php_number(float(longitude))} {php_number(float(latitude))})"
+    return point if globe == EARTH else f"<{globe}> {point}"
+
+
+def php_number(value: float) -> str:
+    """A float as PHP writes it into a string, which is how Wikibase's RDF export (and so the Query
+    Service) writes a coordinate: 14 significant digits, no trailing zeros (`7`, not `7.0`), and an
+    exponent only below 0.0001 or from 10^14 (`1.0E-5`, `-0`)."""
+    if value == 0:
+        return "-0" if math.copysign(1.0, value) < 0 else "0"
+    mantissa, exponent = f"{abs(value):.13e}".split("e")
+    digits = mantissa.replace(".", "").rstrip("0")
+    point = int(exponent) + 1  # where the decimal point falls after `digits`' first digit, minus one
+    sign = "-" if value < 0 else ""
+    if point < -3 or point > 14:
+        return f"{sign}{digits[0]}.{digits[1:] or '0'}E{'-' if point - 1 < 0 else '+'}{abs(point - 1)}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    return sign + digits[:point].ljust(point, "0") + (f".{digits[point:]}" if len(digits) > point else "")
 
 
 def _finite(number: Any) -> bool:
