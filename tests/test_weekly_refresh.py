@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import fingerprint
 from test_entities import WIKIDATA_FOLDER, _relabel, note_file, run
-from test_refresh_keys import label
+from test_refresh_keys import label, statement
 from test_refresh_values import NOTE, quantity, thing
 from wikidata_server import FakeWikidata
 
@@ -146,3 +146,24 @@ def test_coordinates_are_written_as_the_query_service_writes_them(wikidata: Fake
     assert result.exit_code == 0, result.output
     assert (b"coordinate_location:\n  - Point(7 45)\n  - Point(-0.5 1.0E-5)\n"
             b"  - <https://example.org/entity/Q2> Point(2 1)\n") in note.read_bytes()
+
+
+def test_a_preferred_unknown_value_keeps_the_key_and_says_so(wikidata: FakeWikidata, vault: Path) -> None:
+    label(wikidata, "P570", "date of death", "time")
+    unknown = {"mainsnak": {"snaktype": "somevalue", "property": "P570", "datatype": "time"},
+               "type": "statement", "rank": "preferred"}
+    dated = statement("P570", "time", {"time": "+1990-05-01T00:00:00Z", "timezone": 0, "before": 0, "after": 0,
+                                       "precision": 11, "calendarmodel": "http://www.wikidata.org/entity/Q1985727"})
+    note = thing(wikidata, vault, {"P570": [unknown, dated]}, b"date_of_death: 1990-05-01T00:00:00Z\n")
+    keys = vault / ".vaulttool" / "keys.json"
+    keys.write_text(keys.read_text(encoding="utf-8").replace('{', '{"P570": "date_of_death", ', 1), encoding="utf-8")
+    before = note.read_bytes()
+    result = run("refresh", str(vault))
+    assert result.exit_code == 0, result.output
+    assert note.read_bytes() == before  # the preferred statement says "unknown value": nothing is removed
+    assert 'note: date_of_death: Wikidata\'s value is "unknown value"; the note\'s values are kept' in result.stdout
+    # "no value", by contrast, is Wikidata saying there is none: the key goes
+    wikidata.entities["Q900100"]["claims"]["P570"][0]["mainsnak"]["snaktype"] = "novalue"
+    wikidata.entities["Q900100"]["lastrevid"] = 2
+    assert run("refresh", str(vault)).exit_code == 0
+    assert b"date_of_death" not in note.read_bytes()

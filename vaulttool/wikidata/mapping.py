@@ -2,7 +2,8 @@
 
 Per property, the best rank is kept as Wikidata's `wdt:` does (all preferred statements if any, else
 all normal; never deprecated); for `current_only` properties, statements that ended before a fixed day
-are dropped. `somevalue` and `novalue` have no value to write. Each remaining value is rendered by
+are dropped. `somevalue` ("unknown value") and `novalue` have no value to write: a key whose best
+statement is `novalue` is removed, one whose best statement is `somevalue` is kept as the note has it. Each remaining value is rendered by
 `values.render_value`, by its datatype.
 """
 
@@ -101,6 +102,11 @@ def property_values(property_id: str, statements: list[dict[str, Any]], labels: 
     result.unwritable = not statements
     for statement in best_statements(statements, as_of if property_id in config.current_only else None):
         snak = statement["mainsnak"]
+        if snak.get("snaktype") == "somevalue":
+            # Wikidata says there is a value, and that nobody knows it: nothing to write, nothing to remove
+            result.unwritable = True
+            result.skipped.append('Wikidata\'s value is "unknown value"; the note\'s values are kept')
+            continue
         if snak.get("snaktype") != "value" or "datavalue" not in snak:
             continue
         value = snak["datavalue"]["value"]
