@@ -63,7 +63,8 @@ def test_a_hostile_answer_is_refused_and_every_note_stays(wikidata: FakeWikidata
     assert fingerprint(vault, "*.md") == before
     assert f"{REFERENCE_PATH}: failed: " in result.stdout.replace(str(vault) + "/", "")
     assert reason in result.stdout
-    assert not (vault / ".vaulttool" / "wikidata" / "entities").exists()
+    # The refused answer is not stored: the whole batch, or the one entity refused (the others are used)
+    assert not (vault / ".vaulttool" / "wikidata" / "entities" / f"{IOM}.json").exists()
 
 
 def test_a_malformed_statement_leaves_its_key_and_the_rest_is_written(wikidata: FakeWikidata, vault: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import fingerprint
-from test_entities import WIKIDATA_FOLDER, _relabel, note_file, run
+from test_entities import REFERENCE, WIKIDATA_FOLDER, _relabel, note_file, run
 from test_refresh_keys import label, statement
 from test_refresh_values import NOTE, quantity, thing
 from wikidata_server import FakeWikidata
@@ -167,3 +167,19 @@ def test_a_preferred_unknown_value_keeps_the_key_and_says_so(wikidata: FakeWikid
     wikidata.entities["Q900100"]["lastrevid"] = 2
     assert run("refresh", str(vault)).exit_code == 0
     assert b"date_of_death" not in note.read_bytes()
+
+
+# --- a malformed entity fails only its own notes --------------------------------------------------
+
+def test_one_malformed_entity_fails_only_its_own_notes(wikidata: FakeWikidata, vault: Path) -> None:
+    label(wikidata, "P2067", "mass", "quantity")
+    thing(wikidata, vault, {"P2067": [quantity("+5")]})
+    wikidata.entities["Q900100"]["claims"] = []  # an entity as a whole malformed: claims not a map
+    reference = vault / REFERENCE
+    reference.write_bytes(reference.read_bytes().replace(b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"\n', b""))
+    result = run("refresh", str(vault))
+    assert result.exit_code == 1, result.output
+    shown = result.stdout.replace(str(vault) + "/", "")
+    assert f"{NOTE}: failed: unusable answer: Q900100: claims is not an object" in shown
+    assert f"{REFERENCE}: changed: country" in shown  # the rest of its batch is refreshed
+    assert b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"' in reference.read_bytes()

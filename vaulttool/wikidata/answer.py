@@ -6,9 +6,10 @@ Infinity, no repeated key in an object, no lone surrogate. `check_answer` then h
 each entity and each statement to JSON schemas (jsonschema's only home in vaulttool) and returns
 entities cleaned down to what vaulttool reads, so nothing else an answer holds is stored or passed on.
 
-What is refused decides how much is lost: an answer whose envelope or any entity as a whole is wrong
-fails its whole batch (a batch answers every id or none); one malformed statement or label is dropped
-with a problem line naming entity and property, and the rest of the entity is used.
+What is refused decides how much is lost: an answer whose envelope is wrong, or that does not hold
+every id asked for, fails its whole batch; an entity that as a whole is wrong fails alone (its notes
+are not refreshed, the other 49 of the batch are); one malformed statement or label is dropped with a
+problem line naming entity and property, and the rest of the entity is used.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Checked:
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # the ids whose entity was refused, and why
 
 
 # --- the bounded reader ------------------------------------------------------------------------
@@ -246,7 +248,8 @@ _TYPE_WORDS = {"object": "an object", "array": "a list", "string": "a string", "
 # --- the checks --------------------------------------------------------------------------------
 
 def check_answer(data: Any, ids: list[str], props: str) -> Checked:
-    """Check a whole `wbgetentities` answer to a request for `ids` with `props`; AnswerError refuses it."""
+    """Check a whole `wbgetentities` answer to a request for `ids` with `props`: AnswerError refuses
+    it; an entity refused alone is in `failed`."""
     if not ENVELOPE.is_valid(data):
         raise AnswerError(f"unusable answer: {_first_error(ENVELOPE, data, 'the answer')}")
     entities = data["entities"]
@@ -264,7 +267,8 @@ def check_answer(data: Any, ids: list[str], props: str) -> Checked:
         try:
             cleaned, problems = check_entity(entity_id, entities[entity_id], props)
         except AnswerError as error:
-            raise AnswerError(f"unusable answer: {error}") from None
+            checked.failed[entity_id] = f"unusable answer: {error}"
+            continue
         checked.entities[entity_id] = cleaned
         if problems:
             checked.problems[entity_id] = problems

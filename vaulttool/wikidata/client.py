@@ -102,6 +102,7 @@ class Client:
                 result.failed.update({entity_id: str(error) for entity_id in batch})
                 continue
             result.entities.update(checked.entities)
+            result.failed.update(checked.failed)
             result.problems.update(checked.problems)
             result.warnings += [line for line in checked.warnings if line not in result.warnings]
         return result
