@@ -183,3 +183,25 @@ def test_one_malformed_entity_fails_only_its_own_notes(wikidata: FakeWikidata, v
     assert f"{NOTE}: failed: unusable answer: Q900100: claims is not an object" in shown
     assert f"{REFERENCE}: changed: country" in shown  # the rest of its batch is refreshed
     assert b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"' in reference.read_bytes()
+
+
+# --- --fix-redirects never gives two notes one id ------------------------------------------------
+
+def test_fix_redirects_refuses_an_id_another_note_has(wikidata: FakeWikidata, vault: Path) -> None:
+    """Q999999904 was merged into Q999999905 (the stand-in answers with a redirect)."""
+    standards = vault / "_Standards"
+    first, second = standards / "Source one.md", standards / "Source two.md"
+    for note in (first, second):
+        note.write_bytes(b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n")
+    result = run("refresh", "--fix-redirects", "--qid", "Q999999904", str(vault))
+    assert result.exit_code == 1, result.output
+    shown = result.stdout.replace(str(vault) + "/", "")
+    # The first note takes the surviving id; the second would be its duplicate: refused, left as it was.
+    assert Note.parse(first.read_bytes()).values()["has_id_wikidata"] == "Q999999905"
+    assert second.read_bytes() == b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n"
+    assert ("_Standards/Source two.md: failed: Q999999904 redirects to Q999999905, which _Standards/Source one.md "
+            "has for its id already; has_id_wikidata not updated, as two notes would have one id: merge them by hand"
+            ) in shown, shown
+    # A note made by hand with the surviving id counts the same, on a later run.
+    again = run("refresh", "--fix-redirects", "--qid", "Q999999904", str(vault))
+    assert again.exit_code == 1 and second.read_bytes() == b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import quote
 
 from vaulttool.commands import refresh, tiers
-from vaulttool.commands.scan import notes_mentioning
+from vaulttool.commands.scan import holder_of
 from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.disk.store import Store
@@ -167,17 +167,6 @@ def folder_path(config: Config, folder: str | None) -> str:
 
 
 # --- the run -----------------------------------------------------------------------------------
-
-def holder_of(config: Config, notes: Sequence[NoteFile], entity_id: str) -> str | None:
-    """The note of the vault (not a tier note, nor an entity note vaulttool made) whose id key is
-    `entity_id`, or None."""
-    standard = (file for file in notes if layout.tier_of_folder(file.vault_path, config.tiers) is None)
-    for file, note in notes_mentioning(standard, [entity_id]):
-        values = note.values()  # ({} without frontmatter or a mapping)
-        if values.get(config.schema.id_key) == entity_id and templates.MARKER_KEY not in values:
-            return file.display
-    return None
-
 
 def entity_of(entity_id: str, client: Client | None, store: Store) -> tuple[dict[str, Any], int]:
     """The item's entity with labels, descriptions and sitelinks: fetched, or offline the stored answer.

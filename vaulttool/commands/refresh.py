@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from vaulttool.commands.progress import REFRESH, Progress, phase
 from vaulttool.commands.refreshcache import NAMES_NO_ITEM, RefreshCache
-from vaulttool.commands.scan import notes_mentioning
+from vaulttool.commands.scan import holder_of, notes_mentioning
 from vaulttool.config.settings import Config, WikidataConfig
 from vaulttool.disk import fileio, statcache
 from vaulttool.disk.store import Store
@@ -171,13 +171,14 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
         if advance is not None and len(ready) < len(notes):
             advance(len(notes) - len(ready))  # the notes that failed already are done
         read = {note.file.path for note in notes}
+        holders = _IdHolders(config, files, rest_of_vault) if fix_redirects else None
         decisions = bind_new_properties(bindings, deciding, labels, settings, None if rest_of_vault is None else
                                         lambda keys: _held_elsewhere(keys, rest_of_vault(), read))
         for index, (note, data) in enumerate(zip(ready, deciding)):
             note.outcome.notices += sorted(_own_key_finding(note, own) for own in decisions.own.get(index, []))
             note.outcome.messages += decisions.unbound.get(index, [])
             _apply(note, data, previous[note.outcome.entity_id], labels, bindings, config, write, diff,
-                   fix_redirects, allow_removals, keep_data)
+                   holders, allow_removals, keep_data)
             if log is not None and note.outcome.status == CHANGED:
                 log.append(f"{note.outcome.display}: {CHANGED}: {', '.join(note.outcome.keys)}")
             if advance is not None:
@@ -374,9 +375,28 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
     return labels, fresh, failed
 
 
+class _IdHolders:
+    """Which note already has an id, for `--fix-redirects`: two notes must never get one id (as `new`
+    refuses to make a second note of an item). Asked only when a note is redirected: rare, so the
+    vault is searched then, and the ids this run gave out are remembered (a dry run writes none)."""
+
+    def __init__(self, config: Config, files: Sequence[NoteFile],
+                 rest_of_vault: Callable[[], Iterable[NoteFile]] | None) -> None:
+        self.config = config
+        self.files = files
+        self.rest_of_vault = rest_of_vault
+        self.given: dict[str, str] = {}  # id -> the note this run gave it to
+
+    def holder(self, entity_id: str, asking: NoteFile) -> str | None:
+        if entity_id in self.given:
+            return self.given[entity_id]
+        vault = [*self.files, *(self.rest_of_vault() if self.rest_of_vault is not None else ())]
+        return holder_of(self.config, [file for file in vault if file.path != asking.path], entity_id)
+
+
 def _apply(note: _Note, data: NoteData, previous: dict[str, Any] | None, labels: dict[str, Label],
            bindings: Bindings, config: Config, write: bool, diff: bool,
-           fix_redirects: bool, allow_removals: bool, keep_data: bool = False) -> None:
+           holders: _IdHolders | None, allow_removals: bool, keep_data: bool = False) -> None:
     outcome, entity = note.outcome, data.entity
     if previous is not None and previous.get("lastrevid") == entity.get("lastrevid"):
         previous = None  # the same revision: nothing vanished since
@@ -384,7 +404,13 @@ def _apply(note: _Note, data: NoteData, previous: dict[str, Any] | None, labels:
     outcome.messages += plan.messages
     target = entity.get("redirects", {}).get("to")
     if target:
-        if fix_redirects:
+        if holders is not None:
+            holder = holders.holder(target, note.file)
+            if holder is not None:
+                _fail(outcome, f"{outcome.entity_id} redirects to {target}, which {holder} has for its id already; "
+                               f"{config.schema.id_key} not updated, as two notes would have one id: merge them by hand")
+                return
+            holders.given[target] = outcome.display
             plan.changes[config.schema.id_key] = target
             outcome.messages.append(f"{outcome.entity_id} redirects to {target}; {config.schema.id_key} updated")
         else:
