@@ -309,10 +309,11 @@ def test_hostile_terms_stay_data_and_the_path_stays_safe(wikidata: FakeWikidata,
     data = made[0].read_bytes()
     note = Note.parse(data)
     label = "]] --- evil: true # Heading | [[x]] ../../etc CON"
-    assert note.values() == {
-        "aliases": [label, "NO", "a: b", "]]"], "has_id_wikidata": "Q900100",
-        "description": "- [[secret]] #tag $x$ %%c%% <script>alert(1)</script> --- key: value line",
-        "vaulttool_stub": note.values()["vaulttool_stub"]}
+    # The label and the description hold link syntax: not in the frontmatter, where they would be links (VT502)
+    assert note.values() == {"aliases": ["NO", "a: b", "]]"], "has_id_wikidata": "Q900100",
+                             "vaulttool_stub": note.values()["vaulttool_stub"]}
+    assert f"VT502 warning: Q900100: the label {label!r} holds link syntax" in result.stdout
+    assert "VT502 warning: Q900100: the description '- [[secret]] #tag" in result.stdout
     body = note.body.split("\n")
     assert body == ["", r"# \]\] --- evil: true \# Heading \| \[\[x\]\] ../../etc CON", "",
                     r"\- \[\[secret\]\] \#tag \$x\$ \%\%c\%\% \<script\>alert(1)\</script\> --- key: value line", "",

@@ -205,3 +205,47 @@ def test_fix_redirects_refuses_an_id_another_note_has(wikidata: FakeWikidata, va
     # A note made by hand with the surviving id counts the same, on a later run.
     again = run("refresh", "--fix-redirects", "--qid", "Q999999904", str(vault))
     assert again.exit_code == 1 and second.read_bytes() == b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n"
+
+
+# --- text from Wikidata never becomes a live link -------------------------------------------------
+
+def test_a_wikidata_value_with_link_syntax_is_not_written_and_named(wikidata: FakeWikidata, vault: Path) -> None:
+    label(wikidata, "P1448", "official name", "monolingualtext")
+    label(wikidata, "P373", "Commons category", "string")
+    hostile = statement("P373", "string", "Plans ![[_secret/Plans]]")
+    hostile["id"] = "Q900100$0A1B"
+    name = statement("P1448", "monolingualtext", {"text": "see [it](_secret/Plans.md)", "language": "en"})
+    note = thing(wikidata, vault, {"P373": [hostile], "P1448": [name]}, b"Commons_category: Plans\n")
+    before = note.read_bytes()
+    result = run("refresh", str(vault))
+    assert result.exit_code == 0, result.output
+    assert note.read_bytes() == before  # the key keeps the note's value; nothing new is written
+    shown = result.stdout.replace(str(vault) + "/", "")
+    assert (f"{NOTE}:5:1: VT502 warning: Commons_category: P373 statement Q900100$0A1B holds link syntax "
+            "('Plans ![[_secret/Plans]]'), which Obsidian would read as a link; not written\n") in shown, shown
+    assert (f"{NOTE}:1:1: VT502 warning: official_name: a P1448 statement holds link syntax "
+            "('see [it](_secret/Plans.md)'), which Obsidian would read as a link; not written\n") in shown, shown
+    links = run("links", str(vault))
+    assert "_secret/Plans" not in links.stdout
+
+
+def test_an_alias_or_description_with_link_syntax_stays_out_of_the_entity_note_frontmatter(
+        wikidata: FakeWikidata, example_vault: Path) -> None:
+    vault = example_vault
+    entity = wikidata.terms[POPE]
+    entity["aliases"]["en"].append({"language": "en", "value": "![[_secret/Plans]]"})
+    entity["descriptions"]["en"]["value"] = "leader, see [[_secret/Plans]] #tag <b>x</b>"
+    _relabel(wikidata, vault, POPE, "Amy E. Pope")  # (the same label: the stored terms age out)
+    result = run("entities", str(vault))
+    assert result.exit_code == 0, result.output
+    shown = result.stdout.replace(vault.as_posix() + "/", "")
+    assert (f"VT502 warning: {POPE}: the alias '![[_secret/Plans]]' holds link syntax, which Obsidian would read "
+            "as a link; not written in its entity note's frontmatter\n") in shown, shown
+    assert f"VT502 warning: {POPE}: the description 'leader, see [[_secret/Plans]] #tag <b>x</b>' holds" in shown
+    written = (vault / OLD_POPE).read_bytes()
+    values = Note.parse(written).values()
+    assert values["aliases"] == ["Amy E. Pope", "Amy Pope"] and "description" not in values
+    # In the body the description is text: escaped where Obsidian reads syntax (link, tag, HTML).
+    assert b"leader, see \\[\\[\\_secret/Plans\\]\\] \\#tag \\<b\\>x\\</b\\>" in written, written
+    links = run("links", str(vault))
+    assert "_secret/Plans" not in links.stdout

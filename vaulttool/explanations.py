@@ -245,6 +245,15 @@ EXPLANATIONS: dict[str, Explanation] = {
         "written in no note.",
         "Bind the property to another key (or to this one, to let vaulttool own it) in `[wikidata] properties` "
         "in `vaulttool.toml`, or rename your key."),
+    "VT502": Explanation(
+        "`refresh`, `entities`: a Wikidata value, label, alias or description holds link syntax "
+        "(`[[…]]`, `![[…]]`, `[…](…)`); it is not written",
+        "Anyone can edit Wikidata. Written verbatim into the frontmatter, such text would be a live link or "
+        "an embed in your vault (an embed of a secret note, say), and a frontmatter value has no escape that "
+        "keeps its text. The finding names the statement (or the term) and the item; the key keeps the "
+        "values the note has. In an entity note's body the same text is escaped, so it shows as text.",
+        "Nothing, if the value is vandalism: it goes once Wikidata is fixed. If it is real, write the value "
+        "by hand in a key refresh does not own."),
     "VT510": Explanation(
         "`links`: a link (wikilink, embed or Markdown link, in the body or a frontmatter value) that opens no "
         "file of the vault, resolved as Obsidian resolves it; only the file is checked, not its `#heading` or "

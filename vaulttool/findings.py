@@ -49,6 +49,7 @@ CODES: dict[str, tuple[str, str]] = {
     "VT419": (ERROR, "more than one links section"),
     "VT420": (WARNING, "a line in the links section that is not vaulttool's: kept"),
     "VT501": (WARNING, "the note's own key, named like a Wikidata property: not refreshed"),
+    "VT502": (WARNING, "Wikidata text that would be read as a link: not written"),
     "VT510": (ERROR, "unresolved link"),
     "VT520": (WARNING, "entity note edited by hand and out of date"),
     "VT521": (WARNING, "linked item deleted on Wikidata"),

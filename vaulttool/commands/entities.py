@@ -41,7 +41,7 @@ from vaulttool.tiers import layout, templates
 from vaulttool.tiers.templates import Template
 from vaulttool.wikidata import linkpattern, mapping
 from vaulttool.wikidata.linkpattern import EntityLink
-from vaulttool.wikidata.terms import Terms, one_line, parse_terms
+from vaulttool.wikidata.terms import Terms, link_syntax, one_line, parse_terms
 from vaulttool.wikidata.values import Label, item_link
 
 if TYPE_CHECKING:
@@ -342,6 +342,9 @@ def _plan_item(config: Config, matcher: linkpattern.EntityLinks, item: Item, lab
                               "would show the link in lower tiers")
         return
     label = one_line(labels[item.linked[0]].text or "") or item.item
+    for term in link_syntax(label, terms[item.item]):
+        report.findings.append(_at(first, "VT502", f"{item.item}: {term} holds link syntax, which Obsidian would "
+                                                   "read as a link; not written in its entity note's frontmatter"))
     facts, data = entitynote.render(config, template, item.item, label, terms[item.item], wanted, tiered)
     item.data = data
     wanted_folded = fileio.folded(wanted)

@@ -16,7 +16,7 @@ from vaulttool.config.settings import Config
 from vaulttool.engine.note import BOM, DELETE, Note
 from vaulttool.tiers import section, templates
 from vaulttool.tiers.templates import Template
-from vaulttool.wikidata.terms import Terms, note_aliases, note_description
+from vaulttool.wikidata.terms import Terms, note_aliases, note_description, one_line
 
 TEMPLATE = "entity.md"
 WIKIDATA_PAGE = "https://www.wikidata.org/wiki/"
@@ -29,7 +29,9 @@ def render(config: Config, template: Template, item_id: str, label: str, terms: 
     description = note_description(terms)
     facts: dict[str, Any] = {"aliases": note_aliases(label, terms), config.schema.id_key: item_id,
                              "description": description if description else DELETE}
-    variables = {"title": vault_path.rsplit("/", 1)[-1][:-3], "label": label, "description": description or "",
+    # The body shows the description even where the frontmatter cannot hold it: escaped, it is text.
+    shown = one_line(terms.description) if terms.description else ""
+    variables = {"title": vault_path.rsplit("/", 1)[-1][:-3], "label": label, "description": shown,
                  "wikidata_id": item_id, "wikidata_url": WIKIDATA_PAGE + item_id}
     data = templates.stub(template, variables, facts, raw=frozenset({"wikidata_url"}),
                           omit_empty=frozenset({"description"}), escape=templates.markdown_prose)

@@ -402,6 +402,7 @@ def _apply(note: _Note, data: NoteData, previous: dict[str, Any] | None, labels:
         previous = None  # the same revision: nothing vanished since
     plan = plan_note(note.values, entity, previous, labels, bindings, config.wikidata, config.schema, data.as_of)
     outcome.messages += plan.messages
+    outcome.notices += [_key_finding(note, key, "VT502", f"{key}: {reason}") for key, reason in plan.refused]
     target = entity.get("redirects", {}).get("to")
     if target:
         if holders is not None:
@@ -471,9 +472,14 @@ def _held_elsewhere(keys: set[str], files: Iterable[NoteFile], read: set[Any]) -
 
 def _own_key_finding(note: _Note, own: OwnKey) -> Finding:
     """VT501 at the user's key: it is named like a Wikidata property but vaulttool does not own it."""
-    entry = next(entry for entry in note.parsed.entries() if entry.key == own.key)
-    line, col = note.parsed.file_position(entry.key_node)
-    return Finding(note.outcome.display, line, col, "VT501", own.message())
+    return _key_finding(note, own.key, "VT501", own.message())
+
+
+def _key_finding(note: _Note, key: str, code: str, message: str) -> Finding:
+    """A finding at a key of the note (at the start of the note when it does not hold the key)."""
+    entry = next((entry for entry in note.parsed.entries() if entry.key == key), None)
+    line, col = note.parsed.file_position(entry.key_node) if entry is not None else (1, 1)
+    return Finding(note.outcome.display, line, col, code, message)
 
 
 def _fail(outcome: NoteOutcome, reason: str) -> None:

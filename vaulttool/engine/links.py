@@ -126,6 +126,11 @@ def _links_in_line(line: str, offset: int) -> Iterator[Link]:
                    start, start + len(path), hash_sign + fragment, match.group(1))
 
 
+def reads_as_link(text: str) -> bool:
+    """Whether a text holds what would be read as a link or an embed, anywhere in it."""
+    return "[" in text and any(True for _ in _links_in_line(text, 0))
+
+
 def markdown_target(vault_path: str) -> str:
     """A vault path as the target of a Markdown link."""
     # Spaces and unbalanced parentheses would end a Markdown link early; everything else stays

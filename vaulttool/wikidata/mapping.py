@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from vaulttool.config.settings import WikidataConfig
+from vaulttool.engine.links import reads_as_link
 from vaulttool.wikidata.values import Label, Skip, item_link, parse_time, render_value, unit_item
 
 END_TIME = "P582"
@@ -32,6 +33,7 @@ class PropertyValues:
     values: list[Any] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)  # item ids with no entity behind them
     skipped: list[str] = field(default_factory=list)  # why values were left out
+    refused: list[str] = field(default_factory=list)  # values that would be read as links: named, not written
     unwritable: bool = False  # some values could not be written (a lexeme, a bad URL): keep the key
 
 
@@ -122,6 +124,13 @@ def property_values(property_id: str, statements: list[dict[str, Any]], labels: 
             result.unwritable = True
             continue
         rendered = render_value(datatype, value, property_id, config, labels)
+        if isinstance(rendered, str) and reads_as_link(rendered):
+            # Anyone can edit Wikidata: text written verbatim would be a live link or embed in the vault
+            # (`![[_secret/…]]`), and no escape keeps a frontmatter value the same text.
+            result.unwritable = True
+            result.refused.append(f"{_statement_name(property_id, statement)} holds link syntax "
+                                  f"({_shown(rendered)}), which Obsidian would read as a link; not written")
+            continue
         if isinstance(rendered, Skip):
             result.unwritable = True
             if rendered.reason:
@@ -132,6 +141,16 @@ def property_values(property_id: str, statements: list[dict[str, Any]], labels: 
         result.skipped.append(f"{len(result.values)} values; wrote the first {config.max_values} (max_values)")
         del result.values[config.max_values:]
     return result
+
+
+def _statement_name(property_id: str, statement: dict[str, Any]) -> str:
+    """How a statement is named to the user: its property and, when the answer gives it, its id."""
+    statement_id = statement.get("id")
+    return f"{property_id} statement {statement_id}" if isinstance(statement_id, str) else f"a {property_id} statement"
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def derived_key(english_label: str) -> str:

@@ -88,6 +88,7 @@ class Plan:
     after: dict[str, str | None] = field(default_factory=dict)  # new key -> the key it follows
     messages: list[str] = field(default_factory=list)  # what the user should know about this note
     dropped: dict[str, str] = field(default_factory=dict)  # key -> what to say of its values the change removes
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (key, why a value is not written): findings
     removed: int = 0  # Wikidata keys of the note this plan deletes
     held: int = 0  # Wikidata keys the note holds
 
@@ -253,6 +254,7 @@ def plan_note(values: Mapping[str, Any], entity: Mapping[str, Any], previous: Ma
     for property_id, key in sorted(keyed, key=lambda pair: _place(pair, schema)):
         rendered = property_values(property_id, claims[property_id], labels, config, as_of)
         plan.messages += [f"{key}: {reason}" for reason in rendered.skipped]
+        plan.refused += [(key, reason) for reason in rendered.refused]
         declared = schema.declared_number(key)
         new = [_exact_in_obsidian(value, declared) for value in rendered.values]
         if rendered.unresolved:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vaulttool.engine.links import reads_as_link
 from vaulttool.wikidata.values import visible_text
 
 MAX_ALIASES = 500  # an entity note's aliases; Wikidata items with more are rare and not readable as a list
@@ -39,12 +40,21 @@ def parse_terms(entity: dict[str, Any], languages: tuple[str, ...]) -> Terms:
 
 
 def note_aliases(label: str, terms: Terms) -> list[str]:
-    """An entity note's `aliases`: the label, then the item's aliases, each once, in their order."""
+    """An entity note's `aliases`: the label, then the item's aliases, each once, in their order;
+    none that holds link syntax (`link_syntax` names them)."""
     shown = [one_line(text) for text in (label, *terms.aliases)]
-    return list(dict.fromkeys(text for text in shown if text))[:MAX_ALIASES]
+    return list(dict.fromkeys(text for text in shown if text and not reads_as_link(text)))[:MAX_ALIASES]
 
 
 def note_description(terms: Terms) -> str | None:
-    """An entity note's `description`, or None when the item has none."""
+    """An entity note's `description`, or None when the item has none or it holds link syntax."""
     text = one_line(terms.description) if terms.description else ""
-    return text or None
+    return text if text and not reads_as_link(text) else None
+
+
+def link_syntax(label: str, terms: Terms) -> list[str]:
+    """The terms an entity note's frontmatter leaves out because they hold link syntax (`![[…]]`), which
+    Obsidian and vaulttool would read as links there, named for the user: `the alias '…'`."""
+    named = [("label", label), *(("alias", alias) for alias in terms.aliases),
+             *((("description", terms.description),) if terms.description else ())]
+    return [f"the {what} {one_line(text)!r}" for what, text in named if reads_as_link(one_line(text))]
