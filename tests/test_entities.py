@@ -106,7 +106,8 @@ def test_the_store_holds_labels_and_terms_refresh_agrees_with(wikidata: FakeWiki
     assert run("entities", str(vault)).exit_code == 0
     stored = json.loads((vault / ".vaulttool" / "wikidata" / "terms.json").read_text(encoding="utf-8"))
     assert stored["Q39"] == {"aliases": ["Swiss Confederation"], "description": "country in Central Europe",
-                             "fetched": stored["Q39"]["fetched"]}
+                             "fetched": stored["Q39"]["fetched"], "languages": ["en"],
+                             "revision": wikidata.revision("Q39")}
     labels = json.loads((vault / ".vaulttool" / "wikidata" / "labels.json").read_text(encoding="utf-8"))
     assert labels["Q472311"]["label"] == "International Organization for Migration"
     offline = run("entities", "--offline", str(vault))  # from the store alone

@@ -122,7 +122,9 @@ def test_request_counts_cold_and_warm(wikidata: FakeWikidata, vault: Path) -> No
     wikidata.requests.clear()
     warm = refresh(str(vault))
     assert warm.exit_code == 0
-    assert [request["props"] for request in wikidata.requests] == ["info"] * math.ceil(notes / 50)
+    # The notes' entities' revisions, then the revisions of the items and properties whose labels are stored
+    assert [request["props"] for request in wikidata.requests] == ["info"] * (
+        math.ceil(notes / 50) + math.ceil(items_and_properties / 50))
 
     changed = wikidata.entities["Q5007"]
     changed["lastrevid"] += 1
@@ -132,8 +134,8 @@ def test_request_counts_cold_and_warm(wikidata: FakeWikidata, vault: Path) -> No
     assert result.stdout.replace(display_path(vault) + "/", "") == \
         "_Standards/Many/N007.md: changed: X_Twitter_username\n" \
         '_Standards/Many/N007.md: note: X_Twitter_username: removed "UNmigration", which Wikidata does not have\n'
-    assert [r["props"] for r in wikidata.requests] == ["info"] * 3 + ["info|claims"]
-    assert wikidata.requests[-1]["ids"] == "Q5007"
+    assert [r["props"] for r in wikidata.requests] == ["info"] * 3 + ["info|claims", "info"]
+    assert wikidata.requests[-2]["ids"] == "Q5007"  # (and the labels' revisions: none changed)
 
 
 def test_a_property_gone_upstream_removes_its_key(wikidata: FakeWikidata, vault: Path) -> None:

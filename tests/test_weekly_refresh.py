@@ -3,6 +3,7 @@ each end to end through the CLI against the local Wikidata stand-in (tests/wikid
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -249,3 +250,33 @@ def test_an_alias_or_description_with_link_syntax_stays_out_of_the_entity_note_f
     assert b"leader, see \\[\\[\\_secret/Plans\\]\\] \\#tag \\<b\\>x\\</b\\>" in written, written
     links = run("links", str(vault))
     assert "_secret/Plans" not in links.stdout
+
+
+# --- stored labels: their language and revision --------------------------------------------------
+
+def test_a_label_edit_arrives_with_the_next_run_and_languages_apply_at_once(wikidata: FakeWikidata,
+                                                                            vault: Path) -> None:
+    reference = vault / REFERENCE
+    old_link = b'"[[_Standards/WikiData/WD~Geneva,71]]"'
+    assert old_link in reference.read_bytes()
+    assert run("refresh", str(vault)).exit_code == 0  # the store now records revisions and languages
+    stored = json.loads((vault / ".vaulttool" / "wikidata" / "labels.json").read_text(encoding="utf-8"))
+    assert (stored["Q71"]["languages"], stored["Q71"]["revision"]) == (["en"], wikidata.revision("Q71"))
+    # An edit of the label upstream, the day after: the revision tells, no 30 days' wait.
+    wikidata.labels["Q71"]["labels"]["en"]["value"] = "Genève"
+    wikidata.entities["Q71"]["lastrevid"] += 1
+    result = run("refresh", str(vault))
+    assert result.exit_code == 0, result.output
+    assert b'"[[_Standards/WikiData/WD~Gen\xc3\xa8ve,71]]"' in reference.read_bytes()
+    # Its revert arrives the same way.
+    wikidata.labels["Q71"]["labels"]["en"]["value"] = "Geneva"
+    wikidata.entities["Q71"]["lastrevid"] += 1
+    assert run("refresh", str(vault)).exit_code == 0
+    assert old_link in reference.read_bytes()
+    # Another language first: every label is asked for again in it, on the next run.
+    wikidata.labels["Q71"]["labels"]["fr"] = {"language": "fr", "value": "Genève"}
+    config = vault / "vaulttool.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('languages = ["en"]', 'languages = ["fr", "en"]'),
+                      encoding="utf-8")
+    assert run("refresh", str(vault)).exit_code == 0
+    assert b'"[[_Standards/WikiData/WD~Gen\xc3\xa8ve,71]]"' in reference.read_bytes()

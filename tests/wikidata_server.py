@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,24 @@ class FakeWikidata:
         body = json.dumps({"entities": answer, "success": 1}, ensure_ascii=False)
         return Response(body, status=200, content_type="application/json; charset=utf-8")
 
+    def revision(self, entity_id: str) -> int:
+        """An entity's `lastrevid`: a full entity's own; for an item known by its label and terms, one
+        made from them, so that a test editing a label or an alias makes a new revision, as an edit does."""
+        entity = self.entities.get(entity_id, {})
+        if isinstance(entity.get("lastrevid"), int):
+            return entity["lastrevid"]
+        known = json.dumps([self.labels.get(entity_id), self.terms.get(entity_id)], sort_keys=True)
+        return zlib.crc32(known.encode("utf-8")) or 1
+
     def _answer(self, entity_id: str, props: str) -> dict[str, Any]:
-        if props == "labels" and entity_id in self.labels:
-            return copy.deepcopy(self.labels[entity_id])
         wanted = set(props.split("|"))
+        if wanted <= {"info", "labels"} and entity_id in self.labels:
+            answer = copy.deepcopy(self.labels[entity_id])
+            if "labels" not in wanted:
+                answer.pop("labels", None)
+            if "info" in wanted and "missing" not in answer:
+                answer["lastrevid"] = self.revision(entity_id)
+            return answer
         entity = self.entities.get(entity_id)
         if entity is None and wanted & {"descriptions", "aliases"}:
             entity = self.terms.get(entity_id)
@@ -99,4 +114,7 @@ class FakeWikidata:
             keep.add("aliases")
         if "sitelinks" in wanted or "sitelinks/urls" in wanted:
             keep.add("sitelinks")
-        return {key: copy.deepcopy(value) for key, value in entity.items() if key in keep}
+        answer = {key: copy.deepcopy(value) for key, value in entity.items() if key in keep}
+        if "info" in wanted and "missing" not in answer:
+            answer["lastrevid"] = self.revision(entity_id)
+        return answer

@@ -276,16 +276,30 @@ def _links_of(config: Config, file: NoteFile, needle: bytes, matcher: linkpatter
 def _facts(config: Config, ids: list[str], client: Client | None, report: EntitiesReport
            ) -> tuple[dict[str, Label], dict[str, Terms], dict[str, str]]:
     """(labels, terms, the state of each id whose facts could not be had: UNKNOWN offline, FAILED).
-    Online, the ids without fresh stored facts are fetched in one go; offline every stored record counts."""
+    Online, the ids without current stored facts are fetched in one go; offline every stored record counts.
+
+    A stored label that records its revision and languages is the one refresh checked against
+    Wikidata's revision at its last online run, and wrote links with: it is used at any age, so the
+    note's name is the links' target. An item's terms are current when read from that same revision in
+    the same languages. Records from before revisions were stored count while `label_max_age_days` young."""
     settings = config.wikidata
     store = Store(config.root)
     max_age = None if client is None else settings.label_max_age_days
-    labels = store.labels(max_age, report.today)
-    terms = store.terms(max_age, report.today)
+    young_labels, young_terms = store.labels(max_age, report.today), store.terms(max_age, report.today)
+    labels = {entity_id: label for entity_id, label in store.labels(None, report.today).items()
+              if entity_id in young_labels or (label.revision is not None and label.languages == settings.languages)}
+    terms = store.terms(None, report.today)
 
     def known(linked: str) -> bool:
         label = labels.get(linked)
-        return label is not None and (label.missing or (label.target or linked) in terms)
+        if label is None or label.missing:
+            return label is not None
+        held = terms.get(label.target or linked)
+        if held is None or client is None:
+            return held is not None
+        if label.revision is None:
+            return (label.target or linked) in young_terms
+        return held.revision == label.revision and held.languages == settings.languages
 
     stale = [linked for linked in ids if not known(linked)]
     unknown: dict[str, str] = {}

@@ -69,7 +69,7 @@ HELP: dict[tuple[str, str], str] = {
     ("wikidata", "max_retry_wait"): "the longest one wait may be",
     ("wikidata", "retry_budget"): "the longest all waits of a run may add up to",
     ("wikidata", "maxlag_wait"): "the shortest wait after a maxlag error",
-    ("wikidata", "label_max_age_days"): "stored labels (and entity notes' descriptions, aliases) older are fetched again",
+    ("wikidata", "label_max_age_days"): "stored records without a revision older are asked again",
     ("tiers", "names"): "the access tiers, least confidential first",
     ("tiers", "source_folder"): "where the standard notes are",
     ("tiers", "folder_pattern"): "each tier's folder at the vault root",

@@ -147,7 +147,7 @@ def run(config: Config, files: Sequence[NoteFile], client: Client | None, *, wri
                   for entity_id, entity in current.items() if "missing" not in entity}
         label_ids = list(dict.fromkeys(label_id for ids_needed in needed.values() for label_id in ids_needed))
         labels, fresh_labels, failed_labels = _labels(label_ids, store, client, settings.languages,
-                                                      settings.label_max_age_days, today, said)
+                                                      today, said)
 
         ready: list[_Note] = []
         deciding: list[NoteData] = []  # what the planner needs of each note ready
@@ -355,22 +355,41 @@ def _needed_labels(entity: dict[str, Any], as_of: datetime.date | None, settings
     return list(entity.get("claims", {})) + mapping.referenced_items(entity, day, settings)
 
 
-def _labels(ids: list[str], store: Store, client: Client | None, languages: tuple[str, ...], max_age: int,
+def _labels(ids: list[str], store: Store, client: Client | None, languages: tuple[str, ...],
             today: datetime.date, said: _Said) -> tuple[dict[str, Label], dict[str, Label], dict[str, str]]:
-    """(label by id, the labels newly fetched, why an id's label could not be had)."""
-    labels = store.labels(None if client is None else max_age, today)
-    wanted = [entity_id for entity_id in ids if entity_id not in labels]
+    """(label by id, the labels newly fetched, why an id's label could not be had).
+
+    Online, a stored label is used while it is current: asked in today's languages and read from the
+    entity's revision of today, which one `props=info` request per 50 ids tells. Any other is fetched
+    again, so a label edited upstream (or a vandalism and its revert) arrives with the next run, and a
+    change of `languages` applies at once. Offline, every stored label is used."""
+    labels = store.labels(None, today)
     failed: dict[str, str] = {}
     fresh: dict[str, Label] = {}
     if client is None:
-        failed = {entity_id: "not in the offline cache; run without --offline once" for entity_id in wanted}
+        failed = {entity_id: "not in the offline cache; run without --offline once" for entity_id in ids
+                  if entity_id not in labels}
+        return labels, fresh, failed
+
+    def asked_in(entity_id: str) -> tuple[str, ...]:
+        # Keys come from English property labels; item labels follow the configured languages.
+        return ("en",) if entity_id.startswith("P") else languages
+
+    checkable = [entity_id for entity_id in ids if entity_id in labels and labels[entity_id].revision is not None
+                 and labels[entity_id].languages == asked_in(entity_id)]
+    stale = [entity_id for entity_id in ids if entity_id not in set(checkable)]
+    if checkable:
+        revisions = said.heard(client.get_entities(checkable, "info"))
+        # (an id whose revision could not be had keeps its stored label: it was current when stored)
+        stale += [entity_id for entity_id, entity in revisions.entities.items()
+                  if "missing" in entity or mapping.revision_of(entity) != labels[entity_id].revision]
+    if not stale:
         return labels, fresh, failed
     request_languages = tuple(dict.fromkeys((*languages, "en")))
-    answer = said.heard(client.get_entities(wanted, "labels", request_languages, fallback=True))
+    answer = said.heard(client.get_entities(stale, "info|labels", request_languages, fallback=True))
     failed.update(answer.failed)
     for entity_id, entity in answer.entities.items():
-        # Keys come from English property labels; item labels follow the configured languages.
-        fresh[entity_id] = mapping.parse_label(entity, ("en",) if entity_id.startswith("P") else languages)
+        fresh[entity_id] = mapping.parse_label(entity, asked_in(entity_id))
     labels.update(fresh)
     return labels, fresh, failed
 

@@ -2,9 +2,11 @@
 
 * `wikidata/entities/<id>.json`: the last answer for each entity, with its `lastrevid`, so an entity
   whose revision did not change is not fetched again, and `--offline` can work from it;
-* `wikidata/labels.json`: resolved labels of items and properties, with the day they were fetched;
-* `wikidata/terms.json`: each linked item's description and aliases, with the day they were fetched
-  (`{"Q71": {"description": "city in Switzerland", "aliases": ["Genf"], "fetched": "2026-12-03"}}`;
+* `wikidata/labels.json`: resolved labels of items and properties, with the day they were fetched,
+  the entity's revision they were read from and the languages they were asked in;
+* `wikidata/terms.json`: each linked item's description and aliases, with the same three (`{"Q71":
+  {"description": "city in Switzerland", "aliases": ["Genf"], "fetched": "2026-12-03", "revision": 7,
+  "languages": ["en"]}}`;
   `description` null when it has none), from which `entities` writes entity notes: its labels are in
   `labels.json`, where refresh reads them, so a link's text and its entity note's name agree;
 * `keys.json`: which frontmatter key each Wikidata property is bound to, or `null` for a property
@@ -64,6 +66,18 @@ def _load(path: Path) -> Any:
 def _text(value: Any) -> str | None:
     """A stored field that must be text: anything else (a hand edit, damage) counts as absent."""
     return value if isinstance(value, str) else None
+
+
+def _revision(record: dict[str, Any]) -> int | None:
+    revision = record.get("revision")
+    return revision if isinstance(revision, int) and not isinstance(revision, bool) else None
+
+
+def _languages(record: dict[str, Any]) -> tuple[str, ...] | None:
+    languages = record.get("languages")
+    if isinstance(languages, list) and languages and all(isinstance(code, str) for code in languages):
+        return tuple(languages)
+    return None
 
 
 def _young(record: dict[str, Any], max_age_days: int | None, today: datetime.date) -> bool:
@@ -127,13 +141,18 @@ class Store:
             target = _text(record.get("target"))
             # A redirect's target becomes part of a link: only an item id may stand there.
             labels[entity_id] = Label(_text(record.get("label")), target if is_item_id(target) else None,
-                                      record.get("missing") is True, _text(record.get("datatype")))
+                                      record.get("missing") is True, _text(record.get("datatype")),
+                                      _revision(record), _languages(record))
         return labels
 
     def save_labels(self, fresh: dict[str, Label], today: datetime.date) -> None:
         data = _load(self.labels_file) or {}
         for entity_id, label in fresh.items():
             record: dict[str, Any] = {"label": label.text, "fetched": today.isoformat()}
+            if label.revision is not None:
+                record["revision"] = label.revision
+            if label.languages is not None:
+                record["languages"] = list(label.languages)
             if label.target:
                 record["target"] = label.target
             if label.missing:
@@ -156,7 +175,7 @@ class Store:
             description, aliases = record.get("description"), record.get("aliases")
             if (description is None or isinstance(description, str)) and isinstance(aliases, list) \
                     and all(isinstance(alias, str) for alias in aliases):
-                terms[entity_id] = Terms(description, tuple(aliases))
+                terms[entity_id] = Terms(description, tuple(aliases), _revision(record), _languages(record))
         return terms
 
     def save_terms(self, fresh: dict[str, Terms], today: datetime.date) -> None:
@@ -165,6 +184,10 @@ class Store:
         for entity_id, terms in fresh.items():
             data[entity_id] = {"description": terms.description, "aliases": list(terms.aliases),
                                "fetched": today.isoformat()}
+            if terms.revision is not None:
+                data[entity_id]["revision"] = terms.revision
+            if terms.languages is not None:
+                data[entity_id]["languages"] = list(terms.languages)
         write_file(self.terms_file, _dump(data))
 
     def key_bindings(self) -> tuple[dict[str, str | None], bool]:

@@ -183,10 +183,17 @@ def referenced_items(entity: dict[str, Any], as_of: datetime.date | None, config
 
 
 def parse_label(entity: dict[str, Any], languages: tuple[str, ...]) -> Label:
-    """Read one entity of a `props=labels` answer (with language fallback)."""
+    """Read one entity of a `props=info|labels` answer (with language fallback), asked in `languages`."""
     if "missing" in entity:
-        return Label(None, missing=True)
+        return Label(None, missing=True, languages=languages)
     target = entity.get("redirects", {}).get("to")
     labels = entity.get("labels") or {}
     text = next((labels[code]["value"] for code in languages if code in labels), None)
-    return Label(text, target=target, datatype=entity.get("datatype"))
+    return Label(text, target=target, datatype=entity.get("datatype"), revision=revision_of(entity),
+                 languages=languages)
+
+
+def revision_of(entity: dict[str, Any]) -> int | None:
+    """An answer's revision of the entity (`lastrevid`), or None."""
+    revision = entity.get("lastrevid")
+    return revision if isinstance(revision, int) and not isinstance(revision, bool) else None

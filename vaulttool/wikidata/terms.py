@@ -22,6 +22,8 @@ MAX_ALIASES = 500  # an entity note's aliases; Wikidata items with more are rare
 class Terms:
     description: str | None
     aliases: tuple[str, ...] = ()
+    revision: int | None = None  # the item's revision they were read from (None: not known)
+    languages: tuple[str, ...] | None = None  # the languages they were asked in (None: not known)
 
 
 def one_line(text: str) -> str:
@@ -36,7 +38,8 @@ def parse_terms(entity: dict[str, Any], languages: tuple[str, ...]) -> Terms:
     description = next((descriptions[code]["value"] for code in languages if code in descriptions), None)
     aliases = entity.get("aliases") or {}
     found = [alias["value"] for code in languages for alias in aliases.get(code, [])]
-    return Terms(description, tuple(found))
+    revision = entity.get("lastrevid")
+    return Terms(description, tuple(found), revision if isinstance(revision, int) else None, languages)
 
 
 def note_aliases(label: str, terms: Terms) -> list[str]:

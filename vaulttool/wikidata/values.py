@@ -69,6 +69,8 @@ class Label:
     target: str | None = None  # the id a redirect leads to
     missing: bool = False
     datatype: str | None = None  # properties only
+    revision: int | None = None  # the entity's revision the label was read from (None: not known)
+    languages: tuple[str, ...] | None = None  # the languages it was asked in (None: not known)
 
 
 @dataclass(frozen=True, slots=True)
