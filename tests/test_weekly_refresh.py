@@ -180,7 +180,7 @@ def test_one_malformed_entity_fails_only_its_own_notes(wikidata: FakeWikidata, v
     reference.write_bytes(reference.read_bytes().replace(b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"\n', b""))
     result = run("refresh", str(vault))
     assert result.exit_code == 1, result.output
-    shown = result.stdout.replace(str(vault) + "/", "")
+    shown = result.stdout.replace(vault.as_posix() + "/", "")
     assert f"{NOTE}: failed: unusable answer: Q900100: claims is not an object" in shown
     assert f"{REFERENCE}: changed: country" in shown  # the rest of its batch is refreshed
     assert b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"' in reference.read_bytes()
@@ -196,7 +196,7 @@ def test_fix_redirects_refuses_an_id_another_note_has(wikidata: FakeWikidata, va
         note.write_bytes(b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n")
     result = run("refresh", "--fix-redirects", "--qid", "Q999999904", str(vault))
     assert result.exit_code == 1, result.output
-    shown = result.stdout.replace(str(vault) + "/", "")
+    shown = result.stdout.replace(vault.as_posix() + "/", "")
     # The first note takes the surviving id; the second would be its duplicate: refused, left as it was.
     assert Note.parse(first.read_bytes()).values()["has_id_wikidata"] == "Q999999905"
     assert second.read_bytes() == b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n"
@@ -221,7 +221,7 @@ def test_a_wikidata_value_with_link_syntax_is_not_written_and_named(wikidata: Fa
     result = run("refresh", str(vault))
     assert result.exit_code == 0, result.output
     assert note.read_bytes() == before  # the key keeps the note's value; nothing new is written
-    shown = result.stdout.replace(str(vault) + "/", "")
+    shown = result.stdout.replace(vault.as_posix() + "/", "")
     assert (f"{NOTE}:5:1: VT502 warning: Commons_category: P373 statement Q900100$0A1B holds link syntax "
             "('Plans ![[_secret/Plans]]'), which Obsidian would read as a link; not written\n") in shown, shown
     assert (f"{NOTE}:1:1: VT502 warning: official_name: a P1448 statement holds link syntax "
