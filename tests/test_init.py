@@ -179,19 +179,29 @@ def test_the_local_snippet_has_each_hook_exactly_as_defined() -> None:
     from conftest import REPO
     from ruamel.yaml import YAML
 
-    from vaulttool.commands.init import precommit_snippets
+    from vaulttool.commands.init import precommit_snippet
 
     defined = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    release, local = precommit_snippets((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"), "9.8.7")
-    release_hooks = YAML(typ="safe").load(release)["repos"][0]
-    assert release_hooks["repo"] == "https://github.com/OWNER/vaulttool" and release_hooks["rev"] == "v9.8.7"
-    assert [h["id"] for h in release_hooks["hooks"]] == ["vaulttool-fix", "vaulttool-tiers", "vaulttool-check",
-                                                         "vaulttool-tiers-complete"]
-    local_repo = YAML(typ="safe").load(local)["repos"][0]
-    assert local_repo["repo"] == "local"
+    snippet = precommit_snippet((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    # The one repository: local (vaulttool has no published repository or release tag to name).
+    (local_repo,) = YAML(typ="safe").load(snippet)["repos"]
+    assert local_repo["repo"] == "local" and "rev" not in local_repo
+    assert [h["id"] for h in local_repo["hooks"]] == ["vaulttool-fix", "vaulttool-tiers", "vaulttool-check",
+                                                      "vaulttool-tiers-complete"]
     expected = {h["id"]: {k: v for k, v in h.items() if k != "description"} | {"language": "system"} for h in defined
                 if h["id"] != "vaulttool-links"}  # (opt-in: not in the snippet)
     assert {h["id"]: h for h in local_repo["hooks"]} == expected
+
+
+def test_the_readme_shows_the_snippet_init_prints() -> None:
+    from conftest import REPO
+
+    from vaulttool.commands.init import precommit_snippet
+
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("\n### As a pre-commit hook\n", 1)[1]
+    first_block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert first_block is not None
+    assert first_block.group(1) == precommit_snippet((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 
 
 def test_the_check_hook_on_an_init_vault_without_obsidian_judges_against_the_whole_vault(tmp_path: Path) -> None:
@@ -208,6 +218,7 @@ def test_the_check_hook_on_an_init_vault_without_obsidian_judges_against_the_who
     run_git("init", "-q", "-b", "main")
     result = vaulttool(root, "init")
     local = result.stdout.split("(no network needed):\n\n", 1)[1]
+    assert "OWNER" not in result.stdout and "rev:" not in result.stdout  # (no repository or tag that does not exist)
     python = shlex.quote(Path(sys.executable).as_posix())  # pre-commit splits an entry with shlex (test_hooks.PYTHON)
     local = local.replace('entry: "vaulttool ', f'entry: "{python} -m vaulttool ')
     (root / ".pre-commit-config.yaml").write_text(local,

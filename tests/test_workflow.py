@@ -4,7 +4,9 @@ nothing installs the unrelated PyPI project that is also called `vaulttool`."""
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
+from pathlib import Path
 
 from conftest import REPO
 from ruamel.yaml import YAML
@@ -52,19 +54,62 @@ def test_the_distribution_has_its_own_name_and_the_packages_version() -> None:
 
 
 INSTALLS = re.compile(r"""\b(?:pip|pipx)\s+install\s+(?:-\S+\s+)*("[^"]+"|'[^']+'|\S+)""")
+# vaulttool is not on PyPI yet (`obsidian-vaulttool==…` would install nothing) and has no published
+# repository: from git, only as the user's own repository, named by a placeholder in angle brackets.
+FROM_GIT = re.compile(rf"{DISTRIBUTION} @ git\+<[^>]+>@(?:<[^>]+>|\S+)")
+TOOLS = ("pre-commit", "build")  # (`pip install build twine`: docs/release.md)
+TAGS = re.compile(r"(?:@|\brev:\s*)(v\d+(?:\.\d+)+)\b")
 
 
-def test_nothing_installs_the_bare_name_and_every_pin_is_this_version() -> None:
-    documents = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md")),
-                 *sorted(path for path in (REPO / "recipes").rglob("*") if path.is_file())]
+def documents() -> list[Path]:
+    return [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md")),
+            *sorted(path for path in (REPO / "recipes").rglob("*") if path.is_file())]
+
+
+def test_nothing_installs_the_bare_name_or_a_package_that_does_not_exist() -> None:
     found = []
-    for document in documents:
+    for document in documents():
         for spec in INSTALLS.findall(document.read_text(encoding="utf-8")):
-            spec = spec.strip("\"'`")
+            spec = " ".join(spec.strip("\"'`").split())
             found.append((document.name, spec))
-            if spec.startswith(".") or spec.startswith("pre-commit"):
-                continue  # from a clone, or a tool
-            assert spec.startswith(DISTRIBUTION), f"{document}: installs {spec!r}"
-            assert f"=={__version__}" in spec or f"@v{__version__}" in spec, f"{document}: {spec!r} is not pinned"
-    recipes = {name for name, spec in found if spec.startswith(DISTRIBUTION)}
-    assert {"vaulttool-refresh.yml", "vaulttool-refresh.cron", "vaulttool-refresh.service", "README.md"} <= recipes
+            if spec.startswith((".", "/", "dist/", "$")) or spec in TOOLS:
+                continue  # a clone, a wheel's file, the recipes' one setting (VAULTTOOL_INSTALL), a tool
+            assert FROM_GIT.fullmatch(spec), f"{document}: installs {spec!r}"
+    assert ("README.md", f"{DISTRIBUTION} @ git+<your repository's URL>@<a commit or tag of it>") in found
+    # The recipes install whatever VAULTTOOL_INSTALL says, and that alone (the script refuses it empty).
+    assert ("vaulttool-scheduled.sh", "$spec") in found
+    for recipe in ("github-actions/vaulttool-sync.yml", "cron/vaulttool-sync.cron", "systemd/vaulttool-sync.service",
+                   "vaulttool.env", "vaulttool-scheduled.sh"):
+        assert "VAULTTOOL_INSTALL" in (REPO / "recipes" / recipe).read_text(encoding="utf-8"), recipe
+
+
+def test_no_document_names_a_repository_or_a_tag_that_does_not_exist() -> None:
+    for document in documents():
+        text = document.read_text(encoding="utf-8")
+        assert not re.search(r"\bOWNER\b", text), document
+        named = set(TAGS.findall(text))
+        if named:  # (none is, while the repository has no tag)
+            tags = subprocess.run(["git", "tag", "--list"], cwd=REPO, capture_output=True, text=True, check=True)
+            assert named <= set(tags.stdout.split()), f"{document} names the tags {sorted(named)}"
+
+
+def ci_step(name: str) -> str:
+    """One numbered step of .ci/run: from its comment to the next step's."""
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    return ci.split(f"\n# {name}. ", 1)[1].split("\n# 3. ", 1)[0]
+
+
+def test_ci_builds_checks_and_installs_the_wheel_and_runs_the_main_job_from_it() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    # After the suite (step 2), before the CRLF checkout (step 3).
+    assert ci.index("python -m pytest") < ci.index("\n# 2b. ") < ci.index("\n# 3. ")
+    step = ci_step("2b")
+    commands = [line.strip() for line in step.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert 'python -m build --outdir "$release/dist" .' in step
+    assert 'python -m twine check --strict "$release"/dist/*' in commands
+    assert 'python3 -m venv "$release/venv"' in commands  # a fresh venv, and the wheel, not the tree (-e, .)
+    assert '"$release/venv/bin/pip" install --quiet "$release"/dist/obsidian_vaulttool-*-py3-none-any.whl' in commands
+    assert 'cd "$release"' in commands  # (run from outside the tree)
+    assert "venv/bin/vaulttool sync --offline example_vault 2>&1 | tee sync.out" in commands
+    assert "tail -n 1 sync.out | grep -q '; clean$'" in commands
+    assert 'diff -r -x cache example_vault "$release/example_vault"' in commands

@@ -59,10 +59,9 @@ def init(folder: Path, nested: bool, out: OutputOptions) -> None:
         fail(error)
     for line in report.lines:
         reporter.line(line)
-    reporter.line("\nFor pre-commit, add to the vault's .pre-commit-config.yaml, from a release:\n")
-    reporter.line(report.release)
-    reporter.line("or, with vaulttool installed on this machine (no network needed):\n")
-    reporter.line(report.local, nl=False)
+    reporter.line("\nFor pre-commit, add to the vault's .pre-commit-config.yaml; its hooks run the vaulttool "
+                  "installed on this machine (no network needed):\n")
+    reporter.line(report.snippet, nl=False)
     files = [FileRecord(name, action, True) for name, action in report.files]
     reporter.finish(Outcome(files=files, counts={"files": len(files)}), None, lambda failing: EXIT_CLEAN)
 

@@ -4,7 +4,7 @@ It writes a commented `vaulttool.toml` (the root marker) holding every setting t
 its built-in default and commented out, with one line saying what it does; it adds to the vault's
 `.gitignore` the lines vaulttool needs that are missing (only in a git work tree); and it prints the
 `.pre-commit-config.yaml` snippet, built from this vaulttool's own `.pre-commit-hooks.yaml`. The text
-is planned by pure functions (`config_text`, `gitignore_plan`, `precommit_snippets`); `run` writes.
+is planned by pure functions (`config_text`, `gitignore_plan`, `precommit_snippet`); `run` writes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from vaulttool import __version__
 from vaulttool.config.load import SETTINGS
 from vaulttool.config.settings import CONFIG_NAME, Config, Schema, TiersConfig, WikidataConfig
 from vaulttool.disk import fileio, vault
@@ -24,7 +23,6 @@ from vaulttool.disk.store import CACHE_FOLDER, STATE_FOLDER
 from vaulttool.engine import scalars, values, yamlnodes
 from vaulttool.errors import ConcurrentChangeError, UsageError
 
-RELEASE_REPO = "https://github.com/OWNER/vaulttool"
 # What a vault's .gitignore needs: the caches and the lock (the folder ignores itself too, but a vault
 # may be used with an older vaulttool), and the temporary files a killed run leaves beside notes.
 GITIGNORE_LINES = (f"{STATE_FOLDER}/{CACHE_FOLDER}/", f"*{fileio.TEMP_SUFFIX}")
@@ -160,12 +158,12 @@ def _yaml(value: Any) -> str:
     return scalars.format_scalar(value)
 
 
-def precommit_snippets(hooks_text: str, version: str = __version__) -> tuple[str, str]:
-    """The `.pre-commit-config.yaml` for a vault: from a release, and as `repo: local` with
-    `language: system` (vaulttool installed on this machine; no network), each hook as defined."""
+def precommit_snippet(hooks_text: str) -> str:
+    """The `.pre-commit-config.yaml` for a vault: vaulttool's hooks as `repo: local` with `language:
+    system`, each as defined, run by the vaulttool installed on this machine (no network). No
+    `repo: URL` and `rev:` form: vaulttool has no published repository or release tag to name; the
+    README says how to point one at your own fork."""
     hooks = [hook for hook in hook_definitions(hooks_text) if hook["id"] not in OPT_IN_HOOKS]
-    release = ["repos:", f"  - repo: {RELEASE_REPO}", f"    rev: v{version}", "    hooks:"]
-    release += [f"      - id: {hook['id']}" for hook in hooks]
     local = ["repos:", "  - repo: local", "    hooks:"]
     for hook in hooks:
         local.append(f"      - id: {hook['id']}")
@@ -173,15 +171,14 @@ def precommit_snippets(hooks_text: str, version: str = __version__) -> tuple[str
             if key == "id" or key == "description":
                 continue
             local.append(f"        {key}: {_yaml('system' if key == 'language' else value)}")
-    return "\n".join(release) + "\n", "\n".join(local) + "\n"
+    return "\n".join(local) + "\n"
 
 
 @dataclass
 class InitReport:
     lines: list[str] = field(default_factory=list)  # what was done, or left as it was
     files: list[tuple[str, str]] = field(default_factory=list)  # (name, "create" or "update") of each written
-    release: str = ""
-    local: str = ""
+    snippet: str = ""  # the .pre-commit-config.yaml
 
 
 def run(folder: Path, hooks_text: str, nested: bool = False) -> InitReport:
@@ -210,7 +207,7 @@ def run(folder: Path, hooks_text: str, nested: bool = False) -> InitReport:
         report.lines.append(line)
         if action is not None:
             report.files.append((".gitignore", action))
-    report.release, report.local = precommit_snippets(hooks_text)
+    report.snippet = precommit_snippet(hooks_text)
     return report
 
 
