@@ -9,11 +9,10 @@ the file VTWINE_SPAWN_LOG names, which `tests/windows/run pytest` counts and pri
 
 from __future__ import annotations
 
+import _winapi
 import os
 import time
 from typing import Any
-
-import _winapi
 
 _ERROR_INTERNAL_ERROR = 1359
 _ATTEMPTS = 5

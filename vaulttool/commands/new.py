@@ -15,7 +15,7 @@ import datetime
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from vaulttool.commands import refresh, tiers

@@ -377,7 +377,8 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
 
     checkable = [entity_id for entity_id in ids if entity_id in labels and labels[entity_id].revision is not None
                  and labels[entity_id].languages == asked_in(entity_id)]
-    stale = [entity_id for entity_id in ids if entity_id not in set(checkable)]
+    checked = set(checkable)
+    stale = [entity_id for entity_id in ids if entity_id not in checked]
     if checkable:
         revisions = said.heard(client.get_entities(checkable, "info"))
         # (an id whose revision could not be had keeps its stored label: it was current when stored)
