@@ -50,10 +50,11 @@ def rm(notes: tuple[Path, ...], force: bool, dry_run: bool, out: OutputOptions, 
         config = open_config([nearest_existing(notes[0])], lock_timeout=lock_timeout)
         reporter = Reporter("rm", out, config)
         standards = [note_vault_path(config, note, False) for note in notes]
-        report = remove.plan(config, standards, force)
-        if not dry_run:
-            with writer(config, "rm"):
-                report = remove.plan(config, standards, force)  # again under the lock: another writer may have been quicker
+        if dry_run:
+            report = remove.plan(config, standards, force)
+        else:
+            with writer(config, "rm"):  # planned under the lock: another writer may be at work
+                report = remove.plan(config, standards, force)
                 remove.apply(report)
     except VaultToolError as error:
         fail(error)
