@@ -17,7 +17,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Mapping, Sequence
+from typing import Collection, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import quote, unquote
 
 from vaulttool.commands.writes import UPDATE, write_planned
@@ -84,6 +84,22 @@ def needles(moves: Mapping[str, str]) -> list[str]:
     return sorted(found)
 
 
+def naming(root: Path, paths: Iterable[str], wanted: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+    """Each note (`.md`) of `paths` whose text, folded, holds one of `wanted` (`needles`), with its bytes:
+    the only notes that can hold a link to the files they name. One that cannot be read is passed over
+    (validate reports it; it holds no link anyone could act on)."""
+    for path in paths:
+        if not path.endswith(".md"):
+            continue
+        try:
+            data = fileio.read_bytes(root / path)
+        except OSError:
+            continue
+        folded = fold(data.decode("utf-8", "replace"))
+        if any(needle in folded for needle in wanted):
+            yield path, data
+
+
 def refuse_unsafe(config: Config, moves: Mapping[str, str], done: Collection[str] = ()) -> None:
     """Raise MoveRefused unless every move can be made: its old file there, its new name valid, inside
     the vault, and free in every spelling (case and Unicode normalisation folded)."""
@@ -131,16 +147,8 @@ def plan(config: Config, moves: Mapping[str, str], done: Collection[str] = (),
     for old in order:
         _plan_note(config, moves[old] if old in done else old, old, moves[old], before_index, after_index, moves,
                    ids, report)
-    for path in files:
-        if not path.endswith(".md") or path in moves or path in moved_to:
-            continue
-        try:
-            data = fileio.read_bytes(root / path)
-        except OSError:
-            continue  # (unreadable: validate reports it; it holds no link we could rewrite)
-        folded = fold(data.decode("utf-8", "replace"))
-        if any(needle in folded for needle in wanted):
-            _plan_note(config, path, path, path, before_index, after_index, moves, ids, report)
+    for path, _ in naming(root, (path for path in files if path not in moves and path not in moved_to), wanted):
+        _plan_note(config, path, path, path, before_index, after_index, moves, ids, report)
     report.renames = [Rename(old, moves[old], root / old, root / moves[old],
                              layout.standard_of(old, config.tiers) is not None) for old in order if old not in done]
     return report

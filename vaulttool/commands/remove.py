@@ -31,7 +31,7 @@ from vaulttool.config.settings import Config
 from vaulttool.disk import fileio, vault
 from vaulttool.engine.links import note_links
 from vaulttool.engine.note import Note
-from vaulttool.engine.resolve import VaultIndex, fold
+from vaulttool.engine.resolve import VaultIndex
 from vaulttool.errors import ConcurrentChangeError, NoteError, UnsafePathError, UsageError
 from vaulttool.findings import Finding
 from vaulttool.tiers import layout, templates
@@ -143,15 +143,7 @@ def dangling_links(config: Config, removed: set[str]) -> list[Finding]:
     before, after = VaultIndex(files), VaultIndex(set(files) - removed)
     wanted = move.needles({path: path for path in removed})
     findings: list[Finding] = []
-    for source in files:
-        if not source.endswith(".md") or source in removed:
-            continue
-        try:
-            data = fileio.read_bytes(root / source)
-        except OSError:
-            continue  # (unreadable: validate reports it)
-        if not any(needle in fold(data.decode("utf-8", "replace")) for needle in wanted):
-            continue
+    for source, data in move.naming(root, (source for source in files if source not in removed), wanted):
         try:
             note = Note.parse(data)
         except NoteError:
