@@ -27,7 +27,7 @@ from vaulttool.tiers.layout import tier_of_folder
 from vaulttool.tiers.templates import MARKER_KEY
 from vaulttool.wikidata import mapping
 from vaulttool.wikidata.plan import Bindings, NoteData, OwnKey, bind_new_properties, plan_note
-from vaulttool.wikidata.values import Label
+from vaulttool.wikidata.values import Label, revision_id
 
 if TYPE_CHECKING:
     from vaulttool.wikidata.client import Client, FetchResult
@@ -383,7 +383,7 @@ def _labels(ids: list[str], store: Store, client: Client | None, languages: tupl
         revisions = said.heard(client.get_entities(checkable, "info"))
         # (an id whose revision could not be had keeps its stored label: it was current when stored)
         stale += [entity_id for entity_id, entity in revisions.entities.items()
-                  if "missing" in entity or mapping.revision_of(entity) != labels[entity_id].revision]
+                  if "missing" in entity or revision_id(entity.get("lastrevid")) != labels[entity_id].revision]
     if not stale:
         return labels, fresh, failed
     request_languages = tuple(dict.fromkeys((*languages, "en")))
@@ -428,8 +428,9 @@ def _apply(note: _Note, data: NoteData, previous: dict[str, Any] | None, labels:
         if holders is not None:
             holder = holders.holder(target, note.file)
             if holder is not None:
-                _fail(outcome, f"{outcome.entity_id} redirects to {target}, which {holder} has for its id already; "
-                               f"{config.schema.id_key} not updated, as two notes would have one id: merge them by hand")
+                _fail(outcome, f"{outcome.entity_id} redirects to {target}, which {holder} has for its id "
+                               f"already; {config.schema.id_key} not updated, as two notes would have one id: "
+                               "merge them by hand")
                 return
             holders.given[target] = outcome.display
             plan.changes[config.schema.id_key] = target

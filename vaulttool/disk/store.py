@@ -68,11 +68,6 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _revision(record: dict[str, Any]) -> int | None:
-    revision = record.get("revision")
-    return revision if isinstance(revision, int) and not isinstance(revision, bool) else None
-
-
 def _languages(record: dict[str, Any]) -> tuple[str, ...] | None:
     languages = record.get("languages")
     if isinstance(languages, list) and languages and all(isinstance(code, str) for code in languages):
@@ -131,7 +126,7 @@ class Store:
     def labels(self, max_age_days: int | None, today: datetime.date) -> dict[str, Label]:
         """Cached labels no older than `max_age_days` (all of them when None)."""
         # Imported here: only refresh needs labels, and the pre-commit hook imports this module.
-        from vaulttool.wikidata.values import Label
+        from vaulttool.wikidata.values import Label, revision_id
 
         data = _load(self.labels_file)
         labels: dict[str, Label] = {}
@@ -142,7 +137,7 @@ class Store:
             # A redirect's target becomes part of a link: only an item id may stand there.
             labels[entity_id] = Label(_text(record.get("label")), target if is_item_id(target) else None,
                                       record.get("missing") is True, _text(record.get("datatype")),
-                                      _revision(record), _languages(record))
+                                      revision_id(record.get("revision")), _languages(record))
         return labels
 
     def save_labels(self, fresh: dict[str, Label], today: datetime.date) -> None:
@@ -166,6 +161,7 @@ class Store:
         """Stored descriptions and aliases of items no older than `max_age_days` (all when None). A
         record that is not of the form `save_terms` writes (a hand edit, damage) is as good as none."""
         from vaulttool.wikidata.terms import Terms
+        from vaulttool.wikidata.values import revision_id
 
         data = _load(self.terms_file)
         terms: dict[str, Terms] = {}
@@ -175,7 +171,8 @@ class Store:
             description, aliases = record.get("description"), record.get("aliases")
             if (description is None or isinstance(description, str)) and isinstance(aliases, list) \
                     and all(isinstance(alias, str) for alias in aliases):
-                terms[entity_id] = Terms(description, tuple(aliases), _revision(record), _languages(record))
+                terms[entity_id] = Terms(description, tuple(aliases), revision_id(record.get("revision")),
+                                         _languages(record))
         return terms
 
     def save_terms(self, fresh: dict[str, Terms], today: datetime.date) -> None:

@@ -3,8 +3,8 @@
 Per property, the best rank is kept as Wikidata's `wdt:` does (all preferred statements if any, else
 all normal; never deprecated); for `current_only` properties, statements that ended before a fixed day
 are dropped. `somevalue` ("unknown value") and `novalue` have no value to write: a key whose best
-statement is `novalue` is removed, one whose best statement is `somevalue` is kept as the note has it. Each remaining value is rendered by
-`values.render_value`, by its datatype.
+statement is `novalue` is removed, one whose best statement is `somevalue` is kept as the note has it.
+Each remaining value is rendered by `values.render_value`, by its datatype.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from vaulttool.config.settings import WikidataConfig
 from vaulttool.engine.links import reads_as_link
-from vaulttool.wikidata.values import Label, Skip, item_link, parse_time, render_value, unit_item
+from vaulttool.wikidata.values import Label, Skip, item_link, parse_time, render_value, revision_id, unit_item
 
 END_TIME = "P582"
 _ID_WORD = re.compile(r"\bID\b")
@@ -189,11 +189,5 @@ def parse_label(entity: dict[str, Any], languages: tuple[str, ...]) -> Label:
     target = entity.get("redirects", {}).get("to")
     labels = entity.get("labels") or {}
     text = next((labels[code]["value"] for code in languages if code in labels), None)
-    return Label(text, target=target, datatype=entity.get("datatype"), revision=revision_of(entity),
+    return Label(text, target=target, datatype=entity.get("datatype"), revision=revision_id(entity.get("lastrevid")),
                  languages=languages)
-
-
-def revision_of(entity: dict[str, Any]) -> int | None:
-    """An answer's revision of the entity (`lastrevid`), or None."""
-    revision = entity.get("lastrevid")
-    return revision if isinstance(revision, int) and not isinstance(revision, bool) else None

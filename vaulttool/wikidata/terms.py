@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaulttool.engine.links import reads_as_link
-from vaulttool.wikidata.values import visible_text
+from vaulttool.wikidata.values import revision_id, visible_text
 
 MAX_ALIASES = 500  # an entity note's aliases; Wikidata items with more are rare and not readable as a list
 
@@ -38,8 +38,7 @@ def parse_terms(entity: dict[str, Any], languages: tuple[str, ...]) -> Terms:
     description = next((descriptions[code]["value"] for code in languages if code in descriptions), None)
     aliases = entity.get("aliases") or {}
     found = [alias["value"] for code in languages for alias in aliases.get(code, [])]
-    revision = entity.get("lastrevid")
-    return Terms(description, tuple(found), revision if isinstance(revision, int) else None, languages)
+    return Terms(description, tuple(found), revision_id(entity.get("lastrevid")), languages)
 
 
 def note_aliases(label: str, terms: Terms) -> list[str]:

@@ -93,6 +93,11 @@ def parse_time(value: dict[str, Any]) -> tuple[str, int, int, int, int] | None:
     return match.group(1), int(match.group(2)), int(match.group(3)), int(match.group(4)), precision
 
 
+def revision_id(value: Any) -> int | None:
+    """A revision id as an answer (`lastrevid`) or the store holds one: a whole number, else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def item_link(item_id: str, labels: Mapping[str, Label], config: WikidataConfig) -> str | None:
     """The wikilink to an item's note, following a redirect; None when the item does not exist.
     A label that cleans to nothing or to dots only (`.`, `..` would name a folder) gives way to the id."""
