@@ -285,10 +285,9 @@ def _facts(config: Config, ids: list[str], client: Client | None, report: Entiti
     settings = config.wikidata
     store = Store(config.root)
     max_age = None if client is None else settings.label_max_age_days
-    young_labels, young_terms = store.labels(max_age, report.today), store.terms(max_age, report.today)
-    labels = {entity_id: label for entity_id, label in store.labels(None, report.today).items()
-              if entity_id in young_labels or (label.revision is not None and label.languages == settings.languages)}
-    terms = store.terms(None, report.today)
+    labels = store.labels(max_age, report.today,
+                          lambda label: label.revision is not None and label.languages == settings.languages)
+    terms = store.terms(max_age, report.today, lambda held: held.revision is not None)
 
     def known(linked: str) -> bool:
         label = labels.get(linked)
@@ -297,8 +296,8 @@ def _facts(config: Config, ids: list[str], client: Client | None, report: Entiti
         held = terms.get(label.target or linked)
         if held is None or client is None:
             return held is not None
-        if label.revision is None:
-            return (label.target or linked) in young_terms
+        if label.revision is None:  # (a label from before revisions were stored: its terms by their age alone)
+            return held.revision is None
         return held.revision == label.revision and held.languages == settings.languages
 
     stale = [linked for linked in ids if not known(linked)]

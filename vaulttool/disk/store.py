@@ -31,7 +31,7 @@ import datetime
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from vaulttool.disk.fileio import create_file, write_file
 from vaulttool.engine.ids import is_item_id
@@ -123,21 +123,25 @@ class Store:
         # Key order kept: the order of the claims is the order new keys are added in.
         write_file(self.entities / f"{entity_id}.json", _dump(entity, sort_keys=False))
 
-    def labels(self, max_age_days: int | None, today: datetime.date) -> dict[str, Label]:
-        """Cached labels no older than `max_age_days` (all of them when None)."""
+    def labels(self, max_age_days: int | None, today: datetime.date,
+               still_current: Callable[[Label], bool] | None = None) -> dict[str, Label]:
+        """Cached labels no older than `max_age_days` (all of them when None), and the older ones
+        `still_current` accepts."""
         # Imported here: only refresh needs labels, and the pre-commit hook imports this module.
         from vaulttool.wikidata.values import Label, revision_id
 
         data = _load(self.labels_file)
         labels: dict[str, Label] = {}
         for entity_id, record in (data if isinstance(data, dict) else {}).items():
-            if not isinstance(record, dict) or not _young(record, max_age_days, today):
+            if not isinstance(record, dict):
                 continue
             target = _text(record.get("target"))
             # A redirect's target becomes part of a link: only an item id may stand there.
-            labels[entity_id] = Label(_text(record.get("label")), target if is_item_id(target) else None,
-                                      record.get("missing") is True, _text(record.get("datatype")),
-                                      revision_id(record.get("revision")), _languages(record))
+            label = Label(_text(record.get("label")), target if is_item_id(target) else None,
+                          record.get("missing") is True, _text(record.get("datatype")),
+                          revision_id(record.get("revision")), _languages(record))
+            if _young(record, max_age_days, today) or (still_current is not None and still_current(label)):
+                labels[entity_id] = label
         return labels
 
     def save_labels(self, fresh: dict[str, Label], today: datetime.date) -> None:
@@ -157,22 +161,25 @@ class Store:
             data[entity_id] = record
         write_file(self.labels_file, _dump(data))
 
-    def terms(self, max_age_days: int | None, today: datetime.date) -> dict[str, Terms]:
-        """Stored descriptions and aliases of items no older than `max_age_days` (all when None). A
-        record that is not of the form `save_terms` writes (a hand edit, damage) is as good as none."""
+    def terms(self, max_age_days: int | None, today: datetime.date,
+              still_current: Callable[[Terms], bool] | None = None) -> dict[str, Terms]:
+        """Stored descriptions and aliases of items no older than `max_age_days` (all when None), and
+        the older ones `still_current` accepts. A record that is not of the form `save_terms` writes (a
+        hand edit, damage) is as good as none."""
         from vaulttool.wikidata.terms import Terms
         from vaulttool.wikidata.values import revision_id
 
         data = _load(self.terms_file)
         terms: dict[str, Terms] = {}
         for entity_id, record in (data if isinstance(data, dict) else {}).items():
-            if not is_item_id(entity_id) or not isinstance(record, dict) or not _young(record, max_age_days, today):
+            if not is_item_id(entity_id) or not isinstance(record, dict):
                 continue
             description, aliases = record.get("description"), record.get("aliases")
             if (description is None or isinstance(description, str)) and isinstance(aliases, list) \
                     and all(isinstance(alias, str) for alias in aliases):
-                terms[entity_id] = Terms(description, tuple(aliases), revision_id(record.get("revision")),
-                                         _languages(record))
+                held = Terms(description, tuple(aliases), revision_id(record.get("revision")), _languages(record))
+                if _young(record, max_age_days, today) or (still_current is not None and still_current(held)):
+                    terms[entity_id] = held
         return terms
 
     def save_terms(self, fresh: dict[str, Terms], today: datetime.date) -> None:
