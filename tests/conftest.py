@@ -52,12 +52,16 @@ def fingerprint(folder: Path, pattern: str = "*") -> dict[str, str]:
             for p in sorted(folder.rglob(pattern)) if p.is_file() and ".vaulttool" not in p.parts}
 
 
+def copy_example_vault(target: Path) -> Path:
+    """A copy of example_vault/ at `target` (without vaulttool's run state), to change."""
+    shutil.copytree(EXAMPLE_VAULT, target, ignore=shutil.ignore_patterns("cache", "lock"))
+    return target
+
+
 @pytest.fixture
 def example_vault(tmp_path: Path) -> Path:
     """A private copy of example_vault/ that a test may change."""
-    target = tmp_path / "vault"
-    shutil.copytree(EXAMPLE_VAULT, target, ignore=shutil.ignore_patterns("cache", "lock"))
-    return target
+    return copy_example_vault(tmp_path / "vault")
 
 
 FAST_RETRIES = "[wikidata]\nretry_base_seconds = 0\nmax_retry_wait = 0\nmax_retries = 2\n"

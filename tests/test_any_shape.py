@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime
 import io
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE_VAULT
+from conftest import copy_example_vault
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -33,12 +32,10 @@ def invoke(vault: Path, *args: str) -> int:
     return result.exit_code
 
 
-def copy_vault(target: Path, adopting: bool = True) -> Path:
-    """The example vault; `adopting`: as on its first refresh (no key bindings recorded yet)."""
-    vault = target / "vault"
-    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
-    if adopting:
-        (vault / ".vaulttool" / "keys.json").unlink()
+def copy_vault(target: Path) -> Path:
+    """The example vault as on its first refresh (no key bindings recorded yet)."""
+    vault = copy_example_vault(target / "vault")
+    (vault / ".vaulttool" / "keys.json").unlink()
     return vault
 
 

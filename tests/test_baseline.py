@@ -6,18 +6,17 @@ repository."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import jsonschema
 import pytest
 from click.testing import CliRunner, Result
+from test_faults import vaulttool
 from test_hooks import CONFIG, commit, environment, git, repo  # noqa: F401  (repo: the fixture)
+from test_output import SCHEMA
 
 from vaulttool.cli import main
-from vaulttool.cli.output import schema_path
 from vaulttool.commands.baseline import keyed
 from vaulttool.findings import Finding
 from vaulttool.rules.baseline import Key, baselinable, dump, fingerprint, line_text, match, merged, parse
@@ -263,9 +262,6 @@ def test_a_vault_without_findings_gets_no_file(example_vault: Path, monkeypatch:
     assert run("check").stderr == "49 notes checked: 0 errors, 0 warnings\n"
 
 
-SCHEMA = json.loads(schema_path().read_text(encoding="utf-8"))
-
-
 def test_json_marks_the_baselined_findings_and_counts_them(baselined: Path) -> None:
     edit(baselined, SWITZERLAND, "---\n", "---\naliases:\n  - Switzerland\ninception: soon\n")
     result = run("check", "--format", "json")
@@ -304,11 +300,6 @@ def test_a_broken_file_stops_the_run_with_a_clear_error_and_baseline_writes_it_a
 
 # --- through real pre-commit in a real git repository ------------------------------------------------
 
-def vaulttool(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "vaulttool", *args], cwd=root, env=environment(root),
-                          capture_output=True, text=True, check=False)
-
-
 def test_through_pre_commit_a_troubled_vault_commits_after_baseline_and_fails_on_a_new_finding(repo: Path) -> None:  # noqa: F811
     assert (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8") == CONFIG  # vaulttool-tiers and -check
     break_notes(repo)
@@ -319,7 +310,7 @@ def test_through_pre_commit_a_troubled_vault_commits_after_baseline_and_fails_on
     assert blocked.returncode != 0
     assert TODAY[0] in blocked.stdout + blocked.stderr
 
-    made = vaulttool(repo, "baseline")
+    made = vaulttool("baseline", cwd=repo, env=environment(repo))
     assert (made.returncode, made.stdout) == (0, "created vaulttool-baseline.json: 6 findings in 3 notes\n")
     passed = commit(repo, "describe Geneva; accept the vault's findings")
     assert passed.returncode == 0, passed.stdout + passed.stderr

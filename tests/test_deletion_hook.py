@@ -10,25 +10,17 @@ from click.testing import CliRunner
 from test_hooks import commit, git, local_config, repo  # noqa: F401  (the hook tests' real git repository)
 
 from vaulttool.cli import main
+from vaulttool.config.settings import DEFAULT_TIERS as TIERS
 
-TIERS = ("public", "internal", "protect", "private", "personal", "secret")
 STEM = "UN(United_Nations)"
 NOTE = f"_Standards/UN(United_Nations)/{STEM}.md"
 STUBS = [f"_{tier}/UN(United_Nations)/{STEM}.{tier}.md" for tier in TIERS]
 
 
-def deletion_config() -> str:
-    """The hook tests' config with this hook added, its `always_run` and `pass_filenames` as
-    .pre-commit-hooks.yaml defines them (local_config writes `types` alone, which this hook has not)."""
-    text = local_config("vaulttool-tiers", "vaulttool-check", "vaulttool-tiers-complete")
-    head, hook = text.split("      - id: vaulttool-tiers-complete\n")
-    hook = hook.replace("        types: [markdown]\n", "        always_run: true\n        pass_filenames: false\n")
-    return f"{head}      - id: vaulttool-tiers-complete\n{hook}"
-
-
 @pytest.fixture
 def guarded(repo: Path) -> Path:  # noqa: F811
-    (repo / ".pre-commit-config.yaml").write_text(deletion_config(), encoding="utf-8")
+    (repo / ".pre-commit-config.yaml").write_text(
+        local_config("vaulttool-tiers", "vaulttool-check", "vaulttool-tiers-complete"), encoding="utf-8")
     git(repo, "add", ".pre-commit-config.yaml")
     git(repo, "commit", "-q", "--no-verify", "-m", "the deletion hook")
     return repo

@@ -210,6 +210,17 @@ def snapshot_of(vault: Path) -> dict[str, bytes]:
             if p.is_file() and ".vaulttool" not in p.parts}
 
 
+@pytest.fixture(scope="module")
+def bare_300(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """`bare_many`'s vault of 300 notes without stubs (a template: copy it, do not change it), its files,
+    and its files once `vaulttool tiers` has run: made once for the tests that stop a tiers run."""
+    root = tmp_path_factory.mktemp("bare_300")
+    finished = bare_many(root / "finished", 300)
+    assert vaulttool("tiers", ".", cwd=finished).returncode == 0
+    template = bare_many(root / "template", 300)
+    return template, snapshot_of(template), snapshot_of(finished)
+
+
 def killed(arguments: list[str], cwd: Path, delay: float, env: dict[str, str] | None = None) -> None:
     process = subprocess.Popen([sys.executable, "-m", "vaulttool", *arguments], cwd=cwd, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -219,12 +230,11 @@ def killed(arguments: list[str], cwd: Path, delay: float, env: dict[str, str] | 
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_kill_9_during_tiers(tmp_path: Path, seed: int) -> None:
-    finished = bare_many(tmp_path / "finished", 300)
-    assert vaulttool("tiers", ".", cwd=finished).returncode == 0
-    final = snapshot_of(finished)
-    vault = bare_many(tmp_path / "killed", 300)
-    initial = snapshot_of(vault)
+def test_kill_9_during_tiers(tmp_path: Path, seed: int,
+                            bare_300: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    template, initial, final = bare_300
+    vault = tmp_path / "killed"
+    shutil.copytree(template, vault)
     killed(["tiers", "."], vault, random.Random(seed).uniform(0.15, 0.6))
     for name, data in snapshot_of(vault).items():
         if name.endswith(".vaulttool-tmp"):
@@ -693,15 +703,12 @@ def test_a_second_tiers_waits_for_the_first_before_it_reads_the_vault(tmp_path: 
 
 
 @posix_only
-def test_sigterm_at_any_moment_of_a_tiers_run_leaves_no_temporary_file(tmp_path: Path) -> None:
+def test_sigterm_at_any_moment_of_a_tiers_run_leaves_no_temporary_file(
+        tmp_path: Path, bare_300: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
     """A SIGTERM is raised wherever the run stands: inside mkstemp, or between a temporary file's
     creation and the code that would remove it. Each run, stopped at another moment, leaves every
     file old or new, and no temporary file of its own, beside the notes or under .vaulttool/."""
-    finished = bare_many(tmp_path / "finished", 300)
-    assert vaulttool("tiers", ".", cwd=finished).returncode == 0
-    final = snapshot_of(finished)
-    template = bare_many(tmp_path / "template", 300)
-    initial = snapshot_of(template)
+    template, initial, final = bare_300
     for seed in range(6):
         vault = tmp_path / f"run{seed}"
         shutil.copytree(template, vault)

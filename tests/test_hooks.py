@@ -29,9 +29,12 @@ def local_config(*hook_ids: str) -> str:
         hook = defined[hook_id]
         entry = hook["entry"].replace("vaulttool", f"{PYTHON} -m vaulttool", 1)
         lines += [f"      - id: {hook_id}", f"        name: {hook['name']}", f"        entry: {json.dumps(entry)}",
-                  "        language: system", "        types: [markdown]"]
-        if hook.get("require_serial"):
-            lines.append("        require_serial: true")
+                  "        language: system"]
+        if "types" in hook:
+            lines.append(f"        types: [{', '.join(hook['types'])}]")
+        for flag in ("always_run", "pass_filenames", "require_serial"):
+            if flag in hook:
+                lines.append(f"        {flag}: {json.dumps(hook[flag])}")
     return "\n".join(lines) + "\n"
 
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from test_hooks import commit, git, local_config, repo  # noqa: F401  (the hook tests' real git repository)
 
 from vaulttool.cli import main
+from vaulttool.config.settings import DEFAULT_TIERS as TIERS
 
-TIERS = ("public", "internal", "protect", "private", "personal", "secret")
 OLD, NEW = "Migration_Dialogue", "Migration_Dialogue_2026"
 
 

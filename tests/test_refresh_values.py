@@ -22,8 +22,8 @@ def thing(wikidata: FakeWikidata, vault: Path, claims: dict, note_keys: bytes = 
     return note
 
 
-def quantity(amount: str) -> dict:
-    return {"mainsnak": {"snaktype": "value", "property": "P2067", "datatype": "quantity",
+def quantity(amount: str, property_id: str = "P2067") -> dict:
+    return {"mainsnak": {"snaktype": "value", "property": property_id, "datatype": "quantity",
                          "datavalue": {"type": "quantity", "value": {"amount": amount, "unit": "1"}}},
             "type": "statement", "rank": "normal"}
 

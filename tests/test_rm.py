@@ -10,13 +10,13 @@ import jsonschema
 import pytest
 from click.testing import CliRunner, Result
 from conftest import fingerprint
+from test_output import SCHEMA
 
 from vaulttool.cli import main
-from vaulttool.cli.output import schema_path
 from vaulttool.commands import remove
+from vaulttool.config.settings import DEFAULT_TIERS as TIERS
 from vaulttool.disk import vault
 
-TIERS = ("public", "internal", "protect", "private", "personal", "secret")
 STEM = "MICIC(Migrants_in_Countries_in_Crisis)"
 FOLDER = "IOM(International_Organization_for_Migration)"
 NOTE = f"_Standards/{FOLDER}/{STEM}.md"
@@ -181,7 +181,7 @@ def test_the_stubs_of_a_standard_note_not_removed_stay(removing: Path) -> None:
 def test_rm_json_validates(removing: Path) -> None:
     result = run("rm", "--format", "json", NOTE)
     document = json.loads(result.output)
-    jsonschema.validate(document, json.loads(schema_path().read_text(encoding="utf-8")))
+    jsonschema.validate(document, SCHEMA)
     assert document["command"] == "rm" and document["exit_code"] == 1
     assert document["files"] == [{"path": path, "action": "remove", "written": True} for path in [NOTE, *STUBS]]
     assert document["summary"]["removed"] == 7

@@ -4,22 +4,17 @@ sync's failed notes said once with a count."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_faults import generate  # (the benchmarks' vault of reference-shaped notes)
 from test_progress import bars, pty_only, run_vaulttool
 
 from vaulttool.cli import main
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
-from bench_validate import generate  # noqa: E402  (the benchmarks' vault of reference-shaped notes)
 
 
 def run(*args: str):  # noqa: ANN201
@@ -145,10 +140,10 @@ def test_qids_that_each_name_a_note_exit_0(example_vault: Path) -> None:
 # --- an offline sync: the notes that failed alike, once with a count --------------------------
 
 
-def test_offline_sync_says_a_reason_once_with_a_count(tmp_path: Path) -> None:
+def test_offline_sync_says_a_reason_once_with_a_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     vault = tmp_path / "vault"
     generate(vault, 30)  # 30 notes, each naming an item the (absent) offline store lacks
-    os.chdir(vault)
+    monkeypatch.chdir(vault)
     result = run("sync", "--offline", "--dry-run")
     failed = [line for line in result.stdout.splitlines() if "VT5" not in line and " failed" in line]
     first = "_Standards/Org000/ORG00000(Organization_0).md"

@@ -7,12 +7,12 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-import shutil
+import traceback
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE_VAULT, IS_ROOT, ORDINARY_USER, OrdinaryUser, fingerprint, posix_only
+from conftest import IS_ROOT, ORDINARY_USER, OrdinaryUser, copy_example_vault, fingerprint, posix_only
 
 import vaulttool
 from vaulttool.cli import main
@@ -43,8 +43,7 @@ STANDARD_FINDINGS = [note_finding("IOM(International_Organization_for_Migration)
 
 def a_vault_with_a_hidden_tier_folder(user: OrdinaryUser) -> Path:
     """The example vault, the user's, but for one tier folder they may not read (made by someone else)."""
-    vault = user.folder / "vault"
-    shutil.copytree(EXAMPLE_VAULT, vault, ignore=shutil.ignore_patterns("cache", "lock"))
+    vault = copy_example_vault(user.folder / "vault")
     if IS_ROOT:
         for folder, _, names in os.walk(vault):
             for path in [folder, *(os.path.join(folder, name) for name in names)]:
@@ -62,8 +61,6 @@ def run_as(user: OrdinaryUser, *args: str) -> tuple[int, list[str], str]:
         result = CliRunner().invoke(main, list(args))
         error = result.stderr
         if result.exception is not None and not isinstance(result.exception, SystemExit):
-            import traceback
-
             error += "".join(traceback.format_exception(result.exception))
         return result.exit_code, result.stdout.splitlines(), error
 
@@ -92,14 +89,9 @@ def test_tiers_check_reports_the_folder(user: OrdinaryUser) -> None:
     assert lines == [missing, *STANDARD_FINDINGS, FOLDER_FINDING]
 
 
-def test_check_reports_the_folder(user: OrdinaryUser) -> None:
-    code, lines, error = run_as(user, "check")
-    assert "Traceback" not in error and code == 1
-    assert FOLDER_FINDING in lines and set(STANDARD_FINDINGS) <= set(lines)
-
-
-def test_sync_reports_the_folder(user: OrdinaryUser) -> None:
-    code, lines, error = run_as(user, "sync", "--offline")
+@pytest.mark.parametrize("command", [["check"], ["sync", "--offline"]])
+def test_check_and_sync_report_the_folder(user: OrdinaryUser, command: list[str]) -> None:
+    code, lines, error = run_as(user, *command)
     assert "Traceback" not in error and code == 1
     assert FOLDER_FINDING in lines and set(STANDARD_FINDINGS) <= set(lines)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import fingerprint
-from test_entities import REFERENCE, WIKIDATA_FOLDER, _relabel, note_file, run
+from test_entities import REFERENCE, WIKIDATA_FOLDER, _relabel, config_with, note_file, run
 from test_refresh_keys import label, statement
 from test_refresh_values import NOTE, quantity, thing
 from wikidata_server import FakeWikidata
@@ -17,6 +17,12 @@ from wikidata_server import FakeWikidata
 from vaulttool.engine.note import Note
 
 POPE = "Q123397878"
+MERGED_ID = b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n"  # (Q999999904 was merged into Q999999905)
+
+
+def relative(output: str, vault: Path) -> str:
+    """Output with the vault's path taken off the paths it names (as vaulttool prints them, with /)."""
+    return output.replace(vault.as_posix() + "/", "")
 OLD_POPE = f"{WIKIDATA_FOLDER}/WD~Amy_E._Pope,123397878.md"
 
 
@@ -83,7 +89,8 @@ def test_a_relative_link_to_a_merged_item_is_relinked(wikidata: FakeWikidata, ex
     text = "Gone: [it](../../_Standards/WikiData/WD~Redirect_source,999999904.md#Top) and [[./Local]].\n"
     deep = note_file(example_vault, "Notes/Deep/Merged.md", text)
     result = run("entities", str(example_vault))
-    assert "Notes/Deep/Merged.md:1:7: VT523 warning: Q999999904 was merged into Q999999905" in result.stdout, repr(result.stdout)
+    merged = "Notes/Deep/Merged.md:1:7: VT523 warning: Q999999904 was merged into Q999999905"
+    assert merged in result.stdout, result.stdout
     assert deep.read_bytes() == text.replace("WD~Redirect_source,999999904",
                                              "WD~Redirect_target_item,999999905").encode()
     assert (example_vault / WIKIDATA_FOLDER / "WD~Redirect_target_item,999999905.md").is_file()
@@ -103,21 +110,14 @@ def test_inline_code_is_left_alone_when_a_label_drifts(wikidata: FakeWikidata, e
 
 # --- numbers: refresh and `validate --fix` agree ---------------------------------------------------
 
-def population(amount: str) -> dict:
-    made = quantity(amount)
-    made["mainsnak"]["property"] = "P1082"
-    return made
-
-
 def test_an_integer_beyond_2_53_is_written_as_fix_writes_it_and_sync_settles(wikidata: FakeWikidata,
                                                                             vault: Path) -> None:
     label(wikidata, "P2067", "mass", "quantity")
     label(wikidata, "P1082", "population", "quantity")
-    config = vault / "vaulttool.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[schema.fields.population]\ntype = "integer"\n',
-                      encoding="utf-8")
+    config_with(vault, '\n[schema.fields.population]\ntype = "integer"\n')
     note = thing(wikidata, vault, {"P2067": [quantity("+123456789012345678901")],
-                                   "P1082": [population("+9007199254740993"), population("+9007199254740991")]})
+                                   "P1082": [quantity(amount, "P1082") for amount in ("+9007199254740993",
+                                                                                     "+9007199254740991")]})
     result = run("refresh", str(vault))
     assert result.exit_code == 0, result.output
     written = note.read_bytes()
@@ -136,7 +136,8 @@ def test_an_integer_beyond_2_53_is_written_as_fix_writes_it_and_sync_settles(wik
 def coordinate(latitude: float, longitude: float, globe: str = "http://www.wikidata.org/entity/Q2") -> dict:
     value = {"latitude": latitude, "longitude": longitude, "altitude": None, "precision": 1e-05, "globe": globe}
     return {"mainsnak": {"snaktype": "value", "property": "P625", "datatype": "globe-coordinate",
-                         "datavalue": {"type": "globecoordinate", "value": value}}, "type": "statement", "rank": "normal"}
+                         "datavalue": {"type": "globecoordinate", "value": value}},
+            "type": "statement", "rank": "normal"}
 
 
 def test_coordinates_are_written_as_the_query_service_writes_them(wikidata: FakeWikidata, vault: Path) -> None:
@@ -177,13 +178,14 @@ def test_one_malformed_entity_fails_only_its_own_notes(wikidata: FakeWikidata, v
     thing(wikidata, vault, {"P2067": [quantity("+5")]})
     wikidata.entities["Q900100"]["claims"] = []  # an entity as a whole malformed: claims not a map
     reference = vault / REFERENCE
-    reference.write_bytes(reference.read_bytes().replace(b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"\n', b""))
+    country = b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"'
+    reference.write_bytes(reference.read_bytes().replace(country + b"\n", b""))
     result = run("refresh", str(vault))
     assert result.exit_code == 1, result.output
-    shown = result.stdout.replace(vault.as_posix() + "/", "")
+    shown = relative(result.stdout, vault)
     assert f"{NOTE}: failed: unusable answer: Q900100: claims is not an object" in shown
     assert f"{REFERENCE}: changed: country" in shown  # the rest of its batch is refreshed
-    assert b'country: "[[_Standards/WikiData/WD~Switzerland,39]]"' in reference.read_bytes()
+    assert country in reference.read_bytes()
 
 
 # --- --fix-redirects never gives two notes one id ------------------------------------------------
@@ -193,19 +195,19 @@ def test_fix_redirects_refuses_an_id_another_note_has(wikidata: FakeWikidata, va
     standards = vault / "_Standards"
     first, second = standards / "Source one.md", standards / "Source two.md"
     for note in (first, second):
-        note.write_bytes(b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n")
+        note.write_bytes(MERGED_ID)
     result = run("refresh", "--fix-redirects", "--qid", "Q999999904", str(vault))
     assert result.exit_code == 1, result.output
-    shown = result.stdout.replace(vault.as_posix() + "/", "")
+    shown = relative(result.stdout, vault)
     # The first note takes the surviving id; the second would be its duplicate: refused, left as it was.
     assert Note.parse(first.read_bytes()).values()["has_id_wikidata"] == "Q999999905"
-    assert second.read_bytes() == b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n"
+    assert second.read_bytes() == MERGED_ID
     assert ("_Standards/Source two.md: failed: Q999999904 redirects to Q999999905, which _Standards/Source one.md "
             "has for its id already; has_id_wikidata not updated, as two notes would have one id: merge them by hand"
             ) in shown, shown
     # A note made by hand with the surviving id counts the same, on a later run.
     again = run("refresh", "--fix-redirects", "--qid", "Q999999904", str(vault))
-    assert again.exit_code == 1 and second.read_bytes() == b"---\nhas_id_wikidata: Q999999904\n---\nMine.\n"
+    assert again.exit_code == 1 and second.read_bytes() == MERGED_ID
 
 
 # --- text from Wikidata never becomes a live link -------------------------------------------------
@@ -221,7 +223,7 @@ def test_a_wikidata_value_with_link_syntax_is_not_written_and_named(wikidata: Fa
     result = run("refresh", str(vault))
     assert result.exit_code == 0, result.output
     assert note.read_bytes() == before  # the key keeps the note's value; nothing new is written
-    shown = result.stdout.replace(vault.as_posix() + "/", "")
+    shown = relative(result.stdout, vault)
     assert (f"{NOTE}:5:1: VT502 warning: Commons_category: P373 statement Q900100$0A1B holds link syntax "
             "('Plans ![[_secret/Plans]]'), which Obsidian would read as a link; not written\n") in shown, shown
     assert (f"{NOTE}:1:1: VT502 warning: official_name: a P1448 statement holds link syntax "
@@ -239,7 +241,7 @@ def test_an_alias_or_description_with_link_syntax_stays_out_of_the_entity_note_f
     _relabel(wikidata, vault, POPE, "Amy E. Pope")  # (the same label: the stored terms age out)
     result = run("entities", str(vault))
     assert result.exit_code == 0, result.output
-    shown = result.stdout.replace(vault.as_posix() + "/", "")
+    shown = relative(result.stdout, vault)
     assert (f"VT502 warning: {POPE}: the alias '![[_secret/Plans]]' holds link syntax, which Obsidian would read "
             "as a link; not written in its entity note's frontmatter\n") in shown, shown
     assert f"VT502 warning: {POPE}: the description 'leader, see [[_secret/Plans]] #tag <b>x</b>' holds" in shown

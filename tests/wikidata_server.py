@@ -91,12 +91,16 @@ class FakeWikidata:
 
     def _answer(self, entity_id: str, props: str) -> dict[str, Any]:
         wanted = set(props.split("|"))
+        answer = self._entity(entity_id, wanted)
+        if "info" in wanted and "missing" not in answer:
+            answer["lastrevid"] = self.revision(entity_id)
+        return answer
+
+    def _entity(self, entity_id: str, wanted: set[str]) -> dict[str, Any]:
         if wanted <= {"info", "labels"} and entity_id in self.labels:
             answer = copy.deepcopy(self.labels[entity_id])
             if "labels" not in wanted:
                 answer.pop("labels", None)
-            if "info" in wanted and "missing" not in answer:
-                answer["lastrevid"] = self.revision(entity_id)
             return answer
         entity = self.entities.get(entity_id)
         if entity is None and wanted & {"descriptions", "aliases"}:
@@ -114,7 +118,4 @@ class FakeWikidata:
             keep.add("aliases")
         if "sitelinks" in wanted or "sitelinks/urls" in wanted:
             keep.add("sitelinks")
-        answer = {key: copy.deepcopy(value) for key, value in entity.items() if key in keep}
-        if "info" in wanted and "missing" not in answer:
-            answer["lastrevid"] = self.revision(entity_id)
-        return answer
+        return {key: copy.deepcopy(value) for key, value in entity.items() if key in keep}
