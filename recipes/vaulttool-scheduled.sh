@@ -51,6 +51,8 @@ BRANCH=${VAULTTOOL_BRANCH:-vaulttool/sync}
 SUMMARY=${GITHUB_STEP_SUMMARY:-}
 OUTPUT=${GITHUB_OUTPUT:-/dev/null}
 LOG=${VAULTTOOL_LOG:-}
+LOG_LINES=${VAULTTOOL_LOG_LINES:-2000}
+PYTHON=${VAULTTOOL_PYTHON:-python3}
 # GitHub refuses a pull request body over 65,536 characters; each byte is at most one character.
 BODY_LIMIT=60000
 REPORTED=
@@ -125,8 +127,8 @@ pre_block() {
 trim_log() {
     [ -n "$LOG" ] || return 0
     mkdir -p "$(dirname "$LOG")"
-    if [ -f "$LOG" ] && [ "$(wc -l <"$LOG" | tr -d ' ')" -gt "${VAULTTOOL_LOG_LINES:-2000}" ]; then
-        tail -n "${VAULTTOOL_LOG_LINES:-2000}" "$LOG" >"$LOG.tmp"
+    if [ -f "$LOG" ] && [ "$(wc -l <"$LOG" | tr -d ' ')" -gt "$LOG_LINES" ]; then
+        tail -n "$LOG_LINES" "$LOG" >"$LOG.tmp"
         mv "$LOG.tmp" "$LOG"
     fi
 }
@@ -153,8 +155,8 @@ cmd_install() {
                 "your fork's git URL." ;;
     esac
     mkdir -p "$WORK"
-    "${VAULTTOOL_PYTHON:-python3}" -m venv --clear "$VENV" ||
-        die 1 "could not make a virtual environment at $VENV with ${VAULTTOOL_PYTHON:-python3} -m venv"
+    "$PYTHON" -m venv --clear "$VENV" ||
+        die 1 "could not make a virtual environment at $VENV with $PYTHON -m venv"
     if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$spec" 2>"$WORK/pip.err"; then
         die 1 "pip could not install \"$spec\" (VAULTTOOL_INSTALL): $(tail -n 5 "$WORK/pip.err")"
     fi
@@ -234,31 +236,28 @@ cmd_sync() {
         *) outcome=failed ;;
     esac
     printf '%s\n' "$status" >"$WORK/sync.status"
-    { cat "$WORK/sync.out" "$WORK/sync.err"; printf 'vaulttool sync exited %s: %s\n' "$status" "$(sync_meaning "$status")"; } | report
+    meaning=$(sync_meaning "$status")
+    { cat "$WORK/sync.out" "$WORK/sync.err"; printf 'vaulttool sync exited %s: %s\n' "$status" "$meaning"; } | report
     # The summary line (or the error) first, then the notes written, moved or failed; open on failure.
     if [ "$outcome" = failed ]; then open=" open"; else open=; fi
     {
-        printf '### vaulttool sync: %s (exit %s)\n\n%s\n\n' "$outcome" "$status" "$(sync_meaning "$status")"
+        printf '### vaulttool sync: %s (exit %s)\n\n%s\n\n' "$outcome" "$status" "$meaning"
         pre_block "$WORK/sync.err" 20000
         if [ -s "$WORK/sync.out" ]; then
             printf '<details%s><summary>vaulttool sync output</summary>\n\n' "$open"
             pre_block "$WORK/sync.out" 20000
             printf '</details>\n\n'
         fi
-    } >"$WORK/sync.md"
+    } | to_summary
     case $outcome in
-        clean | changed)
-            to_summary <"$WORK/sync.md" ;;
+        clean | changed) ;;
         findings)
-            to_summary <"$WORK/sync.md"
             if [ "${GITHUB_ACTIONS:-}" = true ]; then
                 echo "::warning title=vaulttool sync::notes have findings: see the job summary"
             fi ;;
         *)
-            to_summary <"$WORK/sync.md"
             case $status in
                 0 | 1 | 3) meaning="it ended without its summary line: it crashed" ;;
-                *) meaning=$(sync_meaning "$status") ;;
             esac
             # (exit 4 is what an outage gives: 75, EX_TEMPFAIL, lets systemd retry it)
             if [ "$status" = 4 ]; then code=75; else code=1; fi
@@ -291,8 +290,13 @@ cmd_commit() {
     git diff --no-color --no-ext-diff --stat HEAD~1 HEAD >"$WORK/changes.stat"
     git diff --no-color --no-ext-diff HEAD~1 HEAD >"$WORK/changes.diff"
     printf 'changed=true\ndiff=%s\n' "$WORK/changes.diff" >>"$OUTPUT"
-    printf 'Committed the changes on %s (%s).\n\n' "$BRANCH" "$(tail -n 1 "$WORK/changes.stat" | sed 's/^ *//')" |
+    printf 'Committed the changes on %s (%s).\n\n' "$BRANCH" "$(stat_line)" |
         to_summary
+}
+
+# The diff's summary: "3 files changed, 12 insertions(+), 4 deletions(-)".
+stat_line() {
+    tail -n 1 "$WORK/changes.stat" | sed 's/^ *//'
 }
 
 pull_request_body() {
@@ -314,7 +318,7 @@ pull_request_body() {
     # The diff fills what is left under the limit (the stat line and the tags take less than 1000).
     room=$((BODY_LIMIT - $(size "$WORK/body.md") - 1000))
     {
-        printf '%s\n\n' "$(tail -n 1 "$WORK/changes.stat" | sed 's/^ *//')"
+        printf '%s\n\n' "$(stat_line)"
         pre_block "$WORK/changes.diff" "$room"
     } >>"$WORK/body.md"
     [ "$(size "$WORK/body.md")" -le "$BODY_LIMIT" ] || die 1 "the pull request body is over $BODY_LIMIT bytes"
