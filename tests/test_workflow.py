@@ -93,17 +93,11 @@ def test_no_document_names_a_repository_or_a_tag_that_does_not_exist() -> None:
             assert named <= set(tags.stdout.split()), f"{document} names the tags {sorted(named)}"
 
 
-def ci_step(name: str) -> str:
-    """One numbered step of .ci/run: from its comment to the next step's."""
-    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    return ci.split(f"\n# {name}. ", 1)[1].split("\n# 3. ", 1)[0]
-
-
 def test_ci_builds_checks_and_installs_the_wheel_and_runs_the_main_job_from_it() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     # After the suite (step 2), before the CRLF checkout (step 3).
     assert ci.index("python -m pytest") < ci.index("\n# 2b. ") < ci.index("\n# 3. ")
-    step = ci_step("2b")
+    step = ci.split("\n# 2b. ", 1)[1].split("\n# 3. ", 1)[0]
     commands = [line.strip() for line in step.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert 'python -m build --outdir "$release/dist" .' in step
     assert 'python -m twine check --strict "$release"/dist/*' in commands
