@@ -20,18 +20,18 @@ _create_process = _winapi.CreateProcess
 
 
 def _create_process_again_after_wine_fault(*args: Any) -> Any:
-    for attempt in range(1, _ATTEMPTS + 1):
+    for attempt in range(1, _ATTEMPTS):
         try:
             return _create_process(*args)
         except OSError as error:
-            if getattr(error, "winerror", None) != _ERROR_INTERNAL_ERROR or attempt == _ATTEMPTS:
+            if getattr(error, "winerror", None) != _ERROR_INTERNAL_ERROR:
                 raise
             log = os.environ.get("VTWINE_SPAWN_LOG")
             if log:
                 with open(log, "a", encoding="utf-8") as out:
                     out.write(f"{os.getpid()} attempt {attempt}: {args[1]!r:.200}\n")
             time.sleep(0.25 * attempt)
-    raise AssertionError("unreachable")
+    return _create_process(*args)  # the last attempt: its error is the run's
 
 
 # subprocess and multiprocessing look CreateProcess up on _winapi at each call.
